@@ -1,0 +1,166 @@
+"""Typed configuration: one dataclass per section of config.toml, loaded and overridden safely.
+
+Every default lives here; config.toml mirrors them with comments (a test keeps the two equal).
+Overrides come as `section.key=value` strings and are checked against the field's type and range.
+"""
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ConfigError
+
+
+def _setting(default, check=None, hint=""):
+    """A config field with an optional validity check and the hint shown when it fails."""
+    return field(default=default, metadata={"check": check, "hint": hint})
+
+
+def _power_of_two_resolution(value) -> bool:
+    return value == "auto" or (isinstance(value, int) and value in (64, 128, 256, 512))
+
+
+@dataclass
+class FilmConfig:
+    source: str = _setting("", hint="a video file, a folder of images, camera:N or a URL")
+    color: bool = False
+    loop: bool = True
+    memory_frames: int = _setting(1024, lambda v: v >= 1, "at least 1")
+    folder_fps: float = _setting(12.0, lambda v: 0 < v <= 240, "between 0 and 240")
+    reconnect_s: float = _setting(2.0, lambda v: 0 < v <= 600, "between 0 and 600 seconds")
+
+
+@dataclass
+class DreamConfig:
+    device: str = _setting(
+        "auto",
+        lambda v: v in ("auto", "cpu", "mps") or v == "cuda" or v.startswith("cuda:"),
+        'one of "auto", "cpu", "cuda", "cuda:N", "mps"',
+    )
+    resolution: int | str = _setting(
+        "auto", _power_of_two_resolution, 'a power of two from 64 to 512, or "auto"'
+    )
+    seed: int = 0
+    batch_size: int = _setting(16, lambda v: 1 <= v <= 1024, "between 1 and 1024")
+    latent_size: int = _setting(100, lambda v: 1 <= v <= 4096, "between 1 and 4096")
+    width: int | str = _setting(
+        "auto",
+        lambda v: v == "auto" or (isinstance(v, int) and 4 <= v <= 1024),
+        'between 4 and 1024, or "auto" (32 on a CPU, 64 on a GPU)',
+    )
+    learning_rate: float = _setting(2e-4, lambda v: 0 < v < 1, "between 0 and 1")
+    beta1: float = _setting(0.5, lambda v: 0 <= v < 1, "between 0 and 1")
+    dreams: int = _setting(8, lambda v: 1 <= v <= 64, "between 1 and 64")
+    steps_per_frame: int = _setting(1, lambda v: 1 <= v <= 1000, "between 1 and 1000")
+    augment: str = _setting(
+        "color,translation,cutout",
+        lambda v: all(p in ("", "color", "translation", "cutout") for p in v.split(",")),
+        'a comma-separated list of "color", "translation", "cutout" (or "")',
+    )
+
+
+@dataclass
+class ScreenConfig:
+    fullscreen: bool = True
+    display: int = _setting(0, lambda v: v >= 0, "0 or more")
+    window_width: int = _setting(1280, lambda v: 64 <= v <= 16384, "between 64 and 16384")
+    window_height: int = _setting(720, lambda v: 64 <= v <= 16384, "between 64 and 16384")
+    fps: int = _setting(60, lambda v: 1 <= v <= 1000, "between 1 and 1000")
+    hold_s: float = _setting(4.0, lambda v: v >= 0, "0 or more seconds")
+    dissolve_s: float = _setting(6.0, lambda v: v >= 0, "0 or more seconds")
+    zoom: float = _setting(0.15, lambda v: 0 <= v <= 4, "between 0 and 4")
+    grain: float = _setting(0.06, lambda v: 0 <= v <= 1, "between 0 and 1")
+    hud: bool = True
+    screenshot_dir: str = "~/Pictures/Dreams"
+
+
+@dataclass
+class Config:
+    film: FilmConfig = field(default_factory=FilmConfig)
+    dream: DreamConfig = field(default_factory=DreamConfig)
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
+
+
+def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:
+    """Defaults, then the TOML file at `path`, then `section.key=value` overrides."""
+    config = Config()
+    if path is not None:
+        for section, values in _read_toml(Path(path)).items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"config {path}: [{section}] must be a table of settings")
+            for key, value in values.items():
+                _assign(config, section, key, value, where=f"config {path}")
+    for override in overrides:
+        section, key, value = _parse_override(override)
+        _assign(config, section, key, value, where=f"--set {override}")
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}; give an existing TOML file") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+
+
+def _parse_override(text: str) -> tuple[str, str, Any]:
+    name, equals, raw = text.partition("=")
+    section, dot, key = name.strip().partition(".")
+    if not equals or not dot or not section or not key:
+        raise ConfigError(
+            f"--set {text!r}: write it as section.key=value, e.g. dream.resolution=128"
+        )
+    try:  # a TOML literal (128, 0.5, true, "text"); a bare word is taken as a string
+        value = tomllib.loads(f"value = {raw.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return section, key, value
+
+
+def _assign(config: Config, section: str, key: str, value: Any, where: str) -> None:
+    sections = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    if section not in sections:
+        raise ConfigError(f"{where}: unknown section [{section}]; known: {', '.join(sections)}")
+    target = sections[section]
+    fields = {f.name: f for f in dataclasses.fields(target)}
+    if key not in fields:
+        known = ", ".join(fields)
+        raise ConfigError(f"{where}: unknown key {section}.{key}; known in [{section}]: {known}")
+    spec = fields[key]
+    coerced = _coerce(value, spec)
+    check, hint = spec.metadata.get("check"), spec.metadata.get("hint", "")
+    if coerced is None or (check is not None and not check(coerced)):
+        expected = hint or _type_name(spec.type)
+        raise ConfigError(f"{where}: {section}.{key} = {value!r} is not valid; expected {expected}")
+    setattr(target, key, coerced)
+
+
+def _coerce(value: Any, spec: dataclasses.Field) -> Any:
+    """The value in the field's type, or None when it cannot be one."""
+    kind = spec.type
+    if kind is bool:
+        return value if isinstance(value, bool) else None
+    if isinstance(value, bool):  # True is an int in Python; never accept it as a number
+        return None
+    if kind is int:
+        return value if isinstance(value, int) else None
+    if kind is float:
+        return float(value) if isinstance(value, int | float) else None
+    if kind is str:
+        return value if isinstance(value, str) else None
+    return value if isinstance(value, int | str) else None  # int | str: the check decides
+
+
+def _type_name(kind) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
+        kind, "a value"
+    )
+
+
+def as_dict(config: Config) -> dict[str, dict[str, Any]]:
+    return dataclasses.asdict(config)
