@@ -1,0 +1,227 @@
+"""The film the machine watches: a video file, a folder of images, a camera or a stream URL.
+
+FilmSource.read() gives the next frame prepared for the dreamer: grey (or colour), centre-cropped
+to a square and resized to the training resolution, as a uint8 array of shape (size, size, C).
+Pacing is the caller's job (`fps` says the film's own rate); nothing here sleeps or spawns threads.
+"""
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.assets import default_film
+from engine.errors import FilmError
+
+log = logging.getLogger(__name__)
+
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+# Failed reads in a row inside a file before we call it the end and loop.
+MAX_BAD_FRAMES_IN_A_ROW = 25
+# Open and read timeouts for streams, so a dead URL cannot hang the film thread for minutes.
+STREAM_TIMEOUT_MS = 5000
+
+
+def prepare_frame(image: np.ndarray, size: int, color: bool) -> np.ndarray:
+    """BGR or grey image -> centre-cropped square, resized to size x size, (size, size, C)."""
+    height, width = image.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = image[top : top + side, left : left + side]
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    square = cv2.resize(square, (size, size), interpolation=interpolation)
+    if square.ndim == 2:
+        square = square[:, :, None]
+    if color:
+        if square.shape[2] == 1:
+            square = np.repeat(square, 3, axis=2)
+        return np.ascontiguousarray(cv2.cvtColor(square, cv2.COLOR_BGR2RGB))
+    if square.shape[2] == 1:
+        return np.ascontiguousarray(square)
+    return cv2.cvtColor(square, cv2.COLOR_BGR2GRAY)[:, :, None]
+
+
+class _CaptureReader:
+    """OpenCV (FFmpeg) capture of a file, camera index or URL."""
+
+    def __init__(self, target: str | int, timeout: bool):
+        self._target, self._timeout = target, timeout
+        self._capture = self._open()
+
+    def _open(self) -> cv2.VideoCapture:
+        if self._timeout:
+            params = [
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                STREAM_TIMEOUT_MS,
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                STREAM_TIMEOUT_MS,
+            ]
+            return cv2.VideoCapture(self._target, cv2.CAP_ANY, params)
+        return cv2.VideoCapture(self._target)
+
+    def is_open(self) -> bool:
+        return self._capture.isOpened()
+
+    def fps(self) -> float:
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        return fps if 0 < fps <= 240 else 0.0
+
+    def frame_count(self) -> int:
+        count = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        return int(count) if count > 0 else 0
+
+    def position(self) -> int:
+        return int(self._capture.get(cv2.CAP_PROP_POS_FRAMES))
+
+    def read(self) -> np.ndarray | None:
+        ok, frame = self._capture.read()
+        return frame if ok and frame is not None and frame.size else None
+
+    def reopen(self) -> bool:
+        self._capture.release()
+        self._capture = self._open()
+        return self._capture.isOpened()
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class _FolderReader:
+    """The image files of a folder, in name order, as a film."""
+
+    def __init__(self, folder: Path):
+        self._files = sorted(
+            p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+        self._next = 0
+
+    def is_open(self) -> bool:
+        return bool(self._files)
+
+    def frame_count(self) -> int:
+        return len(self._files)
+
+    def position(self) -> int:
+        return self._next
+
+    def read(self) -> np.ndarray | None:
+        if self._next >= len(self._files):
+            return None
+        path = self._files[self._next]
+        self._next += 1
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            log.warning("film: skipping unreadable image %s", path.name)
+        return image
+
+    def reopen(self) -> bool:
+        self._next = 0
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class FilmSource:
+    """Frames of a film at its own rate, looping at the end; counts what it skipped."""
+
+    def __init__(
+        self,
+        source: str,
+        size: int,
+        color: bool = False,
+        loop: bool = True,
+        folder_fps: float = 12.0,
+    ):
+        self.size, self.color, self.loop = size, color, loop
+        self.frames_read = self.frames_skipped = self.loops = 0
+        self.is_default = not source
+        self.kind, self.name, self._reader = _open_reader(source)
+        if not self._reader.is_open():
+            raise FilmError(_cannot_open_message(self.kind, self.name))
+        self.is_live = self.kind in ("camera", "stream")
+        self.fps = folder_fps if self.kind == "folder" else (self._reader.fps() or 25.0)
+        self.frame_count = self._reader.frame_count()
+        if not self.is_live and self.frame_count and not self._has_a_frame():
+            raise FilmError(f"film {self.name} cannot be decoded; give a video OpenCV/FFmpeg reads")
+
+    def _has_a_frame(self) -> bool:
+        """True when at least one of the first frames decodes; leaves the film at its start."""
+        for _ in range(MAX_BAD_FRAMES_IN_A_ROW):
+            if self._reader.read() is not None:
+                self._reader.reopen()
+                return True
+            if self._reader.position() >= self.frame_count:
+                break
+        return False
+
+    @property
+    def position(self) -> int:
+        return self._reader.position()
+
+    def read(self) -> np.ndarray | None:
+        """The next prepared frame; None when a live source dropped or a film without loop ended."""
+        bad_in_a_row = 0
+        rewound = False
+        while bad_in_a_row < MAX_BAD_FRAMES_IN_A_ROW:
+            image = self._reader.read()
+            if image is not None:
+                self.frames_read += 1
+                return prepare_frame(image, self.size, self.color)
+            if self.is_live:
+                return None
+            if self._at_end():
+                if not self.loop or rewound or not self._reader.reopen():
+                    return None  # ended, or nothing at all decodes any more
+                self.loops += 1
+                rewound = True
+                continue
+            bad_in_a_row += 1
+            self.frames_skipped += 1
+        return None
+
+    def _at_end(self) -> bool:
+        return not self.frame_count or self._reader.position() >= self.frame_count - 1
+
+    def reconnect(self) -> bool:
+        """Try once to open a dropped camera or stream again."""
+        ok = self._reader.reopen()
+        log.info("film: reconnecting to %s %s", self.name, "succeeded" if ok else "failed")
+        return ok
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _open_reader(source: str):
+    if not source:
+        path = default_film()
+        return "file", path.name, _CaptureReader(str(path), timeout=False)
+    if source.startswith("camera:"):
+        index = source.removeprefix("camera:")
+        if not index.isdigit():
+            raise FilmError(f"film source {source!r}: write a camera as camera:N, e.g. camera:0")
+        return "camera", source, _CaptureReader(int(index), timeout=False)
+    if source.lower().startswith(STREAM_SCHEMES):
+        return "stream", source, _CaptureReader(source, timeout=True)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return "folder", str(path), _FolderReader(path)
+    if path.is_file():
+        return "file", str(path), _CaptureReader(str(path), timeout=False)
+    raise FilmError(
+        f"film not found: {source}; give a video file, a folder of images, camera:N or an "
+        "rtsp/http URL (or leave film.source empty for the bundled clip)"
+    )
+
+
+def _cannot_open_message(kind: str, name: str) -> str:
+    if kind == "folder":
+        return f"film folder {name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})"
+    if kind == "camera":
+        return f"camera {name} cannot be opened; check that it is connected and not in use"
+    if kind == "stream":
+        return f"stream {name} cannot be opened; check the URL and the network"
+    return f"film {name} cannot be opened; give a video file that OpenCV/FFmpeg can decode"

@@ -1,0 +1,48 @@
+"""FrameMemory: a ring buffer of the frames the machine has watched, kept on the training device.
+
+The film appends one frame at a time; the trainer samples batches from whatever is there. The
+buffer holds uint8 frames (a quarter of the memory of float) and converts a batch on sampling.
+"""
+
+import threading
+
+import numpy as np
+import torch
+
+
+class FrameMemory:
+    def __init__(self, capacity: int, size: int, channels: int, device: torch.device):
+        self.capacity, self.size, self.channels = capacity, size, channels
+        self.device = torch.device(device)
+        self._frames = torch.zeros(
+            (capacity, channels, size, size), dtype=torch.uint8, device=device
+        )
+        self._count = 0  # frames ever appended; the next one goes to _count % capacity
+        self._lock = threading.Lock()  # the film thread appends while the trainer samples
+
+    def __len__(self) -> int:
+        return min(self._count, self.capacity)
+
+    @property
+    def frames_seen(self) -> int:
+        return self._count
+
+    def append(self, frame: np.ndarray) -> None:
+        """Add one (size, size, channels) uint8 frame, overwriting the oldest when full."""
+        if frame.shape != (self.size, self.size, self.channels) or frame.dtype != np.uint8:
+            raise ValueError(f"frame of shape {frame.shape} {frame.dtype} does not fit this memory")
+        tensor = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))
+        with self._lock:
+            self._frames[self._count % self.capacity].copy_(tensor)
+            self._count += 1
+
+    def sample(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """A batch of remembered frames as float (batch, C, size, size) in [-1, 1], drawn with
+        replacement (the memory may hold fewer frames than a batch at the start)."""
+        with self._lock:
+            filled = len(self)
+            if filled == 0:
+                raise RuntimeError("the frame memory is empty: nothing has been watched yet")
+            index = torch.randint(filled, (batch,), generator=generator, device="cpu")
+            chosen = self._frames[index.to(self.device)]
+        return chosen.float().div_(127.5).sub_(1.0)
