@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+
+from engine.config import DreamConfig
+from engine.dreamer import Discriminator, Generator, diff_augment
+from engine.memory import FrameMemory
+from engine.trainer import Trainer, pick_resolution, pick_width
+
+
+@pytest.mark.parametrize("resolution", [64, 128, 256, 512])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_networks_fit_every_resolution(resolution, channels):
+    generator = Generator(resolution, channels, latent_size=16, width=4)
+    discriminator = Discriminator(resolution, channels, width=4)
+    images = generator(torch.randn(2, 16))
+    assert images.shape == (2, channels, resolution, resolution)
+    assert images.abs().max() <= 1
+    assert discriminator(images).shape == (2,)
+
+
+def test_augmentation_keeps_shape_and_gradients():
+    images = torch.rand(4, 1, 32, 32, requires_grad=True)
+    random = torch.Generator().manual_seed(0)
+    out = diff_augment(images * 2 - 1, ("color", "translation", "cutout"), random)
+    assert out.shape == images.shape
+    out.sum().backward()
+    assert images.grad is not None and images.grad.abs().sum() > 0
+    assert not torch.equal(out, images * 2 - 1)
+
+
+def test_auto_settings_follow_the_device():
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert pick_resolution("auto", cpu) == 64 and pick_resolution("auto", gpu) == 256
+    assert pick_resolution(128, gpu) == 128
+    assert pick_width("auto", cpu) == 32 and pick_width("auto", gpu) == 64
+
+
+def small_trainer(seed: int = 0, **settings) -> Trainer:
+    memory = FrameMemory(16, 64, 1, "cpu")
+    for value in range(0, 256, 16):
+        memory.append(np.full((64, 64, 1), value, np.uint8))
+    return Trainer(DreamConfig(width=8, batch_size=4, seed=seed, **settings), memory)
+
+
+def test_every_step_is_a_new_network():
+    trainer = small_trainer(dreams=5)
+    first = trainer.step()
+    second = trainer.step()
+    assert (first.number, second.number, trainer.number) == (1, 2, 2)
+    assert first.images.shape == (5, 64, 64, 1) and first.images.dtype == np.uint8
+    assert not np.array_equal(first.images, second.images)  # network 1 is gone
+    assert np.isfinite([second.d_loss, second.g_loss]).all()
+    assert trainer.step(render=False).images is None
+
+
+def test_the_same_seed_dreams_the_same():
+    a, b = small_trainer(seed=7), small_trainer(seed=7)
+    for _ in range(3):
+        network_a, network_b = a.step(), b.step()
+    assert np.array_equal(network_a.images, network_b.images)
+    assert not np.array_equal(network_a.images, small_trainer(seed=8).step().images)
+
+
+def test_reset_starts_a_blank_mind_and_the_count_goes_on():
+    trainer = small_trainer()
+    for _ in range(5):
+        trained = trainer.step()
+    trainer.reset()
+    reborn = trainer.step()
+    assert reborn.number == 6
+    assert not np.array_equal(trained.images, reborn.images)
