@@ -1,0 +1,140 @@
+"""`dreams`: the command line. It checks what the user gave and hands plain values on; a user's
+mistake is one line on stderr and exit status 2, never a traceback."""
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from engine.config import Config, load_config
+from engine.errors import DreamsError
+
+log = logging.getLogger("dreams")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dreams",
+        description="A machine watches a film and learns to see; every new network is shown.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="the live show (the default command)")
+    _add_config_options(run)
+    run.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full-screen")
+    run.add_argument("--display", type=int, help="which display to show on (screen.display)")
+    run.add_argument("--networks", type=_positive_int, default=0, help="end after N networks")
+    run.add_argument("--duration", type=_positive_float, default=0.0, help="end after SECONDS")
+
+    bench = commands.add_parser("bench", help="networks per second against a plain DCGAN loop")
+    _add_config_options(bench)
+    bench.add_argument("--resolutions", type=int, nargs="+", default=[64, 128])
+    bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
+    bench.add_argument("--quick", action="store_true", help="a short run (CI)")
+    return parser
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="a TOML file (default: ./config.toml when there is one)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one setting, e.g. --set dream.resolution=128 (repeatable)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def _load(args: argparse.Namespace) -> Config:
+    path = args.config
+    if path is None and Path("config.toml").is_file():
+        path = Path("config.toml")
+    overrides = list(args.overrides)
+    if getattr(args, "film", None) is not None:
+        overrides.append(f"film.source={_toml_string(args.film)}")
+    if getattr(args, "display", None) is not None:
+        overrides.append(f"screen.display={args.display}")
+    config = load_config(path, overrides)
+    if path is not None:
+        log.info("config: %s", path)
+    return config
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run(args: argparse.Namespace) -> int:
+    from installation.show import open_show
+
+    config = _load(args)
+    show = open_show(
+        config,
+        fullscreen=config.screen.fullscreen and not args.windowed,
+        networks_limit=args.networks,
+        duration_s=args.duration,
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: show.stop())
+    summary = show.run()
+    log.info(
+        "show: ended after %.1f s: %d networks created, %d shown, %d film frames (%d skipped)",
+        summary.seconds,
+        summary.networks_created,
+        summary.networks_shown,
+        summary.film_frames,
+        summary.film_frames_skipped,
+    )
+    return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    from installation.bench import run_bench
+
+    config = _load(args)
+    seconds = 2.0 if args.quick else args.seconds
+    run_bench(config, args.resolutions, seconds)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]  # a bare `dreams` is `dreams run`
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        return {"run": run, "bench": bench}[args.command](args)
+    except DreamsError as error:
+        print(f"dreams: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C before the show had its own handler
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

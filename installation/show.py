@@ -1,0 +1,301 @@
+"""The live show: film, trainer and main threads (DESIGN.md), started and stopped together.
+
+main     pygame events, compositing, flip; applies key commands; reads the latest network
+film     reads the film at its own fps into the frame memory
+trainer  step, step, step; puts each new network in a latest-value slot and, at one step per
+         frame, waits until the screen has taken it, so every network is seen
+"""
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+from engine.assets import DEFAULT_FILM_CREDIT
+from engine.config import Config
+from engine.film import FilmSource
+from engine.memory import FrameMemory
+from engine.trainer import Network, Trainer
+from installation.compositor import Compositor
+from installation.screen import Window
+from installation.slot import LatestSlot
+
+log = logging.getLogger(__name__)
+
+STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
+RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
+
+
+@dataclass
+class ShowSummary:
+    networks_created: int
+    networks_shown: int
+    frames_drawn: int
+    film_frames: int
+    film_frames_skipped: int
+    seconds: float
+    threads_left: list[str]
+
+
+class Show:
+    def __init__(
+        self,
+        config: Config,
+        film: FilmSource,
+        trainer: Trainer,
+        memory: FrameMemory,
+        window: Window,
+        networks_limit: int = 0,
+        duration_s: float = 0.0,
+    ):
+        self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
+        self.window = window
+        self.networks_limit, self.duration_s = networks_limit, duration_s
+        self.stop_requested = threading.Event()
+        self.learning = threading.Event()
+        self.learning.set()
+        self.slot = LatestSlot()
+        self.hud_on = config.screen.hud
+        self.current: Network | None = None
+        self.networks_shown = self.frames_drawn = 0
+        self._births: deque[float] = deque()
+        self._compositor: Compositor | None = None
+
+    def stop(self) -> None:
+        """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
+        self.stop_requested.set()
+        self.slot.wake()
+
+    # ---- threads ------------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """The film thread: one frame into memory per frame of the film's own time."""
+        period = 1.0 / self.film.fps
+        due = time.monotonic()
+        while not self.stop_requested.is_set():
+            try:
+                frame = self.film.read()
+            except Exception:  # a fault in a decoder must not end the show
+                log.exception("film: reading a frame failed; going on")
+                frame = None
+            if frame is None:
+                if not self.film.is_live and not self.film.loop:
+                    log.info("film: ended; dreaming on from memory")
+                    return
+                log.warning(
+                    "film: %s gave no frame; dreaming from memory, retrying in %.0f s",
+                    self.film.name,
+                    self.config.film.reconnect_s,
+                )
+                if self.stop_requested.wait(self.config.film.reconnect_s):
+                    return
+                if self.film.is_live:
+                    self.film.reconnect()
+                due = time.monotonic()
+                continue
+            self.memory.append(frame)
+            due += period
+            delay = due - time.monotonic()
+            if delay < -1.0:  # far behind (a slow decoder, a pause): do not rush to catch up
+                due, delay = time.monotonic(), 0.0
+            if delay > 0 and self.stop_requested.wait(delay):
+                return
+
+    def _dream(self) -> None:
+        """The trainer thread: networks, one after another, handed to the screen."""
+        while len(self.memory) == 0:  # nothing watched yet
+            if self.stop_requested.wait(0.01):
+                return
+        steps = self.config.dream.steps_per_frame
+        while not self.stop_requested.is_set():
+            if not self.learning.is_set() or self._limit_reached(self.trainer.number):
+                self.stop_requested.wait(0.05)
+                continue
+            try:
+                for step in range(steps):
+                    network = self.trainer.step(render=step == steps - 1)
+            except Exception:
+                log.exception("dreamer: a training step failed; going on")
+                self.stop_requested.wait(0.5)
+                continue
+            self.slot.put(network)
+            if steps == 1:  # one step per frame: wait until this network has been on screen
+                while not self.slot.wait_taken(0.1):
+                    if self.stop_requested.is_set():
+                        return
+
+    def _limit_reached(self, number: int) -> bool:
+        return bool(self.networks_limit) and number >= self.networks_limit
+
+    # ---- main loop ----------------------------------------------------------------------------
+
+    def run(self) -> ShowSummary:
+        started = time.monotonic()
+        threads = [
+            threading.Thread(target=self._watch, name="film", daemon=True),
+            threading.Thread(target=self._dream, name="trainer", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        clock = pygame.time.Clock()
+        try:
+            while not self.stop_requested.is_set():
+                self._handle_events()
+                network = self.slot.take()
+                if network is not None:
+                    self._receive(network)
+                self._draw(time.monotonic() - started)
+                self.frames_drawn += 1
+                if self._finished(started):
+                    break
+                clock.tick(self.config.screen.fps)
+        finally:
+            self.stop()
+            deadline = time.monotonic() + STOP_WITHIN_S
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            left = [thread.name for thread in threads if thread.is_alive()]
+            if left:
+                log.warning("show: threads still running after %.0f s: %s", STOP_WITHIN_S, left)
+            self.window.close()
+            self.film.close()
+        return ShowSummary(
+            networks_created=self.trainer.number,
+            networks_shown=self.networks_shown,
+            frames_drawn=self.frames_drawn,
+            film_frames=self.film.frames_read,
+            film_frames_skipped=self.film.frames_skipped,
+            seconds=time.monotonic() - started,
+            threads_left=left,
+        )
+
+    def _finished(self, started: float) -> bool:
+        if self.duration_s and time.monotonic() - started >= self.duration_s:
+            return True
+        return self.current is not None and self._limit_reached(self.current.number)
+
+    def _receive(self, network: Network) -> None:
+        if self.current is None:
+            log.info("show: network 1 is on screen")
+        self.current = network
+        self.networks_shown += 1
+        self._births.append(network.born_at)
+        while self._births and self._births[0] < network.born_at - RATE_WINDOW_S:
+            self._births.popleft()
+
+    def networks_per_second(self) -> float:
+        if len(self._births) < 2:
+            return 0.0
+        return (len(self._births) - 1) / max(self._births[-1] - self._births[0], 1e-6)
+
+    def _draw(self, t: float) -> None:
+        side = self.window.picture_side
+        if self._compositor is None or self._compositor.side != side:
+            self._compositor = Compositor(self.config.screen, side, self.config.dream.seed)
+        picture = None
+        if self.current is not None:
+            picture = self._compositor.compose(self.current.images, t)
+        footer = DEFAULT_FILM_CREDIT if self.film.is_default else ""
+        self.window.draw(picture, self._hud_lines(), footer)
+
+    def _hud_lines(self) -> list[str]:
+        if not self.hud_on:
+            return []
+        network = self.current
+        if network is None:
+            return [f"a blank mind is watching {self.film.name}"]
+        lines = [
+            f"network {network.number:,} created · {network.number - 1:,} destroyed",
+            f"{self.networks_per_second():.1f} networks/s · "
+            f"D {network.d_loss:.3f} · G {network.g_loss:.3f}",
+            f"{self.film.name} · {self.memory.frames_seen:,} frames watched",
+        ]
+        if not self.learning.is_set():
+            lines.append("learning paused")
+        return lines
+
+    # ---- keys ---------------------------------------------------------------------------------
+
+    def _handle_events(self) -> None:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.stop()
+            elif event.type == pygame.KEYDOWN:
+                self._key(event.key)
+
+    def _key(self, key: int) -> None:
+        if key in (pygame.K_ESCAPE, pygame.K_q):
+            self.stop()
+        elif key == pygame.K_f:
+            self.window.toggle_fullscreen()
+        elif key == pygame.K_h:
+            self.hud_on = not self.hud_on
+        elif key == pygame.K_SPACE:
+            if self.learning.is_set():
+                self.learning.clear()
+            else:
+                self.learning.set()
+            log.info("show: learning %s", "resumed" if self.learning.is_set() else "paused")
+        elif key == pygame.K_s:
+            self.screenshot()
+
+    def screenshot(self) -> Path | None:
+        number = self.current.number if self.current else 0
+        name = f"dreams-{number:07d}-{time.strftime('%Y%m%d-%H%M%S')}-{self.frames_drawn}.png"
+        folder = Path(self.config.screen.screenshot_dir).expanduser()
+        try:
+            path = self.window.screenshot(folder, name)
+        except (OSError, pygame.error) as error:
+            log.error("show: screenshot not saved in %s: %s", folder, error)
+            return None
+        log.info("show: screenshot %s", path)
+        return path
+
+
+def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s: float) -> Show:
+    """Everything the show needs, in the order that reports a user's mistake earliest: the film
+    (before any window opens), the mind on its device, then the window."""
+    import torch
+
+    from engine.trainer import pick_device, pick_resolution
+
+    device = pick_device(config.dream.device)
+    resolution = pick_resolution(config.dream.resolution, device)
+    film = FilmSource(
+        config.film.source,
+        resolution,
+        color=config.film.color,
+        loop=config.film.loop,
+        folder_fps=config.film.folder_fps,
+    )
+    log.info(
+        "film: %s (%s, %.3g fps, %s frames)",
+        film.name,
+        film.kind,
+        film.fps,
+        film.frame_count or "?",
+    )
+    if device.type == "cpu":  # training shares two cores with the screen: one thread each
+        torch.set_num_threads(1)
+    channels = 3 if config.film.color else 1
+    memory = FrameMemory(config.film.memory_frames, resolution, channels, device)
+    trainer = Trainer(config.dream, memory)
+    log.info(
+        "dreamer: %dx%d %s on %s, width %d, batch %d",
+        resolution,
+        resolution,
+        "colour" if config.film.color else "grey",
+        device,
+        trainer.width,
+        config.dream.batch_size,
+    )
+    try:
+        window = Window(config.screen, fullscreen)
+    except BaseException:
+        film.close()
+        raise
+    return Show(config, film, trainer, memory, window, networks_limit, duration_s)

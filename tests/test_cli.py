@@ -1,0 +1,81 @@
+"""The real `dreams` command in a child process: signals, limits and a missing display."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.conftest import ROOT, run_dreams
+
+
+def start_dreams(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "installation.cli", *args],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen, words: str, timeout: float = 60.0) -> list[str]:
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read():
+        for line in process.stderr:
+            lines.append(line)
+            if words in line:
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(timeout), "".join(lines)
+    return lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_the_show_quickly_and_cleanly(signum, shapes_film):
+    process = start_dreams("run", "--windowed", "--film", str(shapes_film))
+    try:
+        lines = wait_for_line(process, "network 1 is on screen")
+        time.sleep(0.5)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - sent < 3.0  # threads stop within 2 s, then the process exits
+        time.sleep(0.1)
+        assert "ended after" in "".join(lines)
+        assert "Traceback" not in "".join(lines)
+    finally:
+        process.kill()
+
+
+def test_networks_limit_ends_the_show(shapes_film):
+    result = run_dreams("run", "--windowed", "--film", str(shapes_film), "--networks", "5")
+    assert result.returncode == 0, result.stderr
+    assert "5 networks created, 5 shown" in result.stderr
+
+
+def test_no_display_is_one_clear_line(shapes_film):
+    env = {"SDL_VIDEODRIVER": "x11", "DISPLAY": ":97"}
+    result = run_dreams("run", "--film", str(shapes_film), env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert "no display could be opened" in line and "dreams record" in line
+
+
+def test_a_display_that_does_not_exist():
+    result = run_dreams("run", "--windowed", "--display", "5")
+    assert result.returncode == 2
+    assert "screen.display = 5" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_names_the_commands():
+    result = run_dreams("--help")
+    assert result.returncode == 0
+    assert "run" in result.stdout and "bench" in result.stdout
+    assert os.path.exists(ROOT / "config.toml")

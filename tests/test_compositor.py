@@ -1,0 +1,35 @@
+import numpy as np
+
+from engine.config import ScreenConfig
+from installation.compositor import Compositor
+
+
+def dreams(count: int = 4, size: int = 16) -> np.ndarray:
+    return np.stack([np.full((size, size, 1), 40 * (i + 1), np.uint8) for i in range(count)])
+
+
+def test_each_dream_holds_then_dissolves_into_the_next():
+    compositor = Compositor(ScreenConfig(hold_s=4, dissolve_s=6, zoom=0.15), side=64)
+    assert compositor.schedule(1.0, 4)[:3] == (0, 1, 0.0)
+    a, b, alpha, *_ = compositor.schedule(7.0, 4)
+    assert (a, b) == (0, 1) and alpha == 0.5
+    assert compositor.schedule(10.5, 4)[:2] == (1, 2)
+    assert compositor.schedule(4 * 10 + 1, 4)[:2] == (0, 1)  # round again after the last
+
+
+def test_zoom_is_continuous_when_a_dream_takes_over():
+    compositor = Compositor(ScreenConfig(hold_s=4, dissolve_s=6, zoom=0.15), side=64)
+    incoming_zoom_at_end = compositor.schedule(9.999999, 4)[4]
+    current_zoom_after = compositor.schedule(10.0, 4)[3]
+    assert abs(incoming_zoom_at_end - current_zoom_after) < 1e-4
+    assert compositor.schedule(3.0, 4)[3] > compositor.schedule(1.0, 4)[3]  # it zooms in
+
+
+def test_a_dissolve_blends_two_dreams_under_grain():
+    clean = Compositor(ScreenConfig(hold_s=4, dissolve_s=6, grain=0), side=64)
+    picture = clean.compose(dreams(), 7.0)  # half way from dream 0 (40) to dream 1 (80)
+    assert picture.shape == (64, 64, 3) and picture.dtype == np.uint8
+    assert abs(float(picture.mean()) - 60) < 2
+    grainy = Compositor(ScreenConfig(hold_s=4, dissolve_s=6, grain=0.06), side=64)
+    noisy = grainy.compose(dreams(), 7.0).astype(float)
+    assert 5 < noisy.std() < 40 and abs(noisy.mean() - 60) < 4

@@ -1,0 +1,126 @@
+"""The live show, headless (SDL's dummy driver): real film, real training, real window, keys
+posted into pygame's own event queue as a person would press them."""
+
+import threading
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from engine.config import load_config
+from installation.show import open_show
+
+
+def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
+    config = load_config(
+        None,
+        [
+            "screen.window_width=320",
+            "screen.window_height=240",
+            "screen.grain=0",
+            "screen.hold_s=1000",  # one dream all along: changes come from the networks
+            f"screen.screenshot_dir={tmp_path}",
+            *settings,
+        ],
+    )
+    return open_show(config, fullscreen=False, networks_limit=networks, duration_s=duration)
+
+
+def press(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+
+
+def when(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the show did not get there in time"
+        time.sleep(0.01)
+
+
+def picture(path) -> np.ndarray:
+    """The letterboxed picture's square in a screenshot, as a grey array."""
+    image = pygame.surfarray.array3d(pygame.image.load(str(path))).swapaxes(0, 1)
+    height, width = image.shape[:2]
+    left = (width - height) // 2
+    return image[40:height, left : left + height].mean(axis=2)  # below the HUD's lines
+
+
+def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}", networks=40)
+
+    def person():
+        when(lambda: show.current is not None and show.current.number >= 3)
+        press(pygame.K_s)
+        when(lambda: show.current.number >= 35)
+        press(pygame.K_s)
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+
+    assert summary.networks_created == 40  # the counter equals the steps taken
+    assert summary.networks_shown == 40  # one step per frame: every network was on screen
+    assert summary.film_frames > 0 and summary.film_frames_skipped == 0
+    assert summary.threads_left == []
+    assert not [t for t in threading.enumerate() if t.name in ("film", "trainer")]
+
+    shots = sorted(tmp_path.glob("dreams-*.png"))
+    assert len(shots) == 2, shots
+    early, late = picture(shots[0]), picture(shots[1])
+    assert late.std() > 5  # an image, not a blank
+    assert np.abs(early - late).mean() > 2  # the networks changed what is on screen
+    assert int(shots[1].name.split("-")[1]) >= 35  # named for the network on screen
+
+
+def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}")
+    seen = {}
+
+    def person():
+        when(lambda: show.current is not None and show.current.number >= 2)
+        press(pygame.K_SPACE)
+        time.sleep(0.3)  # a step in flight may still land
+        seen["paused_at"] = show.trainer.number
+        time.sleep(1.5)
+        seen["still"] = show.trainer.number
+        press(pygame.K_SPACE)
+        when(lambda: show.trainer.number > seen["still"] + 2)
+        press(pygame.K_h)
+        when(lambda: not show.hud_on)
+        press(pygame.K_ESCAPE)
+
+    helper = threading.Thread(target=person)
+    started = time.monotonic()
+    helper.start()
+    summary = show.run()
+    helper.join()
+    assert seen["still"] == seen["paused_at"]  # no network was born while paused
+    assert summary.networks_created > seen["still"]
+    assert summary.threads_left == [] and time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("settings", [[], ["film.color=true"]])
+def test_the_show_runs_on_the_bundled_clip(tmp_path, settings):
+    show = open_test_show(tmp_path, *settings, networks=6)
+
+    def person():
+        when(lambda: show.current is not None and show.current.number >= 4)
+        press(pygame.K_s)
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+    assert summary.networks_created == summary.networks_shown == 6
+    assert show.film.is_default
+    (shot,) = tmp_path.glob("dreams-*.png")
+    assert picture(shot).std() > 1
+
+
+def test_a_duration_ends_the_show(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}", duration=1.5)
+    summary = show.run()
+    assert 1.5 <= summary.seconds < 1.5 + 2.5
+    assert summary.threads_left == []
