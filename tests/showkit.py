@@ -1,0 +1,43 @@
+"""Helpers for tests of the live show: open it headless, press keys, wait, read screenshots."""
+
+import time
+
+import numpy as np
+import pygame
+
+from engine.config import load_config
+from installation.show import open_show
+
+
+def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
+    config = load_config(
+        None,
+        [
+            "screen.window_width=320",
+            "screen.window_height=240",
+            "screen.grain=0",
+            "screen.hold_s=1000",  # one dream all along: changes come from the networks
+            f"screen.screenshot_dir={tmp_path}",
+            *settings,
+        ],
+    )
+    return open_show(config, fullscreen=False, networks_limit=networks, duration_s=duration)
+
+
+def press(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+
+
+def when(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the show did not get there in time"
+        time.sleep(0.01)
+
+
+def picture(path) -> np.ndarray:
+    """The letterboxed picture's square in a screenshot, as a grey array."""
+    image = pygame.surfarray.array3d(pygame.image.load(str(path))).swapaxes(0, 1)
+    height, width = image.shape[:2]
+    left = (width - height) // 2
+    return image[40:height, left : left + height].mean(axis=2)  # below the HUD's lines
