@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="networks per second against a plain DCGAN loop")
     _add_config_options(bench)
-    bench.add_argument("--resolutions", type=int, nargs="+", default=[64, 128])
+    bench.add_argument("--resolutions", type=_resolution, nargs="+", default=[64, 128])
     bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
     bench.add_argument("--quick", action="store_true", help="a short run (CI)")
     return parser
@@ -56,6 +56,12 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
     return value
+
+
+def _resolution(text: str) -> int:
+    if text not in ("64", "128", "256", "512"):
+        raise argparse.ArgumentTypeError(f"{text} is not a power of two from 64 to 512")
+    return int(text)
 
 
 def _positive_float(text: str) -> float:

@@ -79,3 +79,13 @@ def test_help_names_the_commands():
     assert result.returncode == 0
     assert "run" in result.stdout and "bench" in result.stdout
     assert os.path.exists(ROOT / "config.toml")
+
+
+def test_bench_prints_networks_per_second_against_the_eager_loop():
+    result = run_dreams("bench", "--quick", "--resolutions", "64")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()[-2:]
+    assert header.split() == ["resolution", "dreams/s", "eager/s", "ratio"]
+    resolution, ours, eager, ratio = row.split()
+    assert resolution == "64" and float(ours) > 0 and float(eager) > 0
+    assert abs(float(ratio) - float(ours) / float(eager)) < 0.02

@@ -1,0 +1,116 @@
+"""`dreams bench`: networks per second (a training step plus the render of the dreams) of the
+dreamer, against a plain eager DCGAN loop of the same networks in the same process.
+
+The baseline is the loop of pytorch/examples dcgan/main.py: batch-norm generator, plain
+discriminator (no spectral norm), BCE loss, no augmentation, the fixed noise rendered every step.
+Rounds of the two alternate, so that a noisy neighbour on a shared machine slows both alike;
+the figure that matters is the ratio.
+"""
+
+import time
+
+import torch
+from torch import nn
+
+from engine.config import Config
+from engine.dreamer import Discriminator, Generator, weights_init
+from engine.film import FilmSource
+from engine.memory import FrameMemory
+from engine.trainer import Trainer, pick_device, pick_width
+
+ROUNDS = 4  # alternating rounds of each loop per resolution
+
+
+class EagerBaseline:
+    """pytorch/examples dcgan, step for step, on the same memory and the same network sizes."""
+
+    def __init__(self, config: Config, memory: FrameMemory, width: int):
+        dream, device = config.dream, memory.device
+        torch.manual_seed(dream.seed)
+        self.memory, self.batch, self.latent_size = memory, dream.batch_size, dream.latent_size
+        self.netG = Generator(memory.size, memory.channels, dream.latent_size, width).to(device)
+        self.netD = Discriminator(memory.size, memory.channels, width, spectral=False).to(device)
+        self.netG.apply(weights_init)
+        self.netD.apply(weights_init)
+        self.criterion = nn.BCEWithLogitsLoss()
+        self.fixed_noise = torch.randn(dream.dreams, dream.latent_size, device=device)
+        betas = (dream.beta1, 0.999)
+        self.optimizerD = torch.optim.Adam(self.netD.parameters(), dream.learning_rate, betas=betas)
+        self.optimizerG = torch.optim.Adam(self.netG.parameters(), dream.learning_rate, betas=betas)
+
+    def step(self):
+        device = self.memory.device
+        real = self.memory.sample(self.batch)
+        ones = torch.ones(self.batch, device=device)
+        zeros = torch.zeros(self.batch, device=device)
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        self.netD.zero_grad()
+        errD_real = self.criterion(self.netD(real), ones)
+        errD_real.backward()
+        noise = torch.randn(self.batch, self.latent_size, device=device)
+        fake = self.netG(noise)
+        errD_fake = self.criterion(self.netD(fake.detach()), zeros)
+        errD_fake.backward()
+        self.optimizerD.step()
+        # (2) Update G network: maximize log(D(G(z)))
+        self.netG.zero_grad()
+        errG = self.criterion(self.netD(fake), ones)
+        errG.backward()
+        self.optimizerG.step()
+        # the fixed noise through the new generator, to look at
+        with torch.no_grad():
+            images = self.netG(self.fixed_noise).add(1).mul(127.5).clamp(0, 255).byte()
+        return (errD_real + errD_fake).item(), errG.item(), images.cpu().numpy()
+
+
+def _networks_per_second(step, seconds: float) -> float:
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        step()
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def measure(config: Config, resolution: int, seconds: float) -> dict:
+    device = pick_device(config.dream.device)
+    channels = 3 if config.film.color else 1
+    memory = FrameMemory(256, resolution, channels, device)
+    film = FilmSource(config.film.source, resolution, color=config.film.color)
+    while len(memory) < memory.capacity and (frame := film.read()) is not None:
+        memory.append(frame)
+    film.close()
+    trainer = Trainer(config.dream, memory)
+    baseline = EagerBaseline(config, memory, pick_width(config.dream.width, device))
+    for _ in range(3):  # warm-up: allocator, kernels, caches
+        trainer.step()
+        baseline.step()
+    ours = eager = 0.0
+    for _ in range(ROUNDS):
+        eager += _networks_per_second(baseline.step, seconds / ROUNDS) / ROUNDS
+        ours += _networks_per_second(trainer.step, seconds / ROUNDS) / ROUNDS
+    return {
+        "resolution": resolution,
+        "device": str(device),
+        "width": trainer.width,
+        "batch": config.dream.batch_size,
+        "dreams_per_s": ours,
+        "eager_per_s": eager,
+        "ratio": ours / eager,
+    }
+
+
+def run_bench(config: Config, resolutions: list[int], seconds: float) -> list[dict]:
+    device = pick_device(config.dream.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # as in the show: training shares the CPU with the screen
+    print(f"dreams bench: {device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    print(f"{'resolution':>10}  {'dreams/s':>9}  {'eager/s':>9}  {'ratio':>6}")
+    results = []
+    for resolution in resolutions:
+        row = measure(config, resolution, seconds)
+        results.append(row)
+        print(
+            f"{resolution:>10}  {row['dreams_per_s']:>9.2f}  {row['eager_per_s']:>9.2f}"
+            f"  {row['ratio']:>6.2f}"
+        )
+    return results
