@@ -162,25 +162,26 @@ class FilmSource:
         return self._reader.position()
 
     def read(self) -> np.ndarray | None:
-        """The next prepared frame; None when a live source dropped or a film without loop ended."""
+        """The next prepared frame; None when a live source dropped, a film without loop ended,
+        or nothing decodes any more (the file was deleted or truncated)."""
         bad_in_a_row = 0
         rewound = False
-        while bad_in_a_row < MAX_BAD_FRAMES_IN_A_ROW:
+        while True:
             image = self._reader.read()
             if image is not None:
                 self.frames_read += 1
                 return prepare_frame(image, self.size, self.color)
             if self.is_live:
                 return None
-            if self._at_end():
-                if not self.loop or rewound or not self._reader.reopen():
-                    return None  # ended, or nothing at all decodes any more
-                self.loops += 1
-                rewound = True
-                continue
             bad_in_a_row += 1
-            self.frames_skipped += 1
-        return None
+            if not self._at_end() and bad_in_a_row < MAX_BAD_FRAMES_IN_A_ROW:
+                self.frames_skipped += 1
+                continue
+            # the end, or so many bad frames in a row that it might as well be
+            if not self.loop or rewound or not self._reader.reopen():
+                return None
+            self.loops += 1
+            rewound, bad_in_a_row = True, 0
 
     def _at_end(self) -> bool:
         return not self.frame_count or self._reader.position() >= self.frame_count - 1

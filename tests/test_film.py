@@ -32,6 +32,20 @@ def test_without_loop_the_film_ends(shapes_film):
     assert sum(f is not None for f in frames) == 100 and frames[-1] is None
 
 
+def test_a_truncated_file_plays_what_it_has_and_loops(tmp_path):
+    path = tmp_path / "cut.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (96, 72))
+    for index in range(40):
+        writer.write(shapes_frame(index))
+    writer.release()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # the header still promises 40 frames
+    film = FilmSource(str(path), 64)
+    frames = [film.read() for _ in range(50)]
+    assert all(f is not None for f in frames)
+    assert film.loops >= 1
+
+
 def test_prepare_frame_crops_the_centre():
     image = np.zeros((100, 200, 3), np.uint8)
     image[:, 50:150] = 255  # the centre square is white, the sides black
