@@ -38,11 +38,12 @@ class FrameMemory:
 
     def sample(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """A batch of remembered frames as float (batch, C, size, size) in [-1, 1], drawn with
-        replacement (the memory may hold fewer frames than a batch at the start)."""
+        replacement (the memory may hold fewer frames than a batch at the start). `generator`,
+        when given, lives on the memory's device."""
         with self._lock:
             filled = len(self)
             if filled == 0:
                 raise RuntimeError("the frame memory is empty: nothing has been watched yet")
-            index = torch.randint(filled, (batch,), generator=generator, device="cpu")
-            chosen = self._frames[index.to(self.device)]
+            index = torch.randint(filled, (batch,), generator=generator, device=self.device)
+            chosen = self._frames[index]
         return chosen.float().div_(127.5).sub_(1.0)
