@@ -76,6 +76,7 @@ class Show:
         """The film thread: one frame into memory per frame of the film's own time."""
         period = 1.0 / self.film.fps
         due = time.monotonic()
+        lost = False  # the film gave no frame last time: said once, until it is back
         while not self.stop_requested.is_set():
             try:
                 frame = self.film.read()
@@ -86,17 +87,22 @@ class Show:
                 if not self.film.is_live and not self.film.loop:
                     log.info("film: ended; dreaming on from memory")
                     return
-                log.warning(
-                    "film: %s gave no frame; dreaming from memory, retrying in %.0f s",
-                    self.film.name,
-                    self.config.film.reconnect_s,
-                )
+                if not lost:
+                    log.warning(
+                        "film: %s gives no frames; dreaming on from memory, retrying every %g s",
+                        self.film.name,
+                        self.config.film.reconnect_s,
+                    )
+                lost = True
                 if self.stop_requested.wait(self.config.film.reconnect_s):
                     return
                 if self.film.is_live:
                     self.film.reconnect()
                 due = time.monotonic()
                 continue
+            if lost:
+                log.info("film: %s is back", self.film.name)
+                lost = False
             self.memory.append(frame)
             due += period
             delay = due - time.monotonic()
