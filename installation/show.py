@@ -2,8 +2,9 @@
 
 main     pygame events, compositing, flip; applies key commands; reads the latest network
 film     reads the film at its own fps into the frame memory
-trainer  step, step, step; puts each new network in a latest-value slot and, at one step per
-         frame, waits until the screen has taken it, so every network is seen
+trainer  step, step, step; puts each new network in a latest-value slot and waits until the
+         screen has taken it: `steps_per_frame` networks per frame drawn, so at 1 every network
+         is seen
 """
 
 import logging
@@ -121,18 +122,20 @@ class Show:
             if not self.learning.is_set() or self._limit_reached(self.trainer.number):
                 self.stop_requested.wait(0.05)
                 continue
+            count = steps
+            if self.networks_limit:  # never past the limit
+                count = min(steps, self.networks_limit - self.trainer.number)
             try:
-                for step in range(steps):
-                    network = self.trainer.step(render=step == steps - 1)
+                for step in range(count):
+                    network = self.trainer.step(render=step == count - 1)
             except Exception:
                 log.exception("dreamer: a training step failed; going on")
                 self.stop_requested.wait(0.5)
                 continue
             self.slot.put(network)
-            if steps == 1:  # one step per frame: wait until this network has been on screen
-                while not self.slot.wait_taken(0.1):
-                    if self.stop_requested.is_set():
-                        return
+            while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
+                if self.stop_requested.is_set():
+                    return
 
     def _limit_reached(self, number: int) -> bool:
         return bool(self.networks_limit) and number >= self.networks_limit

@@ -89,3 +89,13 @@ def test_a_duration_ends_the_show(tmp_path, shapes_film):
     summary = show.run()
     assert 1.5 <= summary.seconds < 1.5 + 2.5
     assert summary.threads_left == []
+
+
+def test_steps_per_frame_makes_that_many_networks_per_frame_drawn(tmp_path, shapes_film):
+    show = open_test_show(
+        tmp_path, f"film.source={shapes_film}", "dream.steps_per_frame=3", networks=30
+    )
+    summary = show.run()
+    assert summary.networks_created == 30
+    assert summary.networks_shown == 10  # networks 3, 6, ... 30
+    assert show.current.number == 30
