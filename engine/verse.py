@@ -1,0 +1,121 @@
+"""What makes a line of verse for Dreams: the cleaning rules for corpus lines, the filters for
+generated lines, and the words of death that the "death index" counts."""
+
+import re
+
+MIN_CHARS, MAX_CHARS = 12, 72
+MIN_WORDS, MAX_WORDS = 3, 14
+MAX_SYLLABLES = 14  # a hexameter's worth; reflowed prose lines run 15 to 21
+
+# English function words: a verse line of any length nearly always has one; Latin rarely does.
+ENGLISH = set(
+    "the and of to a in i my thy his her with is that for on be as all but not me he she it we "
+    "our you your thou thee o so no from by at was were are they them their this there then "
+    "when what where who how his its or nor yet if like than what shall will may can one".split()
+)
+LATIN = set(
+    "et est non sed ad quod quae qui cum ut atque enim nec per sunt erat esse mihi tibi sum "
+    "ego tu nos vos deus domine omnia sic hic haec tamen vel quam inter ubi".split()
+)
+# Middle English spellings that 19th-century verse does not use.
+MIDDLE_ENGLISH = set(
+    "whan eek swich thise hir hem seyde seide nat knyght bokes fynde wryten thre aros sette wol "
+    "yow hadde moste certes ich ys yt nyght lyf tyme myn thyn herte londe whiche sayde dyd "
+    "hath_not_me ek sholde wolde coude shal thurgh swiche eyen hevene quod sooth ther".split()
+)
+FURNITURE = re.compile(
+    r"gutenberg|https?:|www\.|\*\*\*|^\s*(chapter|canto|book|part|page|stanza|note|footnote|"
+    r"contents|index|preface|introduction|edition|volume|vol\.|act|scene)\b|\bedition\b|"
+    r"\[|\]|\{|\}|<|>|_|#|@|\||=|\+|~|\^|\\|\d",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[A-Za-z’']+")
+
+DEATH_WORDS = set(
+    "death deaths dead die died dies dying deathless grave graves tomb tombs sepulchre sepulchral "
+    "corpse corse bier shroud coffin funeral mourn mourned mourning mourns mourner grief griefs "
+    "grieve grieved grieving lost loss lose perish perished doom ghost ghosts wraith skull "
+    "dust ashes knell requiem elegy lament lamented weep wept weeping tears widow orphan slain "
+    "slay kill killed murder mortal mortality decay buried burial churchyard epitaph "
+    "darkness night gone farewell sorrow sorrows woe".split()
+)
+
+
+def words(line: str) -> list[str]:
+    return [w.strip("’'").lower() for w in WORD.findall(line) if w.strip("’'")]
+
+
+def clean_corpus_line(text: str, syllables: int = 0) -> str | None:
+    """The line as verse to learn from, or None for prose, Latin, Middle English, page furniture,
+    numbers and lines too short or too long. `syllables`, when known, catches reflowed prose."""
+    if syllables > MAX_SYLLABLES or "  " in text.strip():  # prose: long, or two spaces
+        return None
+    line = " ".join(text.split())
+    if not MIN_CHARS <= len(line) <= MAX_CHARS or FURNITURE.search(line):
+        return None
+    first = line.lstrip("\"'‘“(")[:1]
+    if not first.isalpha() or not first.isupper():  # verse of the period starts capitalised
+        return None
+    if line.isupper():  # titles and headings
+        return None
+    letters = sum(c.isalpha() for c in line)
+    if letters < 0.75 * len(line.replace(" ", "")):
+        return None
+    found = words(line)
+    if not MIN_WORDS <= len(found) <= MAX_WORDS:
+        return None
+    if len(found) >= 5 and not any(w in ENGLISH for w in found):  # another language
+        return None
+    if sum(w in LATIN for w in found) >= 2 or any(w in MIDDLE_ENGLISH for w in found):
+        return None
+    return line
+
+
+def is_death_line(line: str) -> bool:
+    return any(w in DEATH_WORDS for w in words(line))
+
+
+# What a chat assistant says, and markdown: never verse.
+ASSISTANT = re.compile(
+    r"\b(sure|certainly|as an ai|assistant|here is|here's|i hope|feel free|let me|poem|"
+    r"stanza|verse|rhyme scheme|title)\b|[*#`]|^\s*[-•]",
+    re.IGNORECASE,
+)
+
+
+def normalised(line: str) -> str:
+    return " ".join(words(line))
+
+
+class LineFilter:
+    """Keeps generated lines that read as verse, and not as a copy or a repeat."""
+
+    def __init__(self, recent: int = 500):
+        self.recent: dict[str, None] = {}  # insertion-ordered set of recent lines
+        self.limit = recent
+
+    def accept(self, line: str, poem: list[str], prompt: list[str]) -> str | None:
+        cleaned = clean_corpus_line(line)
+        if cleaned is None or ASSISTANT.search(cleaned) or cleaned.rstrip().endswith("-"):
+            return None
+        key = normalised(cleaned)
+        found = key.split()
+        if max(found.count(w) for w in found) >= 3:  # "the night, the night, the night"
+            return None
+        if key in self.recent or key in (normalised(p) for p in poem):
+            return None
+        if any(key in normalised(p) or normalised(p) in key for p in prompt):  # a copy
+            return None
+        self.recent[key] = None
+        if len(self.recent) > self.limit:
+            self.recent.pop(next(iter(self.recent)))
+        return cleaned
+
+
+def title_for(first_line: str) -> str:
+    """A title in the period's habit: the first line's opening words."""
+    opening = re.split(r"[,;:.!?—–]|--", first_line)[0].strip(" \"'‘“”’")
+    chosen = opening.split()[:5]
+    while len(chosen) > 1 and chosen[-1].lower() in ENGLISH:  # not "The sea gave him a"
+        chosen.pop()
+    return " ".join(chosen) if chosen else "Untitled"
