@@ -73,7 +73,30 @@ class ScreenConfig:
     zoom: float = _setting(0.15, lambda v: 0 <= v <= 4, "between 0 and 4")
     grain: float = _setting(0.06, lambda v: 0 <= v <= 1, "between 0 and 1")
     hud: bool = True
+    subtitles: bool = True
     screenshot_dir: str = "~/Pictures/Dreams"
+
+
+@dataclass
+class PoetConfig:
+    enabled: bool = True
+    model: str = _setting("", hint='"" for the bundled SmolLM2, a model folder or a hub id')
+    device: str = _setting(
+        "auto",
+        lambda v: v in ("auto", "cpu", "mps") or v == "cuda" or v.startswith("cuda:"),
+        'one of "auto", "cpu", "cuda", "cuda:N", "mps"',
+    )
+    seed: int = 0
+    prompt_lines: int = _setting(6, lambda v: 1 <= v <= 40, "between 1 and 40")
+    temperature: float = _setting(0.9, lambda v: 0 < v <= 5, "between 0 and 5")
+    top_p: float = _setting(0.95, lambda v: 0 < v <= 1, "between 0 and 1")
+    repetition_penalty: float = _setting(1.15, lambda v: 1 <= v <= 3, "between 1 and 3")
+    max_new_tokens: int = _setting(64, lambda v: 8 <= v <= 1024, "between 8 and 1024")
+    lines_per_stanza: int = _setting(4, lambda v: 1 <= v <= 32, "between 1 and 32")
+    stanzas: int = _setting(3, lambda v: 1 <= v <= 32, "between 1 and 32")
+    queue_lines: int = _setting(24, lambda v: 1 <= v <= 1000, "between 1 and 1000")
+    line_s: float = _setting(6.0, lambda v: 0.5 <= v <= 120, "between 0.5 and 120 seconds")
+    cache_dir: str = ""
 
 
 @dataclass
@@ -81,6 +104,7 @@ class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
     screen: ScreenConfig = field(default_factory=ScreenConfig)
+    poet: PoetConfig = field(default_factory=PoetConfig)
 
 
 def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
+# Never the user's own cache: a test that forgets poet.cache_dir must not fill ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dreams-test-cache-")
 
 import torch  # noqa: E402
 
@@ -26,7 +29,10 @@ def shapes_film(tmp_path_factory) -> Path:
 
 
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
-    """The real `dreams` command in a child process; returns the CompletedProcess."""
+    """The real `dreams` command in a child process; returns the CompletedProcess.
+    (`run` gets --set poet.enabled=false unless the test names the poet itself.)"""
+    if args and args[0] == "run" and not any("poet." in a for a in args):
+        args = (*args, "--set", "poet.enabled=false")
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "installation.cli", *args],
@@ -36,3 +42,52 @@ def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
         text=True,
         timeout=timeout,
     )
+
+
+CORPUS_SLICE = 150_000  # lines of the real corpus: real cleaning, a build in seconds
+
+
+@pytest.fixture(scope="session")
+def poet_cache(tmp_path_factory) -> Path:
+    """A cache folder holding a cleaned corpus built from the start of the real corpus."""
+    from engine.corpus import CACHE_VERSION, build_cache, read_package_corpus
+
+    cache = tmp_path_factory.mktemp("cache")
+    texts, syllables = read_package_corpus()
+    build_cache(
+        cache / f"corpus-v{CACHE_VERSION}.txt", texts[:CORPUS_SLICE], syllables[:CORPUS_SLICE]
+    )
+    return cache
+
+
+@pytest.fixture(scope="session")
+def default_model_dir(poet_cache) -> Path:
+    """The bundled SmolLM2, prepared from its GGUF file into the test cache (the first load)."""
+    from engine.poet import default_model_folder
+
+    return default_model_folder(poet_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, default_model_dir) -> Path:
+    """A tiny, untrained Llama with the real tokenizer: fast to run, writes nonsense."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-poet")
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -1,0 +1,30 @@
+"""Builds a poet from the config: device, threads, corpus and model."""
+
+import logging
+from pathlib import Path
+
+import torch
+
+from engine.config import Config
+from engine.corpus import Corpus
+from engine.poet import Poet, check_poet_model, load_language_model, pick_poet_device
+
+log = logging.getLogger(__name__)
+
+
+def open_poet(config: Config) -> Poet:
+    settings = config.poet
+    check_poet_model(settings.model)  # a user's mistake is said before a minute of work
+    device = pick_poet_device(settings.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # the poet shares two cores with the dreamer and the screen
+    cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
+    corpus = Corpus.load(cache, progress=lambda text: log.info("poet: %s", text))
+    model, tokenizer, name = load_language_model(settings.model, device, cache)
+    log.info("poet: %s on %s, %s corpus lines", name, device, f"{len(corpus):,}")
+    return Poet(settings, corpus, model, tokenizer)
+
+
+def write_batch(device: torch.device) -> int:
+    """Prompts generated together by `dreams write`: large on a GPU, a few on a CPU."""
+    return 256 if device.type == "cuda" else 8

@@ -1,0 +1,129 @@
+"""The poet: the real bundled model, and a tiny model for the fast paths."""
+
+import logging
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from engine.config import PoetConfig
+from engine.corpus import Corpus
+from engine.poet import Poet, PoetError, load_language_model
+from engine.teacher import held_out_loss, save_model, teach
+from engine.verse import clean_corpus_line
+from installation.poetry import PoetThread
+
+
+def make_poet(cache, model_dir, **settings) -> Poet:
+    model, tokenizer, _ = load_language_model(str(model_dir), torch.device("cpu"), cache)
+    return Poet(PoetConfig(**settings), Corpus.load(cache), model, tokenizer)
+
+
+def test_the_bundled_model_writes_verse(poet_cache, default_model_dir, caplog):
+    assert (default_model_dir / "config.json").is_file()
+    assert not list(default_model_dir.parent.glob(".*partial"))  # nothing half-written left
+    with caplog.at_level(logging.INFO):
+        model, tokenizer, name = load_language_model("", torch.device("cpu"), poet_cache)
+    assert "preparing" not in caplog.text  # the cached folder was used, not the GGUF file
+    assert name == "SmolLM2-135M-Instruct" and model.dtype == torch.float32
+    poet = Poet(
+        PoetConfig(lines_per_stanza=3, stanzas=1), Corpus.load(poet_cache), model, tokenizer
+    )
+    poem = next(poet.poems(1))
+    assert len(poem.lines) == 3 and poem.title
+    assert poet.generated_lines >= 2  # the model wrote them; the corpus stood in at most once
+    for line in poem.lines:
+        assert clean_corpus_line(line) == line  # each passes the verse rules
+
+
+def test_a_failing_model_gives_way_to_corpus_lines(poet_cache, tiny_model_dir):
+    poet = make_poet(poet_cache, tiny_model_dir, lines_per_stanza=2, stanzas=1, max_new_tokens=16)
+    poem = next(poet.poems(2))  # an untrained model writes no verse
+    assert len(poem.lines) == 2
+    assert poet.corpus_lines >= 1
+
+
+def test_a_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(PoetError, match="no transformers model folder"):
+        load_language_model(str(tmp_path / "nowhere"), torch.device("cpu"), tmp_path)
+    with pytest.raises(PoetError, match="no config.json"):
+        load_language_model(str(tmp_path), torch.device("cpu"), tmp_path)
+
+
+def test_a_hub_id_offline_falls_back_to_the_bundled_model(poet_cache, default_model_dir, caplog):
+    with caplog.at_level(logging.WARNING):
+        _, _, name = load_language_model("someone/some-model", torch.device("cpu"), poet_cache)
+    assert name == "SmolLM2-135M-Instruct" and "HF_HUB_OFFLINE" in caplog.text
+
+
+def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir):
+    stop = threading.Event()
+    thread = PoetThread(
+        lambda: make_poet(poet_cache, tiny_model_dir, max_new_tokens=16), capacity=5, stop=stop
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not thread.lines.full():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        written = thread.poet.generated_lines + thread.poet.corpus_lines
+        cpu = time.process_time()
+        time.sleep(1.0)
+        assert thread.poet.generated_lines + thread.poet.corpus_lines <= written + 4  # one poem
+        assert time.process_time() - cpu < 0.5  # waiting, not spinning
+        first = thread.next_line()
+        assert first.first_of_poem and first.text
+    finally:
+        stop.set()
+        thread.thread.join(5)
+    assert not thread.thread.is_alive()
+
+
+def test_the_poet_thread_survives_a_failing_model(poet_cache, tiny_model_dir):
+    attempts = []
+
+    def flaky():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the model fell over")
+        return make_poet(poet_cache, tiny_model_dir, max_new_tokens=16)
+
+    stop = threading.Event()
+    thread = PoetThread(flaky, capacity=2, stop=stop, retry_s=0.1)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not thread.lines.full():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert thread.failures == 1 and len(attempts) == 2
+    finally:
+        stop.set()
+        thread.thread.join(5)
+
+
+def test_teaching_lowers_the_held_out_loss(tmp_path, poet_cache, tiny_model_dir):
+    model, tokenizer, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
+    corpus = Corpus.load(poet_cache)
+    torch.manual_seed(0)
+    before, after = teach(model, tokenizer, corpus, steps=30, batch=4, learning_rate=3e-3, block=64)
+    assert after < before - 0.5, (before, after)
+    out = tmp_path / "taught"
+    save_model(model, tokenizer, out)
+    reloaded, tokenizer2, name = load_language_model(str(out), torch.device("cpu"), poet_cache)
+    assert name == "taught"
+    again = held_out_loss(reloaded, tokenizer2, corpus, block=64)
+    assert abs(again - after) < 1e-3
+    with pytest.raises(PoetError, match="not empty"):
+        save_model(model, tokenizer, out)
+
+
+def test_prompts_come_from_the_corpus_in_order(poet_cache):
+    corpus = Corpus.load(poet_cache)
+    passage = corpus.passage(np.random.default_rng(0), 6)
+    assert len(passage) == 6
+    index = next(i for i in range(len(corpus)) if corpus.line(i) == passage[0])
+    assert [corpus.line(index + k) for k in range(6)] == passage
