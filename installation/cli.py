@@ -28,6 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--networks", type=_positive_int, default=0, help="end after N networks")
     run.add_argument("--duration", type=_positive_float, default=0.0, help="end after SECONDS")
 
+    write = commands.add_parser("write", help="write a book of poems, headless")
+    _add_config_options(write)
+    write.add_argument("--words", type=_positive_int, required=True, help="words to write")
+    write.add_argument("--out", type=Path, required=True, help="the book (appended to)")
+    write.add_argument("--seed", type=int, help="seed of the poet (poet.seed)")
+    write.add_argument("--batch", type=_positive_int, help="prompts at once (default: auto)")
+
+    teach = commands.add_parser("teach-poet", help="fine-tune the poet on the corpus")
+    _add_config_options(teach)
+    teach.add_argument("--out", type=Path, required=True, help="a new folder for the poet")
+    teach.add_argument("--steps", type=_positive_int, default=1000, help="training steps")
+    teach.add_argument("--batch", type=_positive_int, default=8, help="passages per step")
+    teach.add_argument("--model", help="the model to start from (poet.model)")
+
     bench = commands.add_parser("bench", help="networks per second against a plain DCGAN loop")
     _add_config_options(bench)
     bench.add_argument("--resolutions", type=_resolution, nargs="+", default=[64, 128])
@@ -78,6 +92,10 @@ def _load(args: argparse.Namespace) -> Config:
     overrides = list(args.overrides)
     if getattr(args, "film", None) is not None:
         overrides.append(f"film.source={_toml_string(args.film)}")
+    if getattr(args, "seed", None) is not None:
+        overrides.append(f"poet.seed={args.seed}")
+    if getattr(args, "model", None) is not None:
+        overrides.append(f"poet.model={_toml_string(args.model)}")
     if getattr(args, "display", None) is not None:
         overrides.append(f"screen.display={args.display}")
     config = load_config(path, overrides)
@@ -123,6 +141,18 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def write(args: argparse.Namespace) -> int:
+    from installation.write import write_book
+
+    return write_book(_load(args), args.words, args.out, args.batch)
+
+
+def teach_poet(args: argparse.Namespace) -> int:
+    from installation.teach import teach_poet as teach
+
+    return teach(_load(args), args.out, args.steps, args.batch)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
@@ -134,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     try:
-        return {"run": run, "bench": bench}[args.command](args)
+        return {"run": run, "write": write, "teach-poet": teach_poet, "bench": bench}[args.command](
+            args
+        )
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         return 2

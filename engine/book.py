@@ -1,0 +1,68 @@
+"""The book: poems appended to a text file, numbered, each written whole so that an interrupted
+run leaves a valid book, and a later run continues the numbering.
+
+    12. The title
+
+    First line of the first stanza
+    ...
+
+"""
+
+import os
+import re
+from pathlib import Path
+
+from engine.poet import Poem
+from engine.verse import is_death_line
+
+HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)  # verse lines never start with digits
+
+
+def format_poem(number: int, poem: Poem) -> str:
+    stanzas = "\n\n".join("\n".join(stanza) for stanza in poem.stanzas)
+    return f"{number}. {poem.title}\n\n{stanzas}\n\n\n"
+
+
+class Book:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.poems = self.words = self.lines = self.death_lines = 0
+        self.last_number = 0
+        if self.path.exists():
+            self._read_existing()
+
+    def _read_existing(self) -> None:
+        """Count what is there, and cut off a poem that was only half written."""
+        text = self.path.read_text(encoding="utf-8")
+        end = text.rfind("\n\n\n")
+        whole = text[: end + 3] if end >= 0 else ""
+        if whole != text:
+            with open(self.path, "r+", encoding="utf-8") as file:
+                file.truncate(len(whole.encode("utf-8")))
+        numbers = [int(n) for n in HEADING.findall(whole)]
+        self.poems = len(numbers)
+        self.last_number = max(numbers, default=0)
+        verse = [line for line in whole.splitlines() if line and not HEADING.match(line)]
+        self._count(verse)
+
+    def _count(self, lines: list[str]) -> None:
+        self.lines += len(lines)
+        self.words += sum(len(line.split()) for line in lines)
+        self.death_lines += sum(map(is_death_line, lines))
+
+    @property
+    def death_index(self) -> float:
+        return self.death_lines / self.lines if self.lines else 0.0
+
+    def append(self, poem: Poem) -> int:
+        """Write the poem whole (one write, flushed to disk); returns its number."""
+        self.last_number += 1
+        data = format_poem(self.last_number, poem).encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "ab") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        self.poems += 1
+        self._count(poem.lines)
+        return self.last_number

@@ -1,0 +1,49 @@
+"""`dreams write`: a whole book of poems, headless, with a progress line and a summary."""
+
+import sys
+import time
+from pathlib import Path
+
+from engine.book import Book
+from engine.config import Config
+from installation.poet_setup import open_poet, write_batch
+
+
+def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
+    book = Book(out)
+    if book.poems:
+        print(f"dreams write: {out} has {book.poems} poems; continuing", file=sys.stderr)
+    poet = open_poet(config)
+    batch = batch or write_batch(poet.device)
+    started, written = time.monotonic(), 0
+    try:
+        for poem in poet.poems(batch):
+            number = book.append(poem)
+            written += poem.words
+            _progress(written, words, time.monotonic() - started, number)
+            if written >= words:
+                break
+    except KeyboardInterrupt:
+        print("\ndreams write: interrupted; the book holds every finished poem", file=sys.stderr)
+    elapsed = time.monotonic() - started
+    print(file=sys.stderr)
+    rate = written / max(elapsed, 1e-9)
+    print(
+        f"{out}: {written:,} words in {elapsed:.0f} s ({rate:.1f} words/s), "
+        f"{book.poems} poems, {book.words:,} words in all; death index {book.death_index:.1%} "
+        f"(the corpus: {poet.corpus.death_index:.1%}); "
+        f"{poet.corpus_lines} corpus lines stood in",
+    )
+    return 0
+
+
+def _progress(written: int, goal: int, elapsed: float, number: int) -> None:
+    share = min(written / goal, 1.0)
+    rate = written / max(elapsed, 1e-9)
+    eta = (goal - written) / rate if rate and written < goal else 0
+    bar = "#" * int(share * 30)
+    sys.stderr.write(
+        f"\r[{bar:<30}] {share:6.1%} {written:,}/{goal:,} words, poem {number}, "
+        f"{rate:.1f} words/s, ETA {eta:.0f} s  "
+    )
+    sys.stderr.flush()

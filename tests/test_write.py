@@ -1,0 +1,103 @@
+"""`dreams write` and `dreams teach-poet` as a person runs them."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from engine.book import Book
+from engine.poet import Poem
+from tests.conftest import ROOT, run_dreams
+
+
+def poet_settings(cache, model):
+    """The tiny model writes no verse, so corpus lines stand in: keep poems short and quick."""
+    small = ["poet.stanzas=1", "poet.lines_per_stanza=2", "poet.max_new_tokens=8"]
+    settings = [f"poet.cache_dir={cache}", f"poet.model={model}", *small]
+    return [part for setting in settings for part in ("--set", setting)]
+
+
+def headings(path) -> list[int]:
+    return [int(n) for n in re.findall(r"^(\d+)\. ", path.read_text(), re.MULTILINE)]
+
+
+def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
+    book = tmp_path / "book.txt"
+    args = ["write", "--words", "40", "--out", str(book), "--batch", "2"]
+    first = run_dreams(*args, *poet_settings(poet_cache, tiny_model_dir))
+    assert first.returncode == 0, first.stderr
+    assert "death index" in first.stdout and "the corpus:" in first.stdout
+    numbers = headings(book)
+    assert numbers == list(range(1, len(numbers) + 1)) and numbers
+    second = run_dreams(*args, *poet_settings(poet_cache, tiny_model_dir))
+    assert second.returncode == 0, second.stderr
+    assert "continuing" in second.stderr
+    more = headings(book)
+    assert more[: len(numbers)] == numbers and len(more) > len(numbers)
+    assert more == list(range(1, len(more) + 1))
+
+
+def test_ctrl_c_leaves_a_valid_book(tmp_path, poet_cache, tiny_model_dir):
+    book = tmp_path / "book.txt"
+    args = ["write", "--words", "1000000", "--out", str(book), "--batch", "2"]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "installation.cli",
+            *args,
+            *poet_settings(poet_cache, tiny_model_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not (book.exists() and len(headings(book)) >= 2):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "interrupted" in err and "Traceback" not in err
+    text = book.read_text()
+    assert text.endswith("\n\n\n")
+    numbers = headings(book)
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_half_written_poem_is_cut_off_when_the_book_is_opened(tmp_path):
+    path = tmp_path / "book.txt"
+    book = Book(path)
+    book.append(Poem("The grey sea", [["The grey sea whispers to the land,", "And all is still."]]))
+    with open(path, "a") as file:
+        file.write("2. Half a po")  # the power went out here
+    reopened = Book(path)
+    assert reopened.poems == 1 and reopened.last_number == 1 and reopened.words == 11
+    assert path.read_text().endswith("still.\n\n\n")
+
+
+def test_a_bad_model_path_is_one_clear_line(tmp_path):
+    for command in (["write", "--words", "5", "--out", str(tmp_path / "b.txt")], ["run"]):
+        result = run_dreams(*command, "--set", "poet.model=/no/such/poet")
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        (line,) = [x for x in result.stderr.splitlines() if "error:" in x]
+        assert "/no/such/poet" in line
+
+
+def test_teach_poet_saves_a_poet_that_can_be_named(tmp_path, poet_cache, tiny_model_dir):
+    out = tmp_path / "taught"
+    result = run_dreams(
+        "teach-poet", "--out", str(out), "--steps", "3", "--batch", "2",
+        *poet_settings(poet_cache, tiny_model_dir),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (out / "config.json").is_file() and "held-out loss" in result.stdout
+    again = run_dreams("teach-poet", "--out", str(out), *poet_settings(poet_cache, tiny_model_dir))
+    assert again.returncode == 2 and "not empty" in again.stderr
