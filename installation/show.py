@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pygame
@@ -20,10 +21,13 @@ from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from engine.poet import check_poet_model
 from engine.trainer import Network, Trainer
 from installation.compositor import Compositor
+from installation.poetry import PoetThread
 from installation.screen import Window
 from installation.slot import LatestSlot
+from installation.subtitles import Subtitles
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ class Show:
         window: Window,
         networks_limit: int = 0,
         duration_s: float = 0.0,
+        make_poet=None,
     ):
         self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
         self.window = window
@@ -65,6 +70,11 @@ class Show:
         self.networks_shown = self.frames_drawn = 0
         self._births: deque[float] = deque()
         self._compositor: Compositor | None = None
+        self.subtitles_on = config.screen.subtitles
+        self.subtitles = Subtitles(config.poet.line_s)
+        self.poet = None
+        if make_poet is not None:
+            self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested)
 
     def stop(self) -> None:
         """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
@@ -148,6 +158,8 @@ class Show:
             threading.Thread(target=self._watch, name="film", daemon=True),
             threading.Thread(target=self._dream, name="trainer", daemon=True),
         ]
+        if self.poet is not None:
+            threads.append(self.poet.thread)
         for thread in threads:
             thread.start()
         clock = pygame.time.Clock()
@@ -209,7 +221,12 @@ class Show:
         if self.current is not None:
             picture = self._compositor.compose(self.current.images, t)
         footer = DEFAULT_FILM_CREDIT if self.film.is_default else ""
-        self.window.draw(picture, self._hud_lines(), footer)
+        subtitle, opacity = None, 0.0
+        if self.poet is not None:  # the lines go on while hidden, so T shows the present line
+            subtitle, opacity = self.subtitles.at(t, self.poet.next_line)
+        if not self.subtitles_on:
+            subtitle = None
+        self.window.draw(picture, self._hud_lines(), footer, subtitle, opacity)
 
     def _hud_lines(self) -> list[str]:
         if not self.hud_on:
@@ -243,6 +260,8 @@ class Show:
             self.window.toggle_fullscreen()
         elif key == pygame.K_h:
             self.hud_on = not self.hud_on
+        elif key == pygame.K_t:
+            self.subtitles_on = not self.subtitles_on
         elif key == pygame.K_SPACE:
             if self.learning.is_set():
                 self.learning.clear()
@@ -302,9 +321,17 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
         trainer.width,
         config.dream.batch_size,
     )
+    make_poet = None
+    if config.poet.enabled:
+        from engine.poet import pick_poet_device
+        from installation.poet_setup import open_poet
+
+        pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
+        check_poet_model(config.poet.model)
+        make_poet = partial(open_poet, config)
     try:
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
         raise
-    return Show(config, film, trainer, memory, window, networks_limit, duration_s)
+    return Show(config, film, trainer, memory, window, networks_limit, duration_s, make_poet)

@@ -18,6 +18,7 @@ def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
             "screen.grain=0",
             "screen.hold_s=1000",  # one dream all along: changes come from the networks
             f"screen.screenshot_dir={tmp_path}",
+            "poet.enabled=false",  # tests of the poet in the show turn it on
             *settings,
         ],
     )
@@ -41,3 +42,9 @@ def picture(path) -> np.ndarray:
     height, width = image.shape[:2]
     left = (width - height) // 2
     return image[40:height, left : left + height].mean(axis=2)  # below the HUD's lines
+
+
+def bottom(path) -> np.ndarray:
+    """The bottom fifth of a screenshot, where subtitles are set, as a grey array."""
+    image = pygame.surfarray.array3d(pygame.image.load(str(path))).swapaxes(0, 1)
+    return image[-image.shape[0] // 5 :].mean(axis=2)

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 import pytest
 
-from tests.showkit import open_test_show, picture, press, when
+from tests.showkit import bottom, open_test_show, picture, press, when
 
 
 def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_film):
@@ -99,3 +99,41 @@ def test_steps_per_frame_makes_that_many_networks_per_frame_drawn(tmp_path, shap
     assert summary.networks_created == 30
     assert summary.networks_shown == 10  # networks 3, 6, ... 30
     assert show.current.number == 30
+
+
+def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, tiny_model_dir):
+    show = open_test_show(
+        tmp_path,
+        f"film.source={shapes_film}",
+        "screen.zoom=0",
+        "poet.enabled=true",
+        f"poet.cache_dir={poet_cache}",
+        f"poet.model={tiny_model_dir}",
+        "poet.max_new_tokens=16",
+        "poet.line_s=20",
+    )
+
+    def person():
+        when(lambda: show.current is not None)
+        press(pygame.K_SPACE)  # pause learning: the picture stays still
+        when(
+            lambda: show.subtitles.line is not None and show.subtitles.started + 1 < time.time_ns()
+        )
+        time.sleep(1.0)  # past the fade-in
+        press(pygame.K_s)
+        when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 1)
+        press(pygame.K_t)
+        when(lambda: not show.subtitles_on)
+        time.sleep(0.2)
+        press(pygame.K_s)
+        when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 2)
+        press(pygame.K_q)
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+    assert summary.threads_left == []
+    with_line, without = (bottom(p) for p in sorted(tmp_path.glob("dreams-*.png"))[:2])
+    assert np.abs(with_line - without).max() > 100  # letters where the line was
+    assert show.subtitles.shown >= 1
