@@ -136,6 +136,7 @@ class Poet:
         torch.manual_seed(config.seed)
         self.filter = LineFilter()
         self.generated_lines = self.corpus_lines = 0  # corpus lines stand in when none is good
+        self.words_written = 0  # words of every line taken, finished poems or not
         self.abort = None  # a callable: True ends a generation early (the show is stopping)
 
     def continuations(self, batch: int) -> list[tuple[list[str], list[str]]]:
@@ -174,21 +175,23 @@ class Poet:
         return StoppingCriteriaList([Abort()])
 
     def poems(self, batch: int = 1):
-        """Poems, one after another, for ever: `batch` prompts are generated together."""
+        """Poems, one after another, until aborted: `batch` prompts are generated together."""
         size = self.config.lines_per_stanza * self.config.stanzas
         pending: list[list[str]] = [[] for _ in range(batch)]
         misses = [0] * batch
-        while True:
+        while not (self.abort and self.abort()):
             for slot, (prompt, lines) in enumerate(self.continuations(batch)):
                 poem = pending[slot]
                 good = [g for g in (self.filter.accept(x, poem, prompt) for x in lines) if g]
                 for line in good[: size - len(poem)]:
                     poem.append(line)
                     self.generated_lines += 1
+                    self.words_written += len(line.split())
                 misses[slot] = 0 if good else misses[slot] + 1
                 if misses[slot] >= TRIES_PER_LINE:  # the model is stuck: the corpus speaks
                     poem.append(self.corpus.passage(self.rng, 1)[0])
                     self.corpus_lines += 1
+                    self.words_written += len(poem[-1].split())
                     misses[slot] = 0
                 if len(poem) >= size:
                     yield self._shape(poem)

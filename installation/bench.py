@@ -114,3 +114,27 @@ def run_bench(config: Config, resolutions: list[int], seconds: float) -> list[di
             f"  {row['ratio']:>6.2f}"
         )
     return results
+
+
+ORIGINAL_WORDS_PER_S = 1_623_811 / (18 * 3600)  # the 2020 GPT-2: 1,623,811 words in 18 hours
+
+
+def run_poet_bench(config: Config, batches: list[int], seconds: float) -> list[dict]:
+    """Words per second of the poet at each batch size, against batch 1 and the original."""
+    from installation.poet_setup import open_poet
+
+    poet = open_poet(config)
+    print(f"poet bench: {poet.device}, {torch.get_num_threads()} thread(s)")
+    print(f"{'batch':>6}  {'words/s':>8}  {'x batch 1':>9}  {'x original':>10}")
+    results = []
+    for batch in batches:
+        poems = poet.poems(batch)
+        next(poems)  # warm-up: the first poem of this batch size
+        words, started = poet.words_written, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            next(poems)
+        rate = (poet.words_written - words) / (time.perf_counter() - started)
+        results.append({"batch": batch, "words_per_s": rate})
+        ratio = rate / results[0]["words_per_s"]
+        print(f"{batch:>6}  {rate:>8.1f}  {ratio:>9.2f}  {rate / ORIGINAL_WORDS_PER_S:>10.2f}")
+    return results

@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--resolutions", type=_resolution, nargs="+", default=[64, 128])
     bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
     bench.add_argument("--quick", action="store_true", help="a short run (CI)")
+    bench.add_argument(
+        "--poet", type=_positive_int, nargs="*", metavar="BATCH",
+        help="also the poet's words per second at these batch sizes (default 1 8)",
+    )  # fmt: skip
     return parser
 
 
@@ -133,11 +137,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from installation.bench import run_bench
+    from installation.bench import run_bench, run_poet_bench
 
     config = _load(args)
     seconds = 2.0 if args.quick else args.seconds
     run_bench(config, args.resolutions, seconds)
+    if args.poet is not None:
+        run_poet_bench(config, args.poet or [1, 8], seconds)
     return 0
 
 

@@ -26,5 +26,6 @@ def open_poet(config: Config) -> Poet:
 
 
 def write_batch(device: torch.device) -> int:
-    """Prompts generated together by `dreams write`: large on a GPU, a few on a CPU."""
-    return 256 if device.type == "cuda" else 8
+    """Prompts generated together by `dreams write`: large on a GPU; 16 on a CPU, where it
+    wrote 4.5 times the words per second of batch 1 (BENCHMARKS.md)."""
+    return 256 if device.type == "cuda" else 16
