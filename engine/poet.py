@@ -31,6 +31,17 @@ class PoetError(DreamsError):
     pass
 
 
+@dataclass(frozen=True)
+class PoemLine:
+    """A line on its way to the voice, and where it stands in its poem."""
+
+    text: str
+    poem_title: str
+    first_of_poem: bool
+    last_of_stanza: bool
+    last_of_poem: bool
+
+
 @dataclass
 class Poem:
     title: str
@@ -174,28 +185,48 @@ class Poet:
 
         return StoppingCriteriaList([Abort()])
 
+    def _extend(self, poem: list[str], prompt, lines: list[str], misses: int):
+        """(the lines of one continuation that join `poem`, misses so far): the filtered lines,
+        or a corpus line once the model has missed TRIES_PER_LINE times in a row."""
+        room = self.config.lines_per_stanza * self.config.stanzas - len(poem)
+        good = [g for g in (self.filter.accept(x, poem, prompt) for x in lines) if g][:room]
+        self.generated_lines += len(good)
+        misses = 0 if good else misses + 1
+        if misses >= TRIES_PER_LINE:  # the model is stuck: the corpus speaks
+            good, misses = self.corpus.passage(self.rng, 1), 0
+            self.corpus_lines += 1
+        self.words_written += sum(len(line.split()) for line in good)
+        return good, misses
+
     def poems(self, batch: int = 1):
-        """Poems, one after another, until aborted: `batch` prompts are generated together."""
+        """Whole poems until aborted, for the book: `batch` prompts are generated together."""
         size = self.config.lines_per_stanza * self.config.stanzas
         pending: list[list[str]] = [[] for _ in range(batch)]
         misses = [0] * batch
         while not (self.abort and self.abort()):
             for slot, (prompt, lines) in enumerate(self.continuations(batch)):
-                poem = pending[slot]
-                good = [g for g in (self.filter.accept(x, poem, prompt) for x in lines) if g]
-                for line in good[: size - len(poem)]:
-                    poem.append(line)
-                    self.generated_lines += 1
-                    self.words_written += len(line.split())
-                misses[slot] = 0 if good else misses[slot] + 1
-                if misses[slot] >= TRIES_PER_LINE:  # the model is stuck: the corpus speaks
-                    poem.append(self.corpus.passage(self.rng, 1)[0])
-                    self.corpus_lines += 1
-                    self.words_written += len(poem[-1].split())
-                    misses[slot] = 0
-                if len(poem) >= size:
-                    yield self._shape(poem)
+                good, misses[slot] = self._extend(pending[slot], prompt, lines, misses[slot])
+                pending[slot] += good
+                if len(pending[slot]) >= size:
+                    yield self._shape(pending[slot])
                     pending[slot] = []
+
+    def lines(self):
+        """Lines one at a time, the moment each is written, with their place in a poem: for the
+        live show, where a voice should not wait for a whole poem."""
+        per = self.config.lines_per_stanza
+        size = per * self.config.stanzas
+        poem: list[str] = []
+        misses = 0
+        while not (self.abort and self.abort()):
+            prompt, lines = self.continuations(1)[0]
+            good, misses = self._extend(poem, prompt, lines, misses)
+            for text in good:
+                poem.append(text)
+                n = len(poem)
+                yield PoemLine(text, title_for(poem[0]), n == 1, n % per == 0, n == size)
+            if len(poem) >= size:
+                poem = []
 
     def _shape(self, lines: list[str]) -> Poem:
         per = self.config.lines_per_stanza

@@ -4,25 +4,17 @@ and survives a failing model (logged, rebuilt after a pause)."""
 import logging
 import queue
 import threading
-from dataclasses import dataclass
+
+from engine.poet import PoemLine
 
 log = logging.getLogger(__name__)
 
 RETRY_S = 5.0  # pause before rebuilding a poet whose model failed
 
 
-@dataclass(frozen=True)
-class Line:
-    text: str
-    poem_title: str
-    first_of_poem: bool
-    last_of_stanza: bool
-    last_of_poem: bool
-
-
 class PoetThread:
     def __init__(self, make_poet, capacity: int, stop: threading.Event, retry_s=RETRY_S):
-        self.lines: queue.Queue[Line] = queue.Queue(maxsize=capacity)
+        self.lines: queue.Queue[PoemLine] = queue.Queue(maxsize=capacity)
         self._make_poet, self._stop, self._retry_s = make_poet, stop, retry_s
         self.failures = 0
         self.poet = None
@@ -37,8 +29,8 @@ class PoetThread:
                 if self.poet is None:
                     self.poet = self._make_poet()
                     self.poet.abort = self._stop.is_set
-                for poem in self.poet.poems(1):
-                    if not self._deliver(poem):
+                for line in self.poet.lines():
+                    if not self._deliver(line):
                         return
             except Exception:  # a model fault must not end the show: log, rebuild, go on
                 self.failures += 1
@@ -47,28 +39,17 @@ class PoetThread:
                 if self._stop.wait(self._retry_s):
                     return
 
-    def _deliver(self, poem) -> bool:
-        """Queue the poem's lines, waiting while the queue is full; False once stopped."""
-        for s, stanza in enumerate(poem.stanzas):
-            for i, text in enumerate(stanza):
-                last_stanza = s == len(poem.stanzas) - 1
-                line = Line(
-                    text,
-                    poem.title,
-                    first_of_poem=s == 0 and i == 0,
-                    last_of_stanza=i == len(stanza) - 1,
-                    last_of_poem=last_stanza and i == len(stanza) - 1,
-                )
-                while True:
-                    try:
-                        self.lines.put(line, timeout=0.2)
-                        break
-                    except queue.Full:
-                        if self._stop.is_set():
-                            return False
-        return not self._stop.is_set()
+    def _deliver(self, line: PoemLine) -> bool:
+        """Queue the line, waiting while the queue is full; False once stopped."""
+        while not self._stop.is_set():
+            try:
+                self.lines.put(line, timeout=0.2)
+                return True
+            except queue.Full:
+                pass
+        return False
 
-    def next_line(self) -> Line | None:
+    def next_line(self) -> PoemLine | None:
         """The next line if one is ready; never blocks."""
         try:
             return self.lines.get_nowait()

@@ -127,3 +127,13 @@ def test_prompts_come_from_the_corpus_in_order(poet_cache):
     assert len(passage) == 6
     index = next(i for i in range(len(corpus)) if corpus.line(i) == passage[0])
     assert [corpus.line(index + k) for k in range(6)] == passage
+
+
+def test_lines_come_one_at_a_time_with_their_place_in_the_poem(poet_cache, tiny_model_dir):
+    poet = make_poet(poet_cache, tiny_model_dir, lines_per_stanza=2, stanzas=2, max_new_tokens=8)
+    stream = poet.lines()
+    lines = [next(stream) for _ in range(5)]
+    assert [x.first_of_poem for x in lines] == [True, False, False, False, True]
+    assert [x.last_of_stanza for x in lines] == [False, True, False, True, False]
+    assert [x.last_of_poem for x in lines] == [False, False, False, True, False]
+    assert len({x.poem_title for x in lines[:4]}) == 1 and all(x.text for x in lines)
