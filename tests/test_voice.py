@@ -1,0 +1,147 @@
+"""The voice: the real bundled Piper voice, the speakers, and the narrator's timing."""
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from engine.config import VoiceConfig
+from engine.poet import PoemLine
+from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
+from installation.narrator import Narrator
+from tests.conftest import ROOT, run_dreams
+
+LINE = "The curfew tolls the knell of parting day,"
+
+
+def poem_line(text: str, last_of_stanza=False, last_of_poem=False) -> PoemLine:
+    return PoemLine(text, "Title", False, last_of_stanza, last_of_poem)
+
+
+def test_the_bundled_voice_speaks_a_line_at_a_requiems_pace():
+    voice = Voice()
+    audio = voice.speak(LINE)
+    assert audio.dtype == np.float32 and voice.sample_rate == 22050
+    assert np.sqrt(np.mean(audio**2)) > 0.02  # a voice, not silence
+    seconds_a_word = len(audio) / voice.sample_rate / len(LINE.split())
+    assert 0.2 <= seconds_a_word <= 1.2
+    faster = Voice(length_scale=1.0).speak(LINE)
+    assert len(faster) < len(audio)  # the default pace is slower than conversation
+
+
+def test_text_is_made_speakable():
+    assert speakable("O'er the wave--’tis night; call'd… [soul]") == (
+        "over the wave, it is night; called, soul"
+    )
+    assert speakable("In 1854 and 1904, 12 men") == (
+        "In eighteen fifty four and nineteen oh four, twelve men"
+    )
+    assert number_words(2026) == "two thousand twenty six"
+
+
+def test_a_missing_voice_is_a_clear_error(tmp_path):
+    with pytest.raises(VoiceError, match="no Piper voice"):
+        voice_path(str(tmp_path / "nobody.onnx"))
+    lonely = tmp_path / "voice.onnx"
+    lonely.write_bytes(b"onnx")
+    with pytest.raises(VoiceError, match=r"\.onnx\.json is missing"):
+        voice_path(str(lonely))
+    result = run_dreams("run", "--windowed", "--set", f"voice.model={tmp_path / 'nobody.onnx'}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no Piper voice" in result.stderr
+
+
+def start_narrator(lines: queue.Queue, **settings) -> tuple[Narrator, threading.Event]:
+    stop = threading.Event()
+    narrator = Narrator(VoiceConfig(device="none", **settings), lines, stop)
+    narrator.thread.start()
+    deadline = time.monotonic() + 30
+    while narrator.speaker is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return narrator, stop
+
+
+def test_the_silent_speaker_keeps_real_time():
+    lines = queue.Queue()
+    for text in (LINE, "And leaves the world to darkness and to me.", "Now fades the glimmering"):
+        lines.put(poem_line(text))
+    narrator, stop = start_narrator(lines, line_pause_s=0.5)
+    spoken = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(spoken) < 3:
+            assert time.monotonic() < deadline
+            speaking = narrator.now_speaking
+            if speaking is not None and (not spoken or speaking != spoken[-1]):
+                spoken.append(speaking)
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        narrator.thread.join(3)
+    for before, after in zip(spoken, spoken[1:], strict=False):
+        expected = before.duration_s + 0.5
+        assert abs((after.started - before.started) - expected) < 0.05 * expected
+    assert narrator.speaker is not None and narrator.lines_spoken == 3
+
+
+def test_the_narrator_waits_for_a_slow_poet_without_spinning():
+    narrator, stop = start_narrator(queue.Queue())
+    try:
+        cpu = time.process_time()
+        time.sleep(1.0)
+        assert time.process_time() - cpu < 0.2
+        assert narrator.now_speaking is None and narrator.thread.is_alive()
+    finally:
+        stop.set()
+        narrator.thread.join(3)
+    assert not narrator.thread.is_alive()
+
+
+def test_skip_cuts_the_line_short():
+    lines = queue.Queue()
+    lines.put(poem_line(LINE))
+    lines.put(poem_line("And leaves the world to darkness and to me."))
+    narrator, stop = start_narrator(lines, line_pause_s=5.0)
+    try:
+        while narrator.now_speaking is None:
+            time.sleep(0.01)
+        first = narrator.now_speaking
+        narrator.skip()
+        deadline = time.monotonic() + 10
+        while narrator.now_speaking.text == LINE:
+            assert time.monotonic() < deadline  # well before the line and its 5 s pause ended
+            time.sleep(0.01)
+        assert narrator.now_speaking.started < first.started + first.duration_s + 5.0
+    finally:
+        stop.set()
+        narrator.thread.join(3)
+
+
+SOUND_CHECK = """
+import time, numpy as np
+from installation.speaker import SoundSpeaker
+speaker = SoundSpeaker(22050)
+speaker.play(np.full(11025, 0.1, np.float32))
+deadline = time.monotonic() + 10
+while speaker.frames_played < 11025 and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(speaker.frames_played, speaker.lost)
+speaker.close()
+"""
+
+
+def test_a_real_sound_stream_receives_every_sample(tmp_path):
+    config = tmp_path / "asound.conf"
+    config.write_text('</usr/share/alsa/alsa.conf>\npcm.!default { type plug slave.pcm "null" }\n')
+    env = {**os.environ, "ALSA_CONFIG_PATH": str(config)}
+    result = subprocess.run(
+        [sys.executable, "-c", SOUND_CHECK], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["11025", "False"]
