@@ -100,11 +100,26 @@ class PoetConfig:
 
 
 @dataclass
+class VoiceConfig:
+    enabled: bool = True
+    model: str = _setting("", hint='"" for the bundled voice, or a Piper .onnx voice file')
+    device: str = ""
+    length_scale: float = _setting(1.35, lambda v: 0.3 <= v <= 4, "between 0.3 and 4")
+    noise_scale: float = _setting(0.6, lambda v: 0 <= v <= 2, "between 0 and 2")
+    noise_w: float = _setting(0.8, lambda v: 0 <= v <= 2, "between 0 and 2")
+    volume: float = _setting(1.0, lambda v: 0 <= v <= 2, "between 0 and 2")
+    line_pause_s: float = _setting(1.2, lambda v: 0 <= v <= 60, "between 0 and 60 seconds")
+    stanza_pause_s: float = _setting(2.5, lambda v: 0 <= v <= 60, "between 0 and 60 seconds")
+    poem_pause_s: float = _setting(6.0, lambda v: 0 <= v <= 300, "between 0 and 300 seconds")
+
+
+@dataclass
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     poet: PoetConfig = field(default_factory=PoetConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
 
 def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:

@@ -133,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
         summary.film_frames,
         summary.film_frames_skipped,
     )
+    if summary.lines_spoken:
+        log.info(
+            "voice: %d lines spoken; the longest silence beyond the pauses: %.1f s",
+            summary.lines_spoken,
+            summary.longest_wait_s,
+        )
     return 0
 
 

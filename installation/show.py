@@ -23,11 +23,13 @@ from engine.film import FilmSource
 from engine.memory import FrameMemory
 from engine.poet import check_poet_model
 from engine.trainer import Network, Trainer
+from engine.voice import voice_path
 from installation.compositor import Compositor
+from installation.narrator import Narrator
 from installation.poetry import PoetThread
 from installation.screen import Window
 from installation.slot import LatestSlot
-from installation.subtitles import Subtitles
+from installation.subtitles import Subtitles, opacity
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ class ShowSummary:
     film_frames_skipped: int
     seconds: float
     threads_left: list[str]
+    lines_spoken: int = 0
+    longest_wait_s: float = 0.0  # silence beyond the configured pauses (the poet fell behind)
 
 
 class Show:
@@ -72,9 +76,11 @@ class Show:
         self._compositor: Compositor | None = None
         self.subtitles_on = config.screen.subtitles
         self.subtitles = Subtitles(config.poet.line_s)
-        self.poet = None
+        self.poet = self.narrator = None
         if make_poet is not None:
             self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested)
+            if config.voice.enabled:
+                self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested)
 
     def stop(self) -> None:
         """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
@@ -160,6 +166,8 @@ class Show:
         ]
         if self.poet is not None:
             threads.append(self.poet.thread)
+        if self.narrator is not None:
+            threads.append(self.narrator.thread)
         for thread in threads:
             thread.start()
         clock = pygame.time.Clock()
@@ -192,6 +200,8 @@ class Show:
             film_frames_skipped=self.film.frames_skipped,
             seconds=time.monotonic() - started,
             threads_left=left,
+            lines_spoken=self.narrator.lines_spoken if self.narrator else 0,
+            longest_wait_s=self.narrator.longest_wait_s if self.narrator else 0.0,
         )
 
     def _finished(self, started: float) -> bool:
@@ -221,12 +231,21 @@ class Show:
         if self.current is not None:
             picture = self._compositor.compose(self.current.images, t)
         footer = DEFAULT_FILM_CREDIT if self.film.is_default else ""
-        subtitle, opacity = None, 0.0
-        if self.poet is not None:  # the lines go on while hidden, so T shows the present line
-            subtitle, opacity = self.subtitles.at(t, self.poet.next_line)
-        if not self.subtitles_on:
-            subtitle = None
-        self.window.draw(picture, self._hud_lines(), footer, subtitle, opacity)
+        subtitle, fade = self._subtitle(t)
+        self.window.draw(picture, self._hud_lines(), footer, subtitle, fade)
+
+    def _subtitle(self, t: float) -> tuple[str | None, float]:
+        """The line to show and its opacity: the voice's line, or the poet's on a timer."""
+        if self.narrator is not None:
+            speaking = self.narrator.now_speaking
+            if speaking is None:
+                return None, 0.0
+            text = speaking.text if self.subtitles_on else None
+            return text, opacity(time.monotonic(), speaking.started, speaking.ends)
+        if self.poet is None:
+            return None, 0.0
+        text, fade = self.subtitles.at(t, self.poet.next_line)  # goes on while hidden (T)
+        return (text if self.subtitles_on else None), fade
 
     def _hud_lines(self) -> list[str]:
         if not self.hud_on:
@@ -321,6 +340,8 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
         trainer.width,
         config.dream.batch_size,
     )
+    if config.voice.enabled:
+        voice_path(config.voice.model)  # a missing voice is said before the window opens
     make_poet = None
     if config.poet.enabled:
         from engine.poet import pick_poet_device

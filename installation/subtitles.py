@@ -1,7 +1,15 @@
-"""Subtitle timing while no voice speaks: each line shows for `line_s` seconds, fading in and
-out, with a short pause after a stanza and a longer one after a poem."""
+"""Subtitle timing. With a voice, the subtitle is the line being spoken, fading with it. While no
+voice speaks, each line shows for `line_s` seconds, with a short pause after a stanza and a longer
+one after a poem."""
 
 FADE_S = 0.6
+
+
+def opacity(now: float, started: float, ends: float) -> float:
+    """A line's subtitle fades in after `started` and out before `ends`: 0 outside, 1 between."""
+    if not started <= now <= ends:
+        return 0.0
+    return min(now - started, ends - now, FADE_S) / FADE_S
 
 
 class Subtitles:
@@ -27,5 +35,4 @@ class Subtitles:
             )
             self.quiet_until = self.ends + pause
             self.shown += 1
-        fade = min(now - self.started, self.ends - now, FADE_S) / FADE_S
-        return self.line.text, max(0.0, min(fade, 1.0))
+        return self.line.text, opacity(now, self.started, self.ends)

@@ -19,6 +19,7 @@ def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
             "screen.hold_s=1000",  # one dream all along: changes come from the networks
             f"screen.screenshot_dir={tmp_path}",
             "poet.enabled=false",  # tests of the poet in the show turn it on
+            "voice.device=none",  # silent, in real time, even where there are speakers
             *settings,
         ],
     )

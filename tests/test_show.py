@@ -111,6 +111,7 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
         f"poet.model={tiny_model_dir}",
         "poet.max_new_tokens=16",
         "poet.line_s=20",
+        "voice.enabled=false",  # no voice: lines show on a timer
     )
 
     def person():
@@ -137,3 +138,42 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
     with_line, without = (bottom(p) for p in sorted(tmp_path.glob("dreams-*.png"))[:2])
     assert np.abs(with_line - without).max() > 100  # letters where the line was
     assert show.subtitles.shown >= 1
+
+
+def test_subtitles_follow_the_voice(tmp_path, shapes_film, poet_cache, tiny_model_dir):
+    show = open_test_show(
+        tmp_path,
+        f"film.source={shapes_film}",
+        "screen.zoom=0",
+        "poet.enabled=true",
+        f"poet.cache_dir={poet_cache}",
+        f"poet.model={tiny_model_dir}",
+        "poet.max_new_tokens=8",
+        "voice.line_pause_s=4",
+        "voice.stanza_pause_s=4",
+        "voice.poem_pause_s=4",
+    )
+
+    def now_in(lo: float, hi: float) -> bool:
+        speaking = show.narrator.now_speaking
+        now = time.monotonic()
+        return speaking is not None and speaking.started + lo <= now <= speaking.ends + hi
+
+    def person():
+        when(lambda: show.current is not None)
+        press(pygame.K_SPACE)  # pause learning: the picture stays still
+        when(lambda: now_in(0.7, -0.3) and show.narrator.now_speaking.duration_s > 1.2)
+        press(pygame.K_s)  # while the line is spoken
+        when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 1)
+        when(lambda: now_in(show.narrator.now_speaking.duration_s + 0.3, 3.0))
+        press(pygame.K_s)  # after it, in the pause
+        when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 2)
+        press(pygame.K_q)
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+    assert summary.threads_left == [] and summary.lines_spoken >= 1
+    during, after = (bottom(p) for p in sorted(tmp_path.glob("dreams-*.png"))[:2])
+    assert np.abs(during - after).max() > 100  # letters while spoken, gone after

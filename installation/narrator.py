@@ -1,0 +1,139 @@
+"""The narrator: a thread that takes the poet's lines, synthesises the next while the current one
+plays, and publishes what is being spoken (text, start, length) for the subtitles and whoever
+listens to the audio (the recorder). Time is kept by the clock, not by the sound card."""
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.config import VoiceConfig
+from engine.poet import PoemLine
+from engine.voice import Voice
+from installation.speaker import SilentSpeaker, open_speaker
+
+log = logging.getLogger(__name__)
+
+SKIP_PAUSE_S = 0.3  # the breath after a line that was cut short
+
+
+@dataclass(frozen=True)
+class Speaking:
+    text: str
+    started: float  # time.monotonic() when the voice began
+    duration_s: float
+
+    @property
+    def ends(self) -> float:
+        return self.started + self.duration_s
+
+
+class Narrator:
+    def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event):
+        self.config, self._lines, self._stop = config, lines, stop
+        self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
+        self.listeners: list = []  # callables (audio, sample_rate, started) for each line
+        self.lines_spoken = 0
+        self.longest_wait_s = 0.0  # silence beyond the configured pauses: the poet fell behind
+        self.volume, self.muted = config.volume, False
+        self.speaker = None
+        self._free_at = 0.0  # when the next line may begin
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="narrator", daemon=True)
+
+    # ---- controls (the OSC issue calls these) ---------------------------------------------
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = min(max(volume, 0.0), 2.0)
+        self._apply_gain()
+
+    def mute(self, muted: bool = True) -> None:
+        self.muted = muted
+        self._apply_gain()
+
+    def skip(self) -> None:
+        """Cut the line being spoken short and go on to the next."""
+        with self._lock:
+            now = time.monotonic()
+            speaking = self.now_speaking
+            if speaking is not None and now < speaking.ends:
+                self.now_speaking = replace(speaking, duration_s=now - speaking.started)
+            if self.speaker is not None:
+                self.speaker.stop_line()
+            self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
+        self._wake.set()
+
+    def _apply_gain(self) -> None:
+        if self.speaker is not None:
+            self.speaker.gain = 0.0 if self.muted else self.volume
+
+    # ---- the thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        config = self.config
+        voice = Voice(config.model, config.length_scale, config.noise_scale, config.noise_w)
+        self.speaker = open_speaker(voice.sample_rate, config.device)
+        self._apply_gain()
+        log.info("voice: %s on %s", voice.name, self.speaker.name)
+        last: tuple[float, float] | None = None  # (end of the last line, its pause)
+        try:
+            while not self._stop.is_set():
+                line = self._next_line()
+                if line is None:
+                    continue
+                audio = voice.speak(line.text)  # while the line before is still playing
+                if not self._wait_until_free():
+                    return
+                started = time.monotonic()
+                if last is not None:
+                    self.longest_wait_s = max(self.longest_wait_s, started - sum(last))
+                self._say(line, audio, voice.sample_rate, started)
+                duration = len(audio) / voice.sample_rate
+                last = (started + duration, self._pause_after(line))
+        finally:
+            self.speaker.close()
+
+    def _next_line(self) -> PoemLine | None:
+        try:
+            return self._lines.get(timeout=0.2)  # blocks: a slow poet costs no CPU here
+        except queue.Empty:
+            return None
+
+    def _wait_until_free(self) -> bool:
+        """Wait out the line being spoken and its pause; False once the show stops."""
+        while not self._stop.is_set():
+            delay = self._free_at - time.monotonic()
+            if delay <= 0:
+                return True
+            self._wake.wait(min(delay, 0.2))
+            self._wake.clear()
+        return False
+
+    def _say(self, line: PoemLine, audio: np.ndarray, sample_rate: int, started: float) -> None:
+        if self.speaker.lost:
+            log.warning("voice: the sound device is gone; speaking silently, in real time")
+            self.speaker.close()
+            self.speaker = SilentSpeaker()
+            self._apply_gain()
+        duration = len(audio) / sample_rate
+        with self._lock:
+            self.speaker.play(audio)
+            self.now_speaking = Speaking(line.text, started, duration)
+            self._free_at = started + duration + self._pause_after(line)
+        self.lines_spoken += 1
+        for listener in self.listeners:
+            try:
+                listener(audio, sample_rate, started)
+            except Exception:
+                log.exception("voice: a listener failed")
+
+    def _pause_after(self, line: PoemLine) -> float:
+        if line.last_of_poem:
+            return self.config.poem_pause_s
+        if line.last_of_stanza:
+            return self.config.stanza_pause_s
+        return self.config.line_pause_s
