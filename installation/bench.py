@@ -138,3 +138,57 @@ def run_poet_bench(config: Config, batches: list[int], seconds: float) -> list[d
         ratio = rate / results[0]["words_per_s"]
         print(f"{batch:>6}  {rate:>8.1f}  {ratio:>9.2f}  {rate / ORIGINAL_WORDS_PER_S:>10.2f}")
     return results
+
+
+BENCH_LINES = [
+    "The curfew tolls the knell of parting day,",
+    "The lowing herd wind slowly o'er the lea,",
+    "The ploughman homeward plods his weary way,",
+    "And leaves the world to darkness and to me.",
+]
+
+
+def _real_time_factor(voice, seconds: float) -> float:
+    """Seconds of synthesis per second of speech, over `seconds` of work."""
+    work = spoken = 0.0
+    while work < seconds:
+        for line in BENCH_LINES:
+            started = time.perf_counter()
+            audio = voice.speak(line)
+            work += time.perf_counter() - started
+            spoken += len(audio) / voice.sample_rate
+    return work / spoken
+
+
+def run_voice_bench(config: Config, seconds: float) -> dict:
+    """The voice's real-time factor alone, then while the dreamer trains at 64 x 64 beside it."""
+    import threading
+
+    from engine.voice import Voice
+
+    voice = Voice(config.voice.model, config.voice.length_scale)
+    device = pick_device(config.dream.device)
+    memory = FrameMemory(256, 64, 1, device)
+    film = FilmSource(config.film.source, 64)
+    while len(memory) < memory.capacity and (frame := film.read()) is not None:
+        memory.append(frame)
+    film.close()
+    trainer = Trainer(config.dream, memory)
+    alone = _real_time_factor(voice, seconds)
+    stop, steps = threading.Event(), []
+
+    def train():
+        while not stop.is_set():
+            steps.append(trainer.step())
+
+    thread = threading.Thread(target=train, daemon=True)
+    thread.start()
+    started = time.perf_counter()
+    beside = _real_time_factor(voice, seconds)
+    stop.set()
+    thread.join()
+    rate = len(steps) / (time.perf_counter() - started)
+    print(f"voice bench: {voice.name}, length scale {config.voice.length_scale}")
+    print(f"real-time factor alone {alone:.3f}; beside the dreamer at 64x64 {beside:.3f}")
+    print(f"({beside / alone:.2f} x alone; the dreamer made {rate:.1f} networks/s meanwhile)")
+    return {"alone": alone, "beside_dreamer": beside, "networks_per_s": rate}

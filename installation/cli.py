@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--poet", type=_positive_int, nargs="*", metavar="BATCH",
         help="also the poet's words per second at these batch sizes (default 1 8)",
     )  # fmt: skip
+    bench.add_argument("--voice", action="store_true", help="also the voice's real-time factor")
     return parser
 
 
@@ -143,13 +144,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from installation.bench import run_bench, run_poet_bench
+    from installation.bench import run_bench, run_poet_bench, run_voice_bench
 
     config = _load(args)
     seconds = 2.0 if args.quick else args.seconds
     run_bench(config, args.resolutions, seconds)
     if args.poet is not None:
         run_poet_bench(config, args.poet or [1, 8], seconds)
+    if args.voice:
+        run_voice_bench(config, seconds)
     return 0
 
 

@@ -41,6 +41,7 @@ class Narrator:
         self.volume, self.muted = config.volume, False
         self.speaker = None
         self._free_at = 0.0  # when the next line may begin
+        self._retry_sound = False
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="narrator", daemon=True)
@@ -66,6 +67,10 @@ class Narrator:
                 self.speaker.stop_line()
             self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
         self._wake.set()
+
+    def retry_sound(self) -> None:
+        """Open the sound device again before the next line (after it came back)."""
+        self._retry_sound = True
 
     def _apply_gain(self) -> None:
         if self.speaker is not None:
@@ -114,6 +119,12 @@ class Narrator:
         return False
 
     def _say(self, line: PoemLine, audio: np.ndarray, sample_rate: int, started: float) -> None:
+        if self._retry_sound:
+            self._retry_sound = False
+            self.speaker.close()
+            self.speaker = open_speaker(sample_rate, self.config.device)
+            self._apply_gain()
+            log.info("voice: now on %s", self.speaker.name)
         if self.speaker.lost:
             log.warning("voice: the sound device is gone; speaking silently, in real time")
             self.speaker.close()

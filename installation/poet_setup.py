@@ -18,6 +18,9 @@ def open_poet(config: Config) -> Poet:
     device = pick_poet_device(settings.device)
     if device.type == "cpu":
         torch.set_num_threads(1)  # the poet shares two cores with the dreamer and the screen
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # our own log and progress line say enough
     cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
     corpus = Corpus.load(cache, progress=lambda text: log.info("poet: %s", text))
     model, tokenizer, name = load_language_model(settings.model, device, cache)

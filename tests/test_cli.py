@@ -1,6 +1,7 @@
 """The real `dreams` command in a child process: signals, limits and a missing display."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -84,10 +85,14 @@ def test_help_names_the_commands():
 
 
 def test_bench_prints_networks_per_second_against_the_eager_loop():
-    result = run_dreams("bench", "--quick", "--resolutions", "64")
+    result = run_dreams("bench", "--quick", "--resolutions", "64", "--voice")
     assert result.returncode == 0, result.stderr
-    header, row = result.stdout.splitlines()[-2:]
+    lines = result.stdout.splitlines()
+    header, row = lines[1:3]
     assert header.split() == ["resolution", "dreams/s", "eager/s", "ratio"]
     resolution, ours, eager, ratio = row.split()
     assert resolution == "64" and float(ours) > 0 and float(eager) > 0
     assert abs(float(ratio) - float(ours) / float(eager)) < 0.02
+    (factors,) = [line for line in lines if line.startswith("real-time factor alone")]
+    alone, beside = (float(x) for x in re.findall(r"\d+\.\d+", factors))
+    assert 0 < alone < 1 and 0 < beside < 1  # the voice keeps up, even beside the dreamer

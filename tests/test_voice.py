@@ -145,3 +145,20 @@ def test_a_real_sound_stream_receives_every_sample(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["11025", "False"]
+
+
+def test_asking_for_sound_again_opens_a_new_speaker():
+    lines = queue.Queue()
+    narrator, stop = start_narrator(lines, line_pause_s=0.1)
+    try:
+        first = narrator.speaker
+        narrator.retry_sound()
+        lines.put(poem_line(LINE))
+        deadline = time.monotonic() + 30
+        while narrator.lines_spoken < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert narrator.speaker is not first  # opened anew ("none" here: silent again)
+    finally:
+        stop.set()
+        narrator.thread.join(3)
