@@ -75,6 +75,9 @@ class _CaptureReader:
     def position(self) -> int:
         return int(self._capture.get(cv2.CAP_PROP_POS_FRAMES))
 
+    def seek(self, frame: int) -> None:
+        self._capture.set(cv2.CAP_PROP_POS_FRAMES, frame)
+
     def read(self) -> np.ndarray | None:
         ok, frame = self._capture.read()
         return frame if ok and frame is not None and frame.size else None
@@ -105,6 +108,9 @@ class _FolderReader:
 
     def position(self) -> int:
         return self._next
+
+    def seek(self, frame: int) -> None:
+        self._next = frame
 
     def read(self) -> np.ndarray | None:
         if self._next >= len(self._files):
@@ -185,6 +191,11 @@ class FilmSource:
 
     def _at_end(self) -> bool:
         return not self.frame_count or self._reader.position() >= self.frame_count - 1
+
+    def seek(self, fraction: float) -> None:
+        """Go to this point (0 to 1) of a file or folder; a live source has no such point."""
+        if not self.is_live and self.frame_count:
+            self._reader.seek(min(int(fraction * self.frame_count), self.frame_count - 1))
 
     def reconnect(self) -> bool:
         """Try once to open a dropped camera or stream again."""

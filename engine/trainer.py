@@ -141,6 +141,13 @@ class Trainer:
         images = images.add(1.0).mul(127.5).clamp_(0, 255).to(torch.uint8)
         return images.permute(0, 2, 3, 1).cpu().numpy()
 
+    def set_learning_rate(self, rate: float) -> None:
+        """For both networks, from the next step on (and after a reset)."""
+        self.config.learning_rate = rate
+        for optimizer in (self.g_optimizer, self.d_optimizer):
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+
     def reset(self) -> None:
         """A new blank mind: the weights start again, the counter goes on."""
         self._build(seed=self.config.seed + self.number)

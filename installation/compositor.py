@@ -28,23 +28,25 @@ class Compositor:
         noise = cv2.GaussianBlur(noise, (0, 0), 0.6)  # soften single-pixel noise into grain
         self._grain = np.clip(noise, 0, 255).astype(np.uint8)
 
-    def schedule(self, t: float, dreams: int) -> tuple[int, int, float, float, float]:
+    def schedule(
+        self, t: float, dreams: int, offset: int = 0
+    ) -> tuple[int, int, float, float, float]:
         """At show time t: (dream a, dream b, how far a has dissolved into b, zoom of a, zoom
         of b). Each dream lives dissolve + hold + dissolve seconds and zooms over its life."""
         hold, dissolve = self.config.hold_s, self.config.dissolve_s
         period = max(hold + dissolve, 1e-3)
         turn, phase = divmod(max(t, 0.0), period)
-        a, b = int(turn) % dreams, (int(turn) + 1) % dreams
+        a, b = (int(turn) + offset) % dreams, (int(turn) + offset + 1) % dreams
         alpha = smoothstep((phase - hold) / dissolve) if dissolve > 0 else float(phase >= hold)
         life = period + dissolve
         zoom_a = 1.0 + self.config.zoom * (phase + dissolve) / life
         zoom_b = 1.0 + self.config.zoom * max(phase - hold, 0.0) / life
         return a, b, alpha, zoom_a, zoom_b
 
-    def compose(self, images: np.ndarray, t: float) -> np.ndarray:
+    def compose(self, images: np.ndarray, t: float, offset: int = 0) -> np.ndarray:
         """The picture at show time t from a network's dreams (n, size, size, C) uint8:
         an RGB (side, side, 3) uint8 array."""
-        a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images))
+        a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images), offset)
         picture = self._zoomed(images[a], zoom_a)
         if alpha > 0:
             picture = cv2.addWeighted(
