@@ -114,12 +114,24 @@ class VoiceConfig:
 
 
 @dataclass
+class OscConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = _setting(9000, lambda v: 0 <= v <= 65535, "between 0 and 65535 (0: any free)")
+    allow: str = ""
+    targets: str = ""
+    max_messages_per_s: float = _setting(2000.0, lambda v: v > 0, "more than 0")
+    burst: int = _setting(5000, lambda v: v >= 1, "at least 1")
+
+
+@dataclass
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     poet: PoetConfig = field(default_factory=PoetConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    osc: OscConfig = field(default_factory=OscConfig)
 
 
 def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:

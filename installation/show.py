@@ -19,13 +19,16 @@ import pygame
 
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
+from engine.errors import DreamsError
 from engine.film import FilmSource
 from engine.memory import FrameMemory
 from engine.poet import check_poet_model
 from engine.trainer import Network, Trainer
 from engine.voice import voice_path
 from installation.compositor import Compositor
+from installation.controls import Controls
 from installation.narrator import Narrator
+from installation.osc import OscSender, OscServer
 from installation.poetry import PoetThread
 from installation.screen import Window
 from installation.slot import LatestSlot
@@ -61,6 +64,8 @@ class Show:
         networks_limit: int = 0,
         duration_s: float = 0.0,
         make_poet=None,
+        osc_server=None,
+        osc_sender=None,
     ):
         self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
         self.window = window
@@ -74,7 +79,14 @@ class Show:
         self.networks_shown = self.frames_drawn = 0
         self._births: deque[float] = deque()
         self._compositor: Compositor | None = None
+        self._dream_clock = 0.0  # the dreams' clock at the last frame drawn
         self.subtitles_on = config.screen.subtitles
+        self.film_request = None  # ("seek", 0..1) or ("film", source): for the film thread
+        self.reset_requested = False  # for the trainer thread
+        self.dream_shift_s = 0.0  # added to the dreams' clock (OSC: next dream)
+        self.dream_offset = 0  # added to the dream index (OSC: which dream)
+        self.osc = osc_server
+        self.controls = Controls(self, osc_server, osc_sender or OscSender(""))
         self.subtitles = Subtitles(config.poet.line_s)
         self.poet = self.narrator = None
         if make_poet is not None:
@@ -95,6 +107,10 @@ class Show:
         due = time.monotonic()
         lost = False  # the film gave no frame last time: said once, until it is back
         while not self.stop_requested.is_set():
+            if self.film_request is not None:
+                request, self.film_request = self.film_request, None
+                self._change_film(*request)
+                period = 1.0 / self.film.fps
             try:
                 frame = self.film.read()
             except Exception:  # a fault in a decoder must not end the show
@@ -128,13 +144,30 @@ class Show:
             if delay > 0 and self.stop_requested.wait(delay):
                 return
 
+    def _change_film(self, what: str, value) -> None:
+        if what == "seek":
+            self.film.seek(value)
+            return
+        config = self.config.film
+        try:
+            film = FilmSource(value, self.memory.size, config.color, config.loop, config.folder_fps)
+        except DreamsError as error:
+            log.error("film: not switching: %s", error)
+            return
+        old, self.film = self.film, film
+        old.close()
+        log.info("film: now watching %s", film.name)
+
     def _dream(self) -> None:
         """The trainer thread: networks, one after another, handed to the screen."""
         while len(self.memory) == 0:  # nothing watched yet
             if self.stop_requested.wait(0.01):
                 return
-        steps = self.config.dream.steps_per_frame
         while not self.stop_requested.is_set():
+            if self.reset_requested:
+                self.reset_requested = False
+                self.trainer.reset()
+            steps = self.config.dream.steps_per_frame
             if not self.learning.is_set() or self._limit_reached(self.trainer.number):
                 self.stop_requested.wait(0.05)
                 continue
@@ -168,22 +201,29 @@ class Show:
             threads.append(self.poet.thread)
         if self.narrator is not None:
             threads.append(self.narrator.thread)
+        if self.osc is not None:
+            threads.append(self.osc.thread)
         for thread in threads:
             thread.start()
         clock = pygame.time.Clock()
         try:
             while not self.stop_requested.is_set():
                 self._handle_events()
+                self.controls.apply_pending()
                 network = self.slot.take()
                 if network is not None:
                     self._receive(network)
-                self._draw(time.monotonic() - started)
+                self.controls.voice()
+                self._draw(time.monotonic() - started + self.dream_shift_s)
                 self.frames_drawn += 1
                 if self._finished(started):
                     break
                 clock.tick(self.config.screen.fps)
         finally:
             self.stop()
+            if self.osc is not None:
+                self.osc.stop()
+            self.controls.sender.close()
             deadline = time.monotonic() + STOP_WITHIN_S
             for thread in threads:
                 thread.join(max(0.0, deadline - time.monotonic()))
@@ -217,6 +257,7 @@ class Show:
         self._births.append(network.born_at)
         while self._births and self._births[0] < network.born_at - RATE_WINDOW_S:
             self._births.popleft()
+        self.controls.network(network, self.networks_per_second())
 
     def networks_per_second(self) -> float:
         if len(self._births) < 2:
@@ -229,7 +270,8 @@ class Show:
             self._compositor = Compositor(self.config.screen, side, self.config.dream.seed)
         picture = None
         if self.current is not None:
-            picture = self._compositor.compose(self.current.images, t)
+            picture = self._compositor.compose(self.current.images, t, self.dream_offset)
+        self._dream_clock = t
         footer = DEFAULT_FILM_CREDIT if self.film.is_default else ""
         subtitle, fade = self._subtitle(t)
         self.window.draw(picture, self._hud_lines(), footer, subtitle, fade)
@@ -246,6 +288,17 @@ class Show:
             return None, 0.0
         text, fade = self.subtitles.at(t, self.poet.next_line)  # goes on while hidden (T)
         return (text if self.subtitles_on else None), fade
+
+    def start_dissolve(self, to: int | None = None) -> None:
+        """Begin the dissolve into the next dream now, or into dream `to`."""
+        screen = self.config.screen
+        period = max(screen.hold_s + screen.dissolve_s, 1e-3)
+        turn, phase = divmod(self._dream_clock, period)
+        self.dream_shift_s += (screen.hold_s - phase) if phase < screen.hold_s else (period - phase)
+        if to is not None and self.current is not None:
+            count = len(self.current.images)
+            upcoming = int(turn if phase < screen.hold_s else turn + 1) + 1
+            self.dream_offset = (to - upcoming) % count
 
     def _hud_lines(self) -> list[str]:
         if not self.hud_on:
@@ -283,10 +336,9 @@ class Show:
             self.subtitles_on = not self.subtitles_on
         elif key == pygame.K_SPACE:
             if self.learning.is_set():
-                self.learning.clear()
+                self.controls.pause()
             else:
-                self.learning.set()
-            log.info("show: learning %s", "resumed" if self.learning.is_set() else "paused")
+                self.controls.resume()
         elif key == pygame.K_s:
             self.screenshot()
 
@@ -350,9 +402,19 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
         pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
         check_poet_model(config.poet.model)
         make_poet = partial(open_poet, config)
+    osc_server = osc_sender = None
+    if config.osc.enabled:  # a busy port or a bad target is said before the window opens
+        osc_sender = OscSender(config.osc.targets)
+        osc_server = OscServer(config.osc)
+        log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
     try:
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
+        if osc_server is not None:
+            osc_server.close()
         raise
-    return Show(config, film, trainer, memory, window, networks_limit, duration_s, make_poet)
+    return Show(
+        config, film, trainer, memory, window, networks_limit, duration_s, make_poet,
+        osc_server, osc_sender,
+    )  # fmt: skip

@@ -30,9 +30,11 @@ def shapes_film(tmp_path_factory) -> Path:
 
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
     """The real `dreams` command in a child process; returns the CompletedProcess.
-    (`run` gets --set poet.enabled=false unless the test names the poet itself.)"""
+    (`run` gets --set poet.enabled=false and osc.port=0 unless the test names them itself.)"""
     if args and args[0] == "run" and not any("poet." in a for a in args):
         args = (*args, "--set", "poet.enabled=false")
+    if args and args[0] == "run" and not any("osc." in a for a in args):
+        args = (*args, "--set", "osc.port=0")
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "installation.cli", *args],

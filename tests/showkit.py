@@ -20,6 +20,7 @@ def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
             f"screen.screenshot_dir={tmp_path}",
             "poet.enabled=false",  # tests of the poet in the show turn it on
             "voice.device=none",  # silent, in real time, even where there are speakers
+            "osc.port=0",  # any free port: never two tests on 9000
             *settings,
         ],
     )

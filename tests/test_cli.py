@@ -40,8 +40,9 @@ def wait_for_line(process: subprocess.Popen, words: str, timeout: float = 60.0) 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_ends_the_show_quickly_and_cleanly(signum, shapes_film):
     process = start_dreams(
-        "run", "--windowed", "--film", str(shapes_film), "--set", "poet.enabled=false"
-    )
+        "run", "--windowed", "--film", str(shapes_film), "--set", "poet.enabled=false",
+        "--set", "osc.port=0",
+    )  # fmt: skip
     try:
         lines = wait_for_line(process, "network 1 is on screen")
         time.sleep(0.5)

@@ -1,0 +1,120 @@
+"""Controls: what OSC commands do to the running show (applied by the main loop, never by the
+server's thread), and the state that the show tells its OSC targets."""
+
+import logging
+import time
+
+from installation.osc import OscSender, OscServer
+
+log = logging.getLogger(__name__)
+
+COMMANDS_PER_FRAME = 500  # a flood waits in the bounded queue instead of stalling a frame
+
+
+class Controls:
+    def __init__(self, show, server: OscServer | None, sender: OscSender):
+        self.show, self.server, self.sender = show, server, sender
+        self.applied = 0
+        self._spoken = None  # the last line announced, and whether its end was
+        self._end_sent = True
+
+    def apply_pending(self) -> None:
+        if self.server is None:
+            return
+        for _ in range(COMMANDS_PER_FRAME):
+            try:
+                command, value = self.server.commands.get_nowait()
+            except Exception:  # queue.Empty
+                return
+            try:
+                getattr(self, command)(value)  # names from ADDRESSES, never from the wire
+                self.applied += 1
+            except Exception:  # a command must never end the show
+                log.exception("osc: %s %r failed", command, value)
+
+    # ---- state out ----------------------------------------------------------------------------
+
+    def network(self, network, rate: float) -> None:
+        self.sender.send("/dreams/network", network.number)
+        self.sender.send("/dreams/losses", network.d_loss, network.g_loss)
+        self.sender.send("/dreams/rate", rate)
+
+    def voice(self) -> None:
+        narrator = self.show.narrator
+        speaking = narrator.now_speaking if narrator else None
+        if speaking is not None and speaking is not self._spoken:
+            self._spoken, self._end_sent = speaking, False
+            self.sender.send("/dreams/voice/line", speaking.text)
+        if speaking is not None and not self._end_sent and time.monotonic() >= speaking.ends:
+            self._end_sent = True
+            self.sender.send("/dreams/voice/end", speaking.text)
+
+    def event(self, name: str) -> None:
+        self.sender.send("/dreams/event", name)
+        log.info("show: %s", name)
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def pause(self, _=None):
+        self.show.learning.clear()
+        self.event("paused")
+
+    def resume(self, _=None):
+        self.show.learning.set()
+        self.event("resumed")
+
+    def learning_rate(self, rate):
+        self.show.trainer.set_learning_rate(rate)
+
+    def steps_per_frame(self, steps):
+        self.show.config.dream.steps_per_frame = steps
+
+    def next_dream(self, _):
+        self.show.start_dissolve()
+
+    def dream(self, index):
+        self.show.start_dissolve(to=index)
+
+    def dissolve_s(self, seconds):
+        self.show.config.screen.dissolve_s = seconds
+
+    def zoom(self, zoom):
+        self.show.config.screen.zoom = zoom
+
+    def grain(self, grain):
+        self.show.config.screen.grain = grain
+
+    def hud(self, on):
+        self.show.hud_on = bool(on)
+
+    def subtitles(self, on):
+        self.show.subtitles_on = bool(on)
+
+    def volume(self, volume):
+        if self.show.narrator:
+            self.show.narrator.set_volume(volume)
+
+    def mute(self, muted):
+        if self.show.narrator:
+            self.show.narrator.mute(bool(muted))
+
+    def next_line(self, _):
+        if self.show.narrator:
+            self.show.narrator.skip()
+
+    def retry_sound(self, _):
+        if self.show.narrator:
+            self.show.narrator.retry_sound()
+
+    def seek(self, fraction):
+        self.show.film_request = ("seek", fraction)
+
+    def film(self, source):
+        self.show.film_request = ("film", source)
+
+    def reset(self, _):
+        self.show.reset_requested = True
+        self.event("reset")
+
+    def screenshot(self, _):
+        self.show.screenshot()

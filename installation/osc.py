@@ -1,0 +1,228 @@
+"""OSC in and out (python-osc). The server only checks and enqueues; the main loop applies.
+
+In: a table of addresses, each with its argument types and range; anything else is ignored and
+logged (at most once a second per address). Beyond loopback, only senders on the allow-list are
+heard. A token bucket drops a flood before it is even parsed, so the show keeps its frame rate.
+Out: state to the configured targets over a non-blocking socket; a full socket drops, never waits.
+"""
+
+import ipaddress
+import logging
+import queue
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_message_builder import build_msg
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+from engine.config import OscConfig
+from engine.errors import DreamsError
+
+log = logging.getLogger(__name__)
+
+RECEIVE_BUFFER = 8 * 1024 * 1024  # a burst of thousands of messages arrives whole
+COMMANDS_WAITING = 10_000  # bounded: beyond this, commands are dropped and counted
+LOG_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class Spec:
+    command: str
+    kind: type | None = None  # the one argument's type, or None for none
+    low: float = 0.0
+    high: float = 0.0
+    effect: str = ""
+
+
+ADDRESSES = {
+    "/dreams/learn/pause": Spec("pause", effect="pause learning (the film goes on)"),
+    "/dreams/learn/resume": Spec("resume", effect="resume learning"),
+    "/dreams/learn/rate": Spec("learning_rate", float, 1e-6, 1e-2, "Adam's learning rate"),
+    "/dreams/learn/steps_per_frame": Spec("steps_per_frame", int, 1, 100, "networks per frame"),
+    "/dreams/dream/index": Spec("dream", int, 0, 63, "dissolve to this dream"),
+    "/dreams/dream/next": Spec("next_dream", effect="dissolve to the next dream"),
+    "/dreams/screen/dissolve_s": Spec("dissolve_s", float, 0, 60, "dissolve time"),
+    "/dreams/screen/zoom": Spec("zoom", float, 0, 4, "how far each dream zooms in"),
+    "/dreams/screen/grain": Spec("grain", float, 0, 1, "film grain"),
+    "/dreams/screen/hud": Spec("hud", int, 0, 1, "HUD off or on"),
+    "/dreams/screen/subtitles": Spec("subtitles", int, 0, 1, "subtitles off or on"),
+    "/dreams/voice/volume": Spec("volume", float, 0, 2, "voice volume"),
+    "/dreams/voice/mute": Spec("mute", int, 0, 1, "voice on (0) or muted (1)"),
+    "/dreams/voice/next": Spec("next_line", effect="cut the line short, go on"),
+    "/dreams/voice/sound": Spec("retry_sound", effect="open the sound device again"),
+    "/dreams/film/seek": Spec("seek", float, 0, 1, "jump to this point of the film"),
+    "/dreams/film/source": Spec("film", str, effect="watch another film (file, camera:N, URL)"),
+    "/dreams/reset": Spec("reset", effect="a new blank mind; the counter goes on"),
+    "/dreams/screenshot": Spec("screenshot", effect="save a screenshot"),
+}
+
+
+class OscError(DreamsError):
+    pass
+
+
+class _Gate:
+    """Who may speak (the allow-list) and how much (a token bucket)."""
+
+    def __init__(self, config: OscConfig, open_to_all: bool):
+        self.allowed = {a.strip() for a in config.allow.split(",") if a.strip()}
+        self.open_to_all = open_to_all
+        self.rate, self.capacity = config.max_messages_per_s, config.burst
+        self.tokens, self.last = float(self.capacity), time.monotonic()
+        self.dropped = self.refused = 0
+
+    def admits(self, host: str) -> bool:
+        if not self.open_to_all and host not in self.allowed:
+            self.refused += 1
+            return False
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            self.dropped += 1
+            return False
+        self.tokens -= 1
+        return True
+
+
+class _Server(BlockingOSCUDPServer):
+    gate: _Gate
+
+    def verify_request(self, request, client_address) -> bool:
+        return self.gate.admits(client_address[0]) and super().verify_request(
+            request, client_address
+        )
+
+    def handle_error(self, request, client_address) -> None:
+        log.debug("osc: a packet from %s failed", client_address, exc_info=True)
+
+
+class OscServer:
+    def __init__(self, config: OscConfig):
+        self.commands: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=COMMANDS_WAITING)
+        self.received = self.ignored = self.commands_dropped = 0
+        self._logged: dict[str, float] = {}
+        dispatcher = Dispatcher()
+        for address in ADDRESSES:
+            dispatcher.map(address, self._handle)
+        dispatcher.map("/dreams/ping", lambda *_: ("/dreams/pong",))
+        dispatcher.set_default_handler(self._unknown)
+        try:
+            self._server = _Server((config.host, config.port), dispatcher)
+        except OSError as error:
+            raise OscError(
+                f"OSC cannot listen on {config.host}:{config.port} ({error.strerror}); "
+                "choose another osc.port (0 for any free one) or stop what uses it"
+            ) from None
+        self._server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        loopback = ipaddress.ip_address(socket.gethostbyname(config.host)).is_loopback
+        self._server.gate = _Gate(config, open_to_all=loopback)
+        self.port = self._server.server_address[1]
+        self.thread = threading.Thread(target=self._server.serve_forever, name="osc", daemon=True)
+
+    @property
+    def gate(self) -> _Gate:
+        return self._server.gate
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving (from another thread) and close the socket."""
+        if self.thread.is_alive():
+            self._server.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        self._server.server_close()
+
+    def _handle(self, address: str, *args) -> None:
+        self.received += 1
+        spec = ADDRESSES[address]
+        value = _checked(spec, args)
+        if value is _INVALID:
+            self.ignored += 1
+            self._log_once_a_second(address, f"osc: {address} {args!r} ignored: {_usage(spec)}")
+            return
+        try:
+            self.commands.put_nowait((spec.command, value))
+        except queue.Full:
+            self.commands_dropped += 1
+
+    def _unknown(self, address: str, *args) -> None:
+        self.received += 1
+        self.ignored += 1
+        if address not in self._logged:  # once per unknown address, ever
+            self._logged[address] = time.monotonic()
+            log.info("osc: unknown address %s ignored", address[:80])
+
+    def _log_once_a_second(self, key: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self._logged.get(key, -LOG_EVERY_S) >= LOG_EVERY_S:
+            self._logged[key] = now
+            log.warning("%s", message[:200])
+
+
+_INVALID = object()
+
+
+def _checked(spec: Spec, args: tuple):
+    """The argument as the command wants it, or _INVALID."""
+    if spec.kind is None:
+        return None if not args else _INVALID
+    if len(args) != 1:
+        return _INVALID
+    (value,) = args
+    if spec.kind is str:
+        return value if isinstance(value, str) and value else _INVALID
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _INVALID
+    if spec.kind is int and float(value) != int(value):
+        return _INVALID
+    value = spec.kind(value)
+    return value if spec.low <= value <= spec.high else _INVALID
+
+
+def _usage(spec: Spec) -> str:
+    if spec.kind is None:
+        return "takes no arguments"
+    if spec.kind is str:
+        return "takes one string"
+    return f"takes one {spec.kind.__name__} from {spec.low:g} to {spec.high:g}"
+
+
+class OscSender:
+    """State out to `ip:port` targets; never blocks (a full socket drops the message)."""
+
+    def __init__(self, targets: str):
+        self.targets = [_target(t) for t in targets.split(",") if t.strip()]
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.setblocking(False)
+        self.dropped = 0
+
+    def send(self, address: str, *args) -> None:
+        if not self.targets:
+            return
+        data = build_msg(address, list(args)).dgram
+        for target in self.targets:
+            try:
+                self._socket.sendto(data, target)
+            except OSError:  # full buffer, unreachable: the show never waits for a listener
+                self.dropped += 1
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def _target(text: str) -> tuple[str, int]:
+    host, _, port = text.strip().rpartition(":")
+    try:
+        ipaddress.ip_address(host)
+        return host, int(port)
+    except ValueError:
+        raise OscError(
+            f"osc.targets: {text.strip()!r} is not ip:port (an IP literal, e.g. 127.0.0.1:9001)"
+        ) from None

@@ -1,0 +1,255 @@
+"""OSC over real loopback sockets, against the running show."""
+
+import random
+import socket
+import threading
+import time
+
+import numpy as np
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import build_msg
+from pythonosc.osc_server import ThreadingOSCUDPServer
+
+from tests.conftest import run_dreams
+from tests.showkit import open_test_show, when
+
+
+class Listener:
+    """A test client that receives the show's state."""
+
+    def __init__(self):
+        self.messages: list[tuple] = []
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(
+            lambda address, *args: self.messages.append((address, *args))
+        )
+        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def got(self, address: str) -> list[tuple]:
+        return [m[1:] for m in list(self.messages) if m[0] == address]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sender(host: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((host, 0))
+    sock.settimeout(5)
+    return sock
+
+
+def send(sock: socket.socket, port: int, address: str, *args) -> None:
+    sock.sendto(build_msg(address, list(args)).dgram, ("127.0.0.1", port))
+
+
+def ping(sock: socket.socket, port: int) -> str:
+    send(sock, port, "/dreams/ping")
+    data, _ = sock.recvfrom(1024)
+    return OscMessage(data).address
+
+
+def run_with(show, actions) -> None:
+    errors = []
+
+    def person():
+        try:
+            actions()
+        except BaseException as error:  # report it in the test, and end the show
+            errors.append(error)
+        finally:
+            show.stop()
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+    if errors:
+        raise errors[0]
+    assert summary.threads_left == []
+
+
+def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
+    listener = Listener()
+    show = open_test_show(
+        tmp_path, f"film.source={shapes_film}", f"osc.targets=127.0.0.1:{listener.port}"
+    )
+    port, sock = show.osc.port, sender()
+
+    def actions():
+        when(lambda: show.current is not None and show.current.number >= 30)
+        trained = show.current.images.astype(float)
+        send(sock, port, "/dreams/learn/pause")
+        when(lambda: ("paused",) in listener.got("/dreams/event"))
+        time.sleep(0.3)
+        paused_at = show.trainer.number
+        time.sleep(1.0)
+        assert show.trainer.number == paused_at  # pause stops the counter
+        assert ping(sock, port) == "/dreams/pong"
+        send(sock, port, "/dreams/screen/grain", 0.2)
+        send(sock, port, "/dreams/learn/rate", 0.0005)
+        send(sock, port, "/dreams/reset")
+        send(sock, port, "/dreams/learn/resume")
+        when(lambda: show.current.number >= paused_at + 2)
+        assert abs(show.config.screen.grain - 0.2) < 1e-6  # OSC floats are 32-bit
+        assert abs(show.trainer.g_optimizer.param_groups[0]["lr"] - 0.0005) < 1e-9
+        fresh = show.current.images.astype(float)
+        assert np.abs(fresh - trained).mean() > 10  # a blank mind dreams otherwise
+        numbers = [n for (n,) in listener.got("/dreams/network")]
+        assert numbers and numbers == sorted(numbers) and numbers[-1] > paused_at
+        assert ("reset",) in listener.got("/dreams/event")
+        assert listener.got("/dreams/losses") and listener.got("/dreams/rate")
+
+    try:
+        run_with(show, actions)
+    finally:
+        listener.close()
+
+
+def test_a_burst_of_5000_arrives_whole(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}")
+    port, sock = show.osc.port, sender()
+
+    def actions():
+        when(lambda: show.current is not None)
+        for i in range(5000):
+            send(sock, port, "/dreams/screen/zoom", (i % 100) / 100)
+        when(lambda: show.osc.received == 5000, timeout=30)
+        when(lambda: show.controls.applied == 5000, timeout=30)
+        assert show.osc.gate.dropped == 0 and show.osc.commands_dropped == 0
+
+    run_with(show, actions)
+
+
+FUZZ_ADDRESSES = [
+    "/dreams/learn/rate",
+    "/dreams/film/seek",
+    "/dreams/voice/volume",
+    "/dreams/dream/index",
+    "/dreams/screen/hud",
+    "/dreams/learn/steps_per_frame",
+    "/dreams/screen/grain",
+    "/dreams/nothing",
+    "/dreams",
+    "/x",
+]
+
+
+def random_packet(rng: random.Random) -> bytes:
+    if rng.random() < 0.5:
+        return bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))
+    address = rng.choice(FUZZ_ADDRESSES)
+    choices = [
+        lambda: rng.randint(-(10**9), 10**9),
+        lambda: rng.uniform(-1e9, 1e9),
+        lambda: "text" * rng.randint(0, 5),
+        lambda: rng.choice([True, False, None, b"\x00\xff", float("nan"), float("inf")]),
+    ]
+    args = [rng.choice(choices)() for _ in range(rng.randint(0, 3))]
+    data = build_msg(address, args).dgram
+    if rng.random() < 0.3:  # cut short or bit-flipped
+        data = bytearray(data[: rng.randint(0, len(data))])
+        if data:
+            data[rng.randrange(len(data))] ^= 0xFF
+    return bytes(data)
+
+
+def test_malformed_packets_never_take_the_show_down(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}")
+    port, sock = show.osc.port, sender()
+    rng = random.Random(7)
+
+    def actions():
+        when(lambda: show.current is not None)
+        for _ in range(4000):
+            sock.sendto(random_packet(rng), ("127.0.0.1", port))
+        time.sleep(0.5)
+        assert ping(sock, port) == "/dreams/pong"
+        frames = show.frames_drawn
+        when(lambda: show.frames_drawn > frames + 10)  # still drawing
+        assert show.trainer.config.learning_rate <= 1e-2  # nothing out of range got through
+
+    run_with(show, actions)
+
+
+def test_beyond_loopback_only_the_allowed_are_heard(tmp_path, shapes_film):
+    show = open_test_show(
+        tmp_path, f"film.source={shapes_film}", "osc.host=0.0.0.0", "osc.allow=127.0.0.2"
+    )
+    port = show.osc.port
+    stranger, friend = sender("127.0.0.1"), sender("127.0.0.2")
+
+    def actions():
+        when(lambda: show.current is not None)
+        send(stranger, port, "/dreams/learn/pause")
+        when(lambda: show.osc.gate.refused >= 1)
+        time.sleep(0.2)
+        assert show.learning.is_set()  # the stranger changed nothing
+        send(friend, port, "/dreams/learn/pause")
+        when(lambda: not show.learning.is_set())
+
+    run_with(show, actions)
+
+
+def test_a_busy_port_and_a_bad_target_are_clear_errors():
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    try:
+        result = run_dreams("run", "--windowed", "--set", f"osc.port={port}")
+    finally:
+        busy.close()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "osc.port" in result.stderr
+    result = run_dreams("run", "--windowed", "--set", "osc.port=0", "--set", "osc.targets=lights:1")
+    assert result.returncode == 2 and "ip:port" in result.stderr
+
+
+def test_voice_film_and_dream_commands(tmp_path, shapes_film, poet_cache, tiny_model_dir):
+    listener = Listener()
+    other = tmp_path / "frames"
+    other.mkdir()
+    import cv2
+
+    from tests.synthetic import shapes_frame
+
+    for index in range(3):
+        cv2.imwrite(str(other / f"{index}.png"), shapes_frame(index))
+    show = open_test_show(
+        tmp_path,
+        f"film.source={shapes_film}",
+        f"osc.targets=127.0.0.1:{listener.port}",
+        "poet.enabled=true",
+        f"poet.cache_dir={poet_cache}",
+        f"poet.model={tiny_model_dir}",
+        "poet.max_new_tokens=8",
+        "voice.line_pause_s=0.2",
+    )
+    port, sock = show.osc.port, sender()
+
+    def actions():
+        when(lambda: show.current is not None and show.narrator.speaker is not None)
+        send(sock, port, "/dreams/voice/volume", 0.25)
+        when(lambda: abs(show.narrator.speaker.gain - 0.25) < 1e-6)  # it reaches the speaker
+        send(sock, port, "/dreams/voice/mute", 1)
+        when(lambda: show.narrator.speaker.gain == 0.0)
+        when(lambda: listener.got("/dreams/voice/line"), timeout=60)
+        when(lambda: listener.got("/dreams/voice/end"), timeout=60)
+        send(sock, port, "/dreams/dream/index", 5)
+        when(lambda: show.dream_offset != 0 or show._compositor.schedule(
+            show._dream_clock, 8, show.dream_offset)[1] == 5)  # fmt: skip
+        a, b, alpha, *_ = show._compositor.schedule(show._dream_clock, 8, show.dream_offset)
+        assert b == 5  # dissolving into dream 5
+        send(sock, port, "/dreams/film/seek", 0.5)
+        when(lambda: 45 <= show.film.position <= 60)
+        send(sock, port, "/dreams/film/source", str(other))
+        when(lambda: show.film.kind == "folder")
+
+    try:
+        run_with(show, actions)
+    finally:
+        listener.close()
