@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also the poet's words per second at these batch sizes (default 1 8)",
     )  # fmt: skip
     bench.add_argument("--voice", action="store_true", help="also the voice's real-time factor")
+    bench.add_argument(
+        "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
+    )
     return parser
 
 
@@ -144,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from installation.bench import run_bench, run_poet_bench, run_voice_bench
+    from installation.bench import run_bench, run_osc_bench, run_poet_bench, run_voice_bench
 
     config = _load(args)
     seconds = 2.0 if args.quick else args.seconds
@@ -153,6 +156,8 @@ def bench(args: argparse.Namespace) -> int:
         run_poet_bench(config, args.poet or [1, 8], seconds)
     if args.voice:
         run_voice_bench(config, seconds)
+    if args.osc:
+        run_osc_bench(config, seconds)
     return 0
 
 

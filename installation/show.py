@@ -80,6 +80,7 @@ class Show:
         self._births: deque[float] = deque()
         self._compositor: Compositor | None = None
         self._dream_clock = 0.0  # the dreams' clock at the last frame drawn
+        self.last_frame = (0.0, self.hud_on)  # when the last frame was flipped, and its HUD
         self.subtitles_on = config.screen.subtitles
         self.film_request = None  # ("seek", 0..1) or ("film", source): for the film thread
         self.reset_requested = False  # for the trainer thread
@@ -216,6 +217,7 @@ class Show:
                 self.controls.voice()
                 self._draw(time.monotonic() - started + self.dream_shift_s)
                 self.frames_drawn += 1
+                self.last_frame = (time.monotonic(), self.hud_on)  # for `dreams bench --osc`
                 if self._finished(started):
                     break
                 clock.tick(self.config.screen.fps)
