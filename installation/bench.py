@@ -203,7 +203,7 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
 
     from pythonosc.osc_message_builder import build_msg
 
-    from installation.show import open_show
+    from installation.assemble import open_show
 
     config.poet.enabled = False
     config.osc.port = 0

@@ -117,7 +117,7 @@ def _toml_string(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from installation.show import open_show
+    from installation.assemble import open_show
 
     config = _load(args)
     show = open_show(

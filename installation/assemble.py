@@ -1,0 +1,82 @@
+"""Assembles the live show from the config, in the order that reports a user's mistake
+earliest: film, mind, poet, voice and OSC are checked before any window opens."""
+
+import logging
+from functools import partial
+
+from engine.config import Config
+from engine.film import FilmSource
+from engine.memory import FrameMemory
+from engine.poet import check_poet_model
+from engine.trainer import Trainer
+from engine.voice import voice_path
+from installation.osc import OscSender, OscServer
+from installation.screen import Window
+from installation.show import Show
+
+log = logging.getLogger(__name__)
+
+
+def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s: float) -> Show:
+    """Everything the show needs, in the order that reports a user's mistake earliest: the film
+    (before any window opens), the mind on its device, then the window."""
+    import torch
+
+    from engine.trainer import pick_device, pick_resolution
+
+    device = pick_device(config.dream.device)
+    resolution = pick_resolution(config.dream.resolution, device)
+    film = FilmSource(
+        config.film.source,
+        resolution,
+        color=config.film.color,
+        loop=config.film.loop,
+        folder_fps=config.film.folder_fps,
+    )
+    log.info(
+        "film: %s (%s, %.3g fps, %s frames)",
+        film.name,
+        film.kind,
+        film.fps,
+        film.frame_count or "?",
+    )
+    if device.type == "cpu":  # training shares two cores with the screen: one thread each
+        torch.set_num_threads(1)
+    channels = 3 if config.film.color else 1
+    memory = FrameMemory(config.film.memory_frames, resolution, channels, device)
+    trainer = Trainer(config.dream, memory)
+    log.info(
+        "dreamer: %dx%d %s on %s, width %d, batch %d",
+        resolution,
+        resolution,
+        "colour" if config.film.color else "grey",
+        device,
+        trainer.width,
+        config.dream.batch_size,
+    )
+    if config.voice.enabled:
+        voice_path(config.voice.model)  # a missing voice is said before the window opens
+    make_poet = None
+    if config.poet.enabled:
+        from engine.poet import pick_poet_device
+        from installation.poet_setup import open_poet
+
+        pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
+        check_poet_model(config.poet.model)
+        make_poet = partial(open_poet, config)
+    osc_server = osc_sender = None
+    if config.osc.enabled:  # a busy port or a bad target is said before the window opens
+        osc_sender = OscSender(config.osc.targets)
+        osc_server = OscServer(config.osc)
+        log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
+    try:
+        window = Window(config.screen, fullscreen)
+    except BaseException:
+        film.close()
+        if osc_server is not None:
+            osc_server.close()
+        raise
+    return Show(
+        config, film, trainer, memory, window, networks_limit, duration_s, make_poet,
+        osc_server, osc_sender,
+    )  # fmt: skip
