@@ -27,6 +27,13 @@ def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
     return open_show(config, fullscreen=False, networks_limit=networks, duration_s=duration)
 
 
+def tiny_poet(cache, model) -> list[str]:
+    """Settings for a show whose poet is the tiny test model (quick, and writes nonsense, so
+    corpus lines stand in)."""
+    return ["poet.enabled=true", f"poet.cache_dir={cache}", f"poet.model={model}",
+            "poet.max_new_tokens=8"]  # fmt: skip
+
+
 def press(key: int) -> None:
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
 

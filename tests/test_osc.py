@@ -12,7 +12,7 @@ from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from tests.conftest import run_dreams
-from tests.showkit import open_test_show, when
+from tests.showkit import open_test_show, tiny_poet, when
 
 
 class Listener:
@@ -223,10 +223,7 @@ def test_voice_film_and_dream_commands(tmp_path, shapes_film, poet_cache, tiny_m
         tmp_path,
         f"film.source={shapes_film}",
         f"osc.targets=127.0.0.1:{listener.port}",
-        "poet.enabled=true",
-        f"poet.cache_dir={poet_cache}",
-        f"poet.model={tiny_model_dir}",
-        "poet.max_new_tokens=8",
+        *tiny_poet(poet_cache, tiny_model_dir),
         "voice.line_pause_s=0.2",
     )
     port, sock = show.osc.port, sender()

@@ -58,6 +58,13 @@ def test_a_hub_id_offline_falls_back_to_the_bundled_model(poet_cache, default_mo
     assert name == "SmolLM2-135M-Instruct" and "HF_HUB_OFFLINE" in caplog.text
 
 
+def wait_until_full(thread: PoetThread) -> None:
+    deadline = time.monotonic() + 60
+    while not thread.lines.full():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir):
     stop = threading.Event()
     thread = PoetThread(
@@ -65,10 +72,7 @@ def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir)
     )
     thread.start()
     try:
-        deadline = time.monotonic() + 60
-        while not thread.lines.full():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until_full(thread)
         written = thread.poet.generated_lines + thread.poet.corpus_lines
         cpu = time.process_time()
         time.sleep(1.0)
@@ -95,10 +99,7 @@ def test_the_poet_thread_survives_a_failing_model(poet_cache, tiny_model_dir):
     thread = PoetThread(flaky, capacity=2, stop=stop, retry_s=0.1)
     thread.start()
     try:
-        deadline = time.monotonic() + 60
-        while not thread.lines.full():
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until_full(thread)
         assert thread.failures == 1 and len(attempts) == 2
     finally:
         stop.set()

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 import pytest
 
-from tests.showkit import bottom, open_test_show, picture, press, when
+from tests.showkit import bottom, open_test_show, picture, press, tiny_poet, when
 
 
 def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_film):
@@ -93,12 +93,12 @@ def test_a_duration_ends_the_show(tmp_path, shapes_film):
 
 def test_steps_per_frame_makes_that_many_networks_per_frame_drawn(tmp_path, shapes_film):
     show = open_test_show(
-        tmp_path, f"film.source={shapes_film}", "dream.steps_per_frame=3", networks=30
+        tmp_path, f"film.source={shapes_film}", "dream.steps_per_frame=3", networks=31
     )
     summary = show.run()
-    assert summary.networks_created == 30
-    assert summary.networks_shown == 10  # networks 3, 6, ... 30
-    assert show.current.number == 30
+    assert summary.networks_created == 31  # the limit holds, not a multiple of 3 past it
+    assert summary.networks_shown == 11  # networks 3, 6, ... 30, then 31
+    assert show.current.number == 31
 
 
 def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, tiny_model_dir):
@@ -106,10 +106,7 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
         tmp_path,
         f"film.source={shapes_film}",
         "screen.zoom=0",
-        "poet.enabled=true",
-        f"poet.cache_dir={poet_cache}",
-        f"poet.model={tiny_model_dir}",
-        "poet.max_new_tokens=16",
+        *tiny_poet(poet_cache, tiny_model_dir),
         "poet.line_s=20",
         "voice.enabled=false",  # no voice: lines show on a timer
     )
@@ -145,10 +142,7 @@ def test_subtitles_follow_the_voice(tmp_path, shapes_film, poet_cache, tiny_mode
         tmp_path,
         f"film.source={shapes_film}",
         "screen.zoom=0",
-        "poet.enabled=true",
-        f"poet.cache_dir={poet_cache}",
-        f"poet.model={tiny_model_dir}",
-        "poet.max_new_tokens=8",
+        *tiny_poet(poet_cache, tiny_model_dir),
         "voice.line_pause_s=4",
         "voice.stanza_pause_s=4",
         "voice.poem_pause_s=4",
