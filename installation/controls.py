@@ -2,6 +2,7 @@
 server's thread), and the state that the show tells its OSC targets."""
 
 import logging
+import queue
 import time
 
 from installation.osc import OscSender, OscServer
@@ -24,7 +25,7 @@ class Controls:
         for _ in range(COMMANDS_PER_FRAME):
             try:
                 command, value = self.server.commands.get_nowait()
-            except Exception:  # queue.Empty
+            except queue.Empty:
                 return
             try:
                 getattr(self, command)(value)  # names from ADDRESSES, never from the wire
