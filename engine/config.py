@@ -18,6 +18,20 @@ def _setting(default, check=None, hint=""):
     return field(default=default, metadata={"check": check, "hint": hint})
 
 
+def _between(default, low, high, unit=""):
+    """A setting that must lie from `low` to `high` inclusive; the hint says so in those words."""
+    return _setting(default, lambda v: low <= v <= high, f"between {low:g} and {high:g}{unit}")
+
+
+def _device():
+    """Where a network runs: "auto", "cpu", "cuda", "cuda:N" or "mps"."""
+    return _setting(
+        "auto",
+        lambda v: v in ("auto", "cpu", "mps", "cuda") or v.startswith("cuda:"),
+        'one of "auto", "cpu", "cuda", "cuda:N", "mps"',
+    )
+
+
 def _power_of_two_resolution(value) -> bool:
     return value == "auto" or (isinstance(value, int) and value in (64, 128, 256, 512))
 
@@ -34,17 +48,13 @@ class FilmConfig:
 
 @dataclass
 class DreamConfig:
-    device: str = _setting(
-        "auto",
-        lambda v: v in ("auto", "cpu", "mps") or v == "cuda" or v.startswith("cuda:"),
-        'one of "auto", "cpu", "cuda", "cuda:N", "mps"',
-    )
+    device: str = _device()
     resolution: int | str = _setting(
         "auto", _power_of_two_resolution, 'a power of two from 64 to 512, or "auto"'
     )
     seed: int = 0
-    batch_size: int = _setting(16, lambda v: 1 <= v <= 1024, "between 1 and 1024")
-    latent_size: int = _setting(100, lambda v: 1 <= v <= 4096, "between 1 and 4096")
+    batch_size: int = _between(16, 1, 1024)
+    latent_size: int = _between(100, 1, 4096)
     width: int | str = _setting(
         "auto",
         lambda v: v == "auto" or (isinstance(v, int) and 4 <= v <= 1024),
@@ -52,8 +62,8 @@ class DreamConfig:
     )
     learning_rate: float = _setting(2e-4, lambda v: 0 < v < 1, "between 0 and 1")
     beta1: float = _setting(0.5, lambda v: 0 <= v < 1, "between 0 and 1")
-    dreams: int = _setting(8, lambda v: 1 <= v <= 64, "between 1 and 64")
-    steps_per_frame: int = _setting(1, lambda v: 1 <= v <= 1000, "between 1 and 1000")
+    dreams: int = _between(8, 1, 64)
+    steps_per_frame: int = _between(1, 1, 1000)
     augment: str = _setting(
         "color,translation,cutout",
         lambda v: all(p in ("", "color", "translation", "cutout") for p in v.split(",")),
@@ -65,13 +75,13 @@ class DreamConfig:
 class ScreenConfig:
     fullscreen: bool = True
     display: int = _setting(0, lambda v: v >= 0, "0 or more")
-    window_width: int = _setting(1280, lambda v: 64 <= v <= 16384, "between 64 and 16384")
-    window_height: int = _setting(720, lambda v: 64 <= v <= 16384, "between 64 and 16384")
-    fps: int = _setting(60, lambda v: 1 <= v <= 1000, "between 1 and 1000")
+    window_width: int = _between(1280, 64, 16384)
+    window_height: int = _between(720, 64, 16384)
+    fps: int = _between(60, 1, 1000)
     hold_s: float = _setting(4.0, lambda v: v >= 0, "0 or more seconds")
     dissolve_s: float = _setting(6.0, lambda v: v >= 0, "0 or more seconds")
-    zoom: float = _setting(0.15, lambda v: 0 <= v <= 4, "between 0 and 4")
-    grain: float = _setting(0.06, lambda v: 0 <= v <= 1, "between 0 and 1")
+    zoom: float = _between(0.15, 0, 4)
+    grain: float = _between(0.06, 0, 1)
     hud: bool = True
     subtitles: bool = True
     screenshot_dir: str = "~/Pictures/Dreams"
@@ -81,21 +91,17 @@ class ScreenConfig:
 class PoetConfig:
     enabled: bool = True
     model: str = _setting("", hint='"" for the bundled SmolLM2, a model folder or a hub id')
-    device: str = _setting(
-        "auto",
-        lambda v: v in ("auto", "cpu", "mps") or v == "cuda" or v.startswith("cuda:"),
-        'one of "auto", "cpu", "cuda", "cuda:N", "mps"',
-    )
+    device: str = _device()
     seed: int = 0
-    prompt_lines: int = _setting(6, lambda v: 1 <= v <= 40, "between 1 and 40")
+    prompt_lines: int = _between(6, 1, 40)
     temperature: float = _setting(0.9, lambda v: 0 < v <= 5, "between 0 and 5")
     top_p: float = _setting(0.95, lambda v: 0 < v <= 1, "between 0 and 1")
-    repetition_penalty: float = _setting(1.15, lambda v: 1 <= v <= 3, "between 1 and 3")
-    max_new_tokens: int = _setting(64, lambda v: 8 <= v <= 1024, "between 8 and 1024")
-    lines_per_stanza: int = _setting(4, lambda v: 1 <= v <= 32, "between 1 and 32")
-    stanzas: int = _setting(3, lambda v: 1 <= v <= 32, "between 1 and 32")
-    queue_lines: int = _setting(24, lambda v: 1 <= v <= 1000, "between 1 and 1000")
-    line_s: float = _setting(6.0, lambda v: 0.5 <= v <= 120, "between 0.5 and 120 seconds")
+    repetition_penalty: float = _between(1.15, 1, 3)
+    max_new_tokens: int = _between(64, 8, 1024)
+    lines_per_stanza: int = _between(4, 1, 32)
+    stanzas: int = _between(3, 1, 32)
+    queue_lines: int = _between(24, 1, 1000)
+    line_s: float = _between(6.0, 0.5, 120, " seconds")
     cache_dir: str = ""
 
 
@@ -104,20 +110,20 @@ class VoiceConfig:
     enabled: bool = True
     model: str = _setting("", hint='"" for the bundled voice, or a Piper .onnx voice file')
     device: str = ""
-    length_scale: float = _setting(1.35, lambda v: 0.3 <= v <= 4, "between 0.3 and 4")
-    noise_scale: float = _setting(0.6, lambda v: 0 <= v <= 2, "between 0 and 2")
-    noise_w: float = _setting(0.8, lambda v: 0 <= v <= 2, "between 0 and 2")
-    volume: float = _setting(1.0, lambda v: 0 <= v <= 2, "between 0 and 2")
-    line_pause_s: float = _setting(1.2, lambda v: 0 <= v <= 60, "between 0 and 60 seconds")
-    stanza_pause_s: float = _setting(2.5, lambda v: 0 <= v <= 60, "between 0 and 60 seconds")
-    poem_pause_s: float = _setting(6.0, lambda v: 0 <= v <= 300, "between 0 and 300 seconds")
+    length_scale: float = _between(1.35, 0.3, 4)
+    noise_scale: float = _between(0.6, 0, 2)
+    noise_w: float = _between(0.8, 0, 2)
+    volume: float = _between(1.0, 0, 2)
+    line_pause_s: float = _between(1.2, 0, 60, " seconds")
+    stanza_pause_s: float = _between(2.5, 0, 60, " seconds")
+    poem_pause_s: float = _between(6.0, 0, 300, " seconds")
 
 
 @dataclass
 class OscConfig:
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: int = _setting(9000, lambda v: 0 <= v <= 65535, "between 0 and 65535 (0: any free)")
+    port: int = _between(9000, 0, 65535, " (0: any free)")
     allow: str = ""
     targets: str = ""
     max_messages_per_s: float = _setting(2000.0, lambda v: v > 0, "more than 0")
