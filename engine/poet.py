@@ -17,6 +17,7 @@ import torch
 
 from engine.assets import package_file
 from engine.corpus import Corpus, default_cache_dir
+from engine.device import pick_device
 from engine.errors import DreamsError
 from engine.verse import LineFilter, title_for
 
@@ -57,11 +58,11 @@ class Poem:
 
 
 def pick_poet_device(name: str) -> torch.device:
+    """`auto` is CUDA when there is one, else the CPU; a named device is checked as the
+    dreamer's is."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise PoetError(f'poet.device = {name}, but there is no CUDA device; use "auto" or "cpu"')
-    return torch.device(name)
+    return pick_device(name, setting="poet.device")
 
 
 def load_language_model(setting: str, device: torch.device, cache_dir: Path | None = None):

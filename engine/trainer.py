@@ -13,30 +13,7 @@ import torch.nn.functional as F
 
 from engine.config import DreamConfig
 from engine.dreamer import Discriminator, Generator, diff_augment, weights_init
-from engine.errors import ConfigError
 from engine.memory import FrameMemory
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    """`auto` picks CUDA, then Apple's MPS, then the CPU; a named device must be there."""
-    if name.startswith("cuda"):
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        device = torch.device(name)
-        if (device.index or 0) >= count:
-            raise ConfigError(
-                f"dream.device = {name}, but this machine has {count} CUDA device(s); "
-                'use "auto" or "cpu"'
-            )
-        return device
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise ConfigError('dream.device = mps, but Apple MPS is not available; use "auto" or "cpu"')
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def pick_resolution(setting: int | str, device: torch.device) -> int:

@@ -22,7 +22,8 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
     (before any window opens), the mind on its device, then the window."""
     import torch
 
-    from engine.trainer import pick_device, pick_resolution
+    from engine.device import pick_device
+    from engine.trainer import pick_resolution
 
     device = pick_device(config.dream.device)
     resolution = pick_resolution(config.dream.resolution, device)

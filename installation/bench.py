@@ -14,10 +14,11 @@ import torch
 from torch import nn
 
 from engine.config import Config
+from engine.device import pick_device
 from engine.dreamer import Discriminator, Generator, weights_init
 from engine.film import FilmSource
 from engine.memory import FrameMemory
-from engine.trainer import Trainer, pick_device, pick_width
+from engine.trainer import Trainer, pick_width
 
 ROUNDS = 4  # alternating rounds of each loop per resolution
 

@@ -70,6 +70,7 @@ def test_bad_files(tmp_path):
         (["run", "--film", "/no/such/film.mp4"], "film not found: /no/such/film.mp4"),
         (["--config", "/no/such.toml"], "config file not found"),
         (["--set", "dream.device=cuda:99"], "dream.device = cuda:99"),
+        (["run", "--set", "poet.device=cuda:99"], "poet.device = cuda:99"),
     ],
 )
 def test_user_mistakes_exit_2_with_one_line(args, words):

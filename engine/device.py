@@ -1,0 +1,27 @@
+"""Which torch device a setting names, checked against this machine."""
+
+import torch
+
+from engine.errors import ConfigError
+
+
+def pick_device(name: str = "auto", setting: str = "dream.device") -> torch.device:
+    """`auto` picks CUDA, then Apple's MPS, then the CPU; a named device must be there."""
+    if name.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        device = torch.device(name)
+        if (device.index or 0) >= count:
+            raise ConfigError(
+                f"{setting} = {name}, but this machine has {count} CUDA device(s); "
+                'use "auto" or "cpu"'
+            )
+        return device
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f'{setting} = mps, but Apple MPS is not available; use "auto" or "cpu"')
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
