@@ -53,10 +53,13 @@ class Corpus:
     def line(self, index: int) -> str:
         return self._map[self._starts[index] : self._ends[index]].decode("utf-8")
 
-    def passage(self, rng: np.random.Generator, lines: int) -> list[str]:
-        """`lines` consecutive lines from a random place."""
-        first = int(rng.integers(0, max(len(self) - lines, 1)))
-        return [self.line(i) for i in range(first, min(first + lines, len(self)))]
+    def passage(
+        self, rng: np.random.Generator, lines: int, start: int = 0, stop: int | None = None
+    ) -> list[str]:
+        """`lines` consecutive lines from a random place between line `start` and `stop`."""
+        stop = len(self) if stop is None else stop
+        first = int(rng.integers(start, max(stop - lines, start + 1)))
+        return [self.line(i) for i in range(first, min(first + lines, stop))]
 
     @property
     def death_index(self) -> float:

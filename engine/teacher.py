@@ -19,11 +19,8 @@ PASSAGE_LINES = 8
 def _batch(corpus, rng, tokenizer, size: int, held_out: bool, block: int, device):
     split = int(len(corpus) * (1 - HELD_OUT_SHARE))
     start, stop = (split, len(corpus)) if held_out else (0, split)
-    texts = []
-    for _ in range(size):
-        first = int(rng.integers(start, max(stop - PASSAGE_LINES, start + 1)))
-        lines = [corpus.line(i) for i in range(first, min(first + PASSAGE_LINES, stop))]
-        texts.append("\n".join(lines) + "\n")
+    passages = [corpus.passage(rng, PASSAGE_LINES, start, stop) for _ in range(size)]
+    texts = ["\n".join(lines) + "\n" for lines in passages]
     tokens = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=block)
     labels = tokens["input_ids"].masked_fill(tokens["attention_mask"] == 0, -100)
     return {k: v.to(device) for k, v in tokens.items()}, labels.to(device)
