@@ -84,7 +84,6 @@ class Narrator:
         self.speaker = open_speaker(voice.sample_rate, config.device)
         self._apply_gain()
         log.info("voice: %s on %s", voice.name, self.speaker.name)
-        last: tuple[float, float] | None = None  # (end of the last line, its pause)
         try:
             while not self._stop.is_set():
                 line = self._next_line()
@@ -94,11 +93,9 @@ class Narrator:
                 if not self._wait_until_free():
                     return
                 started = time.monotonic()
-                if last is not None:
-                    self.longest_wait_s = max(self.longest_wait_s, started - sum(last))
+                if self.lines_spoken:  # how long after its time this line began
+                    self.longest_wait_s = max(self.longest_wait_s, started - self._free_at)
                 self._say(line, audio, voice.sample_rate, started)
-                duration = len(audio) / voice.sample_rate
-                last = (started + duration, self._pause_after(line))
         finally:
             self.speaker.close()
 

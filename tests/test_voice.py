@@ -88,6 +88,24 @@ def test_the_silent_speaker_keeps_real_time():
         expected = before.duration_s + 0.5
         assert abs((after.started - before.started) - expected) < 0.05 * expected
     assert narrator.speaker is not None and narrator.lines_spoken == 3
+    assert narrator.longest_wait_s < 0.05  # every line was ready in time: no silence beyond
+
+
+def test_a_late_line_is_counted_as_silence_beyond_the_pauses():
+    lines = queue.Queue()
+    lines.put(poem_line(LINE))
+    narrator, stop = start_narrator(lines, line_pause_s=0.2)
+    try:
+        while narrator.now_speaking is None:
+            time.sleep(0.01)
+        time.sleep(narrator.now_speaking.duration_s + 0.2 + 1.0)  # the poet is a second late
+        lines.put(poem_line("And leaves the world to darkness and to me."))
+        while narrator.lines_spoken < 2:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        narrator.thread.join(3)
+    assert 0.9 < narrator.longest_wait_s < 2.0
 
 
 def test_the_narrator_waits_for_a_slow_poet_without_spinning():
