@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from engine.assets import default_film
+from engine.config import FilmConfig
 from engine.errors import FilmError
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,12 @@ class FilmSource:
         self.frame_count = self._reader.frame_count()
         if not self.is_live and self.frame_count and not self._has_a_frame():
             raise FilmError(f"film {self.name} cannot be decoded; give a video OpenCV/FFmpeg reads")
+
+    @classmethod
+    def from_config(cls, config: FilmConfig, size: int, source: str | None = None):
+        """The film that `[film]` names (or `source` instead), as the dreamer wants it."""
+        source = config.source if source is None else source
+        return cls(source, size, config.color, config.loop, config.folder_fps)
 
     def _has_a_frame(self) -> bool:
         """True when at least one of the first frames decodes; leaves the film at its start."""

@@ -27,13 +27,7 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
 
     device = pick_device(config.dream.device)
     resolution = pick_resolution(config.dream.resolution, device)
-    film = FilmSource(
-        config.film.source,
-        resolution,
-        color=config.film.color,
-        loop=config.film.loop,
-        folder_fps=config.film.folder_fps,
-    )
+    film = FilmSource.from_config(config.film, resolution)
     log.info(
         "film: %s (%s, %.3g fps, %s frames)",
         film.name,

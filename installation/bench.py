@@ -73,14 +73,19 @@ def _networks_per_second(step, seconds: float) -> float:
     return count / (time.perf_counter() - started)
 
 
-def measure(config: Config, resolution: int, seconds: float) -> dict:
-    device = pick_device(config.dream.device)
-    channels = 3 if config.film.color else 1
-    memory = FrameMemory(256, resolution, channels, device)
-    film = FilmSource(config.film.source, resolution, color=config.film.color)
+def _memory_of_the_film(config: Config, size: int, color: bool, device) -> FrameMemory:
+    """A frame memory holding the first 256 frames of the configured film (looped if short)."""
+    memory = FrameMemory(256, size, 3 if color else 1, device)
+    film = FilmSource(config.film.source, size, color=color)
     while len(memory) < memory.capacity and (frame := film.read()) is not None:
         memory.append(frame)
     film.close()
+    return memory
+
+
+def measure(config: Config, resolution: int, seconds: float) -> dict:
+    device = pick_device(config.dream.device)
+    memory = _memory_of_the_film(config, resolution, config.film.color, device)
     trainer = Trainer(config.dream, memory)
     baseline = EagerBaseline(config, memory, pick_width(config.dream.width, device))
     for _ in range(3):  # warm-up: allocator, kernels, caches
@@ -170,11 +175,7 @@ def run_voice_bench(config: Config, seconds: float) -> dict:
 
     voice = Voice(config.voice.model, config.voice.length_scale)
     device = pick_device(config.dream.device)
-    memory = FrameMemory(256, 64, 1, device)
-    film = FilmSource(config.film.source, 64)
-    while len(memory) < memory.capacity and (frame := film.read()) is not None:
-        memory.append(frame)
-    film.close()
+    memory = _memory_of_the_film(config, 64, False, device)
     trainer = Trainer(config.dream, memory)
     alone = _real_time_factor(voice, seconds)
     stop, steps = threading.Event(), []

@@ -146,9 +146,8 @@ class Show:
         if what == "seek":
             self.film.seek(value)
             return
-        config = self.config.film
         try:
-            film = FilmSource(value, self.memory.size, config.color, config.loop, config.folder_fps)
+            film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
         except DreamsError as error:
             log.error("film: not switching: %s", error)
             return
