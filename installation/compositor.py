@@ -26,7 +26,8 @@ class Compositor:
         # A grain texture twice the picture's size; each frame shows a random window of it.
         noise = self._random.normal(128.0, GRAIN_SD, (2 * side, 2 * side))
         noise = cv2.GaussianBlur(noise, (0, 0), 0.6)  # soften single-pixel noise into grain
-        self._grain = np.clip(noise, 0, 255).astype(np.uint8)
+        grey = np.clip(noise, 0, 255).astype(np.uint8)
+        self._grain = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)  # once, not every frame
 
     def schedule(
         self, t: float, dreams: int, offset: int = 0
@@ -77,5 +78,4 @@ class Compositor:
             return picture
         top, left = self._random.integers(0, self.side, 2)
         grain = self._grain[top : top + self.side, left : left + self.side]
-        grain = cv2.cvtColor(grain, cv2.COLOR_GRAY2RGB)
         return cv2.addWeighted(picture, 1.0, grain, strength, -128.0 * strength)
