@@ -7,6 +7,7 @@ Rounds of the two alternate, so that a noisy neighbour on a shared machine slows
 the figure that matters is the ratio.
 """
 
+import copy
 import time
 
 import numpy as np
@@ -207,6 +208,7 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
 
     from installation.assemble import open_show
 
+    config = copy.deepcopy(config)  # the caller's settings stay as they were
     config.poet.enabled = False
     config.osc.port = 0
     show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
