@@ -130,6 +130,35 @@ class OscConfig:
     burst: int = _setting(5000, lambda v: v >= 1, "at least 1")
 
 
+X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+)  # fmt: skip
+
+
+def _even(default, low, high):
+    """A picture size: even (H.264's colour planes are half size), from `low` to `high`."""
+    return _setting(default, lambda v: low <= v <= high and v % 2 == 0, f"even, {low} to {high}")
+
+
+@dataclass
+class RecordConfig:
+    width: int = _even(1920, 64, 7680)
+    height: int = _even(1080, 64, 4320)
+    fps: int = _between(30, 1, 240)
+    frames_per_network: int = _between(1, 1, 1000)
+    film_frames_per_network: float = _setting(
+        0.0, lambda v: v >= 0, "0 (the whole film over the run) or more"
+    )
+    crf: int = _between(20, 0, 51)
+    preset: str = _setting("veryfast", lambda v: v in X264_PRESETS, ", ".join(X264_PRESETS))
+    audio_kbps: int = _between(160, 32, 512)
+    title_s: float = _between(5.0, 0, 60, " seconds")
+    credits_s: float = _between(10.0, 0, 120, " seconds")
+    queue_frames: int = _between(120, 2, 10000)
+    checkpoint_s: float = _between(60.0, 1, 3600, " seconds")
+    folder: str = "~/Videos/Dreams"
+
+
 @dataclass
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
@@ -138,6 +167,7 @@ class Config:
     poet: PoetConfig = field(default_factory=PoetConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     osc: OscConfig = field(default_factory=OscConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
 
 
 def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:

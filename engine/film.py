@@ -204,6 +204,11 @@ class FilmSource:
         if not self.is_live and self.frame_count:
             self._reader.seek(min(int(fraction * self.frame_count), self.frame_count - 1))
 
+    def go_to(self, frame: int) -> None:
+        """Go to frame `frame` of a file or folder (where a resumed recording left it)."""
+        if not self.is_live and self.frame_count:
+            self._reader.seek(frame % self.frame_count)
+
     def reconnect(self) -> bool:
         """Try once to open a dropped camera or stream again."""
         ok = self._reader.reopen()

@@ -36,6 +36,16 @@ class FrameMemory:
             self._frames[self._count % self.capacity].copy_(tensor)
             self._count += 1
 
+    def state_dict(self) -> dict:
+        with self._lock:
+            return {"frames": self._frames[: len(self)].cpu(), "count": self._count}
+
+    def load_state_dict(self, state: dict) -> None:
+        frames = state["frames"]
+        with self._lock:
+            self._frames[: len(frames)].copy_(frames.to(self.device))
+            self._count = state["count"]
+
     def sample(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """A batch of remembered frames as float (batch, C, size, size) in [-1, 1], drawn with
         replacement (the memory may hold fewer frames than a batch at the start). `generator`,

@@ -72,10 +72,18 @@ def voice_path(setting: str) -> Path:
 
 
 class Voice:
-    def __init__(self, setting: str = "", length_scale=1.35, noise_scale=0.6, noise_w=0.8):
+    def __init__(
+        self, setting: str = "", length_scale=1.35, noise_scale=0.6, noise_w=0.8, seed=None
+    ):
+        """seed: makes the voice's variation the same run after run (a recorded cut); it seeds
+        onnxruntime's random numbers for the whole process, so give it to one voice only."""
         from piper import PiperVoice, SynthesisConfig
 
         path = voice_path(setting)
+        if seed is not None:
+            import onnxruntime
+
+            onnxruntime.set_seed(seed)  # read when the model's session is made, just below
         try:
             self._voice = PiperVoice.load(str(path))
         except Exception as error:  # a broken file: the user's to replace

@@ -3,6 +3,7 @@ earliest: film, mind, poet, voice and OSC are checked before any window opens.""
 
 import logging
 from functools import partial
+from pathlib import Path
 
 from engine.config import Config
 from engine.film import FilmSource
@@ -11,13 +12,20 @@ from engine.poet import check_poet_model
 from engine.trainer import Trainer
 from engine.voice import voice_path
 from installation.osc import OscSender, OscServer
+from installation.recorder import RecordError, check_output
 from installation.screen import Window
 from installation.show import Show
 
 log = logging.getLogger(__name__)
 
 
-def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s: float) -> Show:
+def open_show(
+    config: Config,
+    fullscreen: bool,
+    networks_limit: int,
+    duration_s: float,
+    record_to: Path | None = None,
+) -> Show:
     """Everything the show needs, in the order that reports a user's mistake earliest: the film
     (before any window opens), the mind on its device, then the window."""
     import torch
@@ -25,6 +33,10 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
     from engine.device import pick_device
     from engine.trainer import pick_resolution
 
+    if record_to is not None:
+        record_to = check_output(record_to, "--record")
+        if record_to.exists():  # never over a recording the user made
+            raise RecordError(f"--record {record_to} exists; give another name")
     device = pick_device(config.dream.device)
     resolution = pick_resolution(config.dream.resolution, device)
     film = FilmSource.from_config(config.film, resolution)
@@ -73,5 +85,5 @@ def open_show(config: Config, fullscreen: bool, networks_limit: int, duration_s:
         raise
     return Show(
         config, film, trainer, memory, window, networks_limit, duration_s, make_poet,
-        osc_server, osc_sender,
+        osc_server, osc_sender, record_to,
     )  # fmt: skip

@@ -27,6 +27,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--display", type=int, help="which display to show on (screen.display)")
     run.add_argument("--networks", type=_positive_int, default=0, help="end after N networks")
     run.add_argument("--duration", type=_positive_float, default=0.0, help="end after SECONDS")
+    run.add_argument("--record", type=Path, help="record what is seen and heard to FILE.mp4")
+
+    record = commands.add_parser("record", help="render the whole experiment into a film, headless")
+    _add_config_options(record)
+    record.add_argument("--out", type=Path, required=True, help="the cut, an .mp4 file")
+    record.add_argument(
+        "--networks", type=_positive_int, default=24483, help="networks, one a frame (24483)"
+    )
+    record.add_argument("--fps", type=_positive_int, help="frames per second (record.fps)")
+    record.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
+    record.add_argument("--seed", type=int, help="seed of the dreams (dream.seed)")
+    record.add_argument("--resolution", type=_resolution, help="of the dreams (dream.resolution)")
+    record.add_argument("--size", type=_size, help="of the film, WIDTHxHEIGHT (record.width ...)")
+    record.add_argument("--resume", action="store_true", help="go on with an interrupted cut")
 
     write = commands.add_parser("write", help="write a book of poems, headless")
     _add_config_options(write)
@@ -86,6 +100,13 @@ def _resolution(text: str) -> int:
     return int(text)
 
 
+def _size(text: str) -> tuple[int, int]:
+    width, x, height = text.lower().partition("x")
+    if not (x and width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text} is not WIDTHxHEIGHT, e.g. 1920x1080")
+    return int(width), int(height)
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -100,8 +121,15 @@ def _load(args: argparse.Namespace) -> Config:
     overrides = list(args.overrides)
     if getattr(args, "film", None) is not None:
         overrides.append(f"film.source={_toml_string(args.film)}")
-    if getattr(args, "seed", None) is not None:
-        overrides.append(f"poet.seed={args.seed}")
+    if getattr(args, "seed", None) is not None:  # the dreams' seed for a cut, the poet's else
+        section = "dream" if args.command == "record" else "poet"
+        overrides.append(f"{section}.seed={args.seed}")
+    if getattr(args, "fps", None) is not None:
+        overrides.append(f"record.fps={args.fps}")
+    if getattr(args, "resolution", None) is not None:
+        overrides.append(f"dream.resolution={args.resolution}")
+    if getattr(args, "size", None) is not None:
+        overrides += [f"record.width={args.size[0]}", f"record.height={args.size[1]}"]
     if getattr(args, "model", None) is not None:
         overrides.append(f"poet.model={_toml_string(args.model)}")
     if getattr(args, "display", None) is not None:
@@ -125,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         fullscreen=config.screen.fullscreen and not args.windowed,
         networks_limit=args.networks,
         duration_s=args.duration,
+        record_to=args.record,
     )
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: show.stop())
@@ -161,6 +190,12 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def record(args: argparse.Namespace) -> int:
+    from installation.offline import record_cut
+
+    return record_cut(_load(args), args.out, args.networks, args.resume)
+
+
 def write(args: argparse.Namespace) -> int:
     from installation.write import write_book
 
@@ -184,9 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     try:
-        return {"run": run, "write": write, "teach-poet": teach_poet, "bench": bench}[args.command](
-            args
-        )
+        commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
+        return {**commands, "bench": bench}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         return 2

@@ -29,6 +29,15 @@ class Compositor:
         grey = np.clip(noise, 0, 255).astype(np.uint8)
         self._grain = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)  # once, not every frame
 
+    @property
+    def random_state(self) -> dict:
+        """The grain's random state, for a recording to resume with the same grain."""
+        return self._random.bit_generator.state
+
+    @random_state.setter
+    def random_state(self, state: dict) -> None:
+        self._random.bit_generator.state = state
+
     def schedule(
         self, t: float, dreams: int, offset: int = 0
     ) -> tuple[int, int, float, float, float]:

@@ -119,3 +119,9 @@ class Controls:
 
     def screenshot(self, _):
         self.show.screenshot()
+
+    def record_start(self, _):
+        self.show.start_recording()
+
+    def record_stop(self, _):
+        self.show.stop_recording()

@@ -35,7 +35,7 @@ class Narrator:
     def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event):
         self.config, self._lines, self._stop = config, lines, stop
         self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
-        self.listeners: list = []  # callables (audio, sample_rate, started) for each line
+        self.listeners: list = []  # callables (text, audio, sample_rate, started) for each line
         self.lines_spoken = 0
         self.longest_wait_s = 0.0  # silence beyond the configured pauses: the poet fell behind
         self.volume, self.muted = config.volume, False
@@ -131,17 +131,19 @@ class Narrator:
         with self._lock:
             self.speaker.play(audio)
             self.now_speaking = Speaking(line.text, started, duration)
-            self._free_at = started + duration + self._pause_after(line)
+            self._free_at = started + duration + pause_after(self.config, line)
         self.lines_spoken += 1
         for listener in self.listeners:
             try:
-                listener(audio, sample_rate, started)
+                listener(line.text, audio, sample_rate, started)
             except Exception:
                 log.exception("voice: a listener failed")
 
-    def _pause_after(self, line: PoemLine) -> float:
-        if line.last_of_poem:
-            return self.config.poem_pause_s
-        if line.last_of_stanza:
-            return self.config.stanza_pause_s
-        return self.config.line_pause_s
+
+def pause_after(config: VoiceConfig, line: PoemLine) -> float:
+    """The silence after a line: longer after a stanza, longest after a poem."""
+    if line.last_of_poem:
+        return config.poem_pause_s
+    if line.last_of_stanza:
+        return config.stanza_pause_s
+    return config.line_pause_s

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from engine.assets import serif_font
 from engine.config import ScreenConfig
 from engine.errors import DreamsError
+from installation.canvas import Canvas
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class DisplayError(DreamsError):
 def _no_display(reason: str) -> str:
     return (
         f"no display could be opened ({reason}); run on a machine with a screen (or set DISPLAY), "
-        "or render headless with `dreams record` (coming soon)"
+        "or render headless with `dreams record`"
     )
 
 
@@ -52,9 +52,7 @@ class Window:
         pygame.display.set_caption(title)
         self._open()
         pygame.mouse.set_visible(not fullscreen)
-        self.hud_font = self._font(20)
-        self.small_font = self._font(16)
-        self._subtitle_fonts: dict[int, pygame.font.Font] = {}
+        self.canvas = Canvas()
 
     def _open(self) -> None:
         try:
@@ -67,13 +65,6 @@ class Window:
         except pygame.error as error:
             pygame.quit()
             raise DisplayError(f"the window could not be opened ({error})") from None
-
-    def _font(self, size: int, italic: bool = False) -> pygame.font.Font:
-        try:
-            return pygame.font.Font(str(serif_font(italic)), size)
-        except (DreamsError, OSError, pygame.error) as error:
-            log.warning("screen: serif font unavailable (%s); using pygame's default", error)
-            return pygame.font.Font(None, size)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -98,55 +89,9 @@ class Window:
         subtitle: str | None = None,
         subtitle_opacity: float = 1.0,
     ) -> None:
-        """Black, the picture centred (RGB (side, side, 3) uint8), the HUD lines, a subtitle
-        at the bottom, a footer."""
-        self.surface.fill((0, 0, 0))
-        width, height = self.size
-        if picture is not None:
-            side = picture.shape[0]
-            image = pygame.image.frombuffer(picture.data, (side, side), "RGB")
-            self.surface.blit(image, ((width - side) // 2, (height - side) // 2))
-        y = 12
-        for line in hud:
-            y += self._text(self.hud_font, line, (235, 235, 235), 14, y) + 2
-        if subtitle and subtitle_opacity > 0:
-            self._subtitle(subtitle, subtitle_opacity)
-        if footer:
-            text_width, text_height = self.small_font.size(footer)
-            self._text(
-                self.small_font,
-                footer,
-                (170, 170, 170),
-                width - text_width - 14,
-                height - text_height - 10,
-            )
+        """Paint the frame (installation/canvas.py) and show it."""
+        self.canvas.paint(self.surface, picture, hud, footer, subtitle, subtitle_opacity)
         pygame.display.flip()
-
-    def _subtitle(self, text: str, opacity: float) -> None:
-        """The line in italic serif, centred near the bottom, wrapped to the picture's width."""
-        width, height = self.size
-        size = max(18, height // 26)
-        font = self._subtitle_fonts.get(size) or self._subtitle_fonts.setdefault(
-            size, self._font(size, italic=True)
-        )
-        rows = wrap(text, font, int(self.picture_side * 0.9))
-        y = height - int(height * 0.06) - font.get_linesize() * len(rows)
-        alpha = int(255 * opacity)
-        for row in rows:
-            shadow = font.render(row, True, (0, 0, 0))
-            light = font.render(row, True, (245, 240, 225))
-            x = (width - light.get_width()) // 2
-            for surface, offset in ((shadow, 2), (light, 0)):
-                surface.set_alpha(alpha)
-                self.surface.blit(surface, (x + offset, y + offset))
-            y += font.get_linesize()
-
-    def _text(self, font: pygame.font.Font, line: str, colour, x: int, y: int) -> int:
-        """Draw a line with a soft shadow, readable over a bright dream; returns its height."""
-        shadow = font.render(line, True, (0, 0, 0))
-        self.surface.blit(shadow, (x + 1, y + 1))
-        self.surface.blit(font.render(line, True, colour), (x, y))
-        return shadow.get_height()
 
     def screenshot(self, folder: Path, name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -158,14 +103,3 @@ class Window:
 
     def close(self) -> None:
         pygame.quit()
-
-
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    """Words into rows no wider than `width` pixels (a long word gets a row of its own)."""
-    rows: list[str] = []
-    for word in text.split():
-        if rows and font.size(f"{rows[-1]} {word}")[0] <= width:
-            rows[-1] = f"{rows[-1]} {word}"
-        else:
-            rows.append(word)
-    return rows

@@ -1,6 +1,7 @@
 """The live show: film, trainer and main threads (DESIGN.md), started and stopped together.
 
-main     pygame events, compositing, flip; applies key commands; reads the latest network
+main     pygame events, compositing, flip; applies key commands; reads the latest network;
+         hands each frame shown to the recorder, when recording
 film     reads the film at its own fps into the frame memory
 trainer  step, step, step; puts each new network in a latest-value slot and waits until the
          screen has taken it: `steps_per_frame` networks per frame drawn, so at 1 every network
@@ -14,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import pygame
 
 from engine.assets import DEFAULT_FILM_CREDIT
@@ -24,9 +26,11 @@ from engine.memory import FrameMemory
 from engine.trainer import Network, Trainer
 from installation.compositor import Compositor
 from installation.controls import Controls
+from installation.live_recording import LiveRecording, new_recording_path
 from installation.narrator import Narrator
 from installation.osc import OscSender
 from installation.poetry import PoetThread
+from installation.recorder import RecordingSummary
 from installation.screen import Window
 from installation.slot import LatestSlot
 from installation.subtitles import Subtitles, opacity
@@ -63,6 +67,7 @@ class Show:
         make_poet=None,
         osc_server=None,
         osc_sender=None,
+        record_to: Path | None = None,
     ):
         self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
         self.window = window
@@ -86,6 +91,9 @@ class Show:
         self.osc = osc_server
         self.controls = Controls(self, osc_server, osc_sender or OscSender(""))
         self.subtitles = Subtitles(config.poet.line_s)
+        self.record_to = record_to
+        self.recording: LiveRecording | None = None
+        self.recordings: list[RecordingSummary] = []
         self.poet = self.narrator = None
         if make_poet is not None:
             self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested)
@@ -202,6 +210,8 @@ class Show:
             threads.append(self.osc.thread)
         for thread in threads:
             thread.start()
+        if self.record_to is not None:
+            self.start_recording(self.record_to)
         clock = pygame.time.Clock()
         try:
             while not self.stop_requested.is_set():
@@ -212,6 +222,8 @@ class Show:
                     self._receive(network)
                 self.controls.voice()
                 self._draw(time.monotonic() - started + self.dream_shift_s)
+                if self.recording is not None:
+                    self.recording.see(self.window.surface)
                 self.frames_drawn += 1
                 self.last_frame = (time.monotonic(), self.hud_on)  # for `dreams bench --osc`
                 if self._finished(started):
@@ -219,6 +231,7 @@ class Show:
                 clock.tick(self.config.screen.fps)
         finally:
             self.stop()
+            self.stop_recording()
             if self.osc is not None:
                 self.osc.stop()
             self.controls.sender.close()
@@ -312,6 +325,8 @@ class Show:
         ]
         if not self.learning.is_set():
             lines.append("learning paused")
+        if self.recording is not None:
+            lines.append(f"recording {self.recording.path.name}")
         return lines
 
     # ---- keys ---------------------------------------------------------------------------------
@@ -339,6 +354,30 @@ class Show:
                 self.controls.resume()
         elif key == pygame.K_s:
             self.screenshot()
+        elif key == pygame.K_r:
+            if self.recording is None:
+                self.start_recording()
+            else:
+                self.stop_recording()
+
+    def start_recording(self, path: Path | None = None) -> None:
+        """Record what is seen and heard, to `path` or a new file in record.folder."""
+        if self.recording is not None:
+            return
+        try:
+            path = path or new_recording_path(self.config.record)
+            self.recording = LiveRecording(path, self.config.record, self.narrator)
+        except (DreamsError, OSError, av.FFmpegError) as error:
+            log.error("record: not recording: %s", error)
+            return
+        self.controls.event("recording")
+
+    def stop_recording(self) -> None:
+        if self.recording is None:
+            return
+        recording, self.recording = self.recording, None
+        self.recordings.append(recording.close())
+        self.controls.event("recording stopped")
 
     def screenshot(self) -> Path | None:
         number = self.current.number if self.current else 0

@@ -1,0 +1,55 @@
+"""The files written beside a cut, line by line as it goes, so an interrupted run keeps them:
+the subtitles (.srt) and the JSON log (one JSON object a line)."""
+
+import json
+import os
+from pathlib import Path
+
+
+class AppendFile:
+    """A text file appended to and flushed line by line; `truncate_at` cuts it back first (to
+    where a resumed run's checkpoint left it)."""
+
+    def __init__(self, path: Path, truncate_at: int | None = None):
+        self.path = Path(path)
+        self._file = open(self.path, "ab")  # noqa: SIM115 (open for the whole run)
+        if truncate_at is not None:
+            self._file.truncate(truncate_at)
+            self._file.seek(truncate_at)
+
+    @property
+    def offset(self) -> int:
+        return self._file.tell()
+
+    def write(self, text: str) -> None:
+        self._file.write(text.encode("utf-8"))
+        self._file.flush()
+
+    def sync(self) -> None:
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def srt_time(seconds: float) -> str:
+    milliseconds = max(round(seconds * 1000), 0)
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d},{rest % 1000:03d}"
+
+
+class SubtitleFile(AppendFile):
+    def __init__(self, path: Path, truncate_at: int | None = None, entries: int = 0):
+        super().__init__(path, truncate_at)
+        self.entries = entries
+
+    def add(self, start: float, end: float, text: str) -> None:
+        self.entries += 1
+        self.write(f"{self.entries}\n{srt_time(start)} --> {srt_time(end)}\n{text}\n\n")
+
+
+class JsonLog(AppendFile):
+    def add(self, event: str, **fields) -> None:
+        self.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
+

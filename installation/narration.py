@@ -1,0 +1,160 @@
+"""A cut's narration. The poet writes and the voice speaks on background threads, ahead of the
+picture; the lines are then placed on the cut's timeline one after another, each after the
+pause its place in the poem asks for, and only where it ends before the picture does (no line is
+cut off). Placement waits for the voice rather than the clock, so a cut is the same every time.
+"""
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from engine.book import Book
+from engine.config import Config
+from engine.poet import Poem, PoemLine
+from engine.verse import title_for
+from engine.voice import Voice
+from installation.narrator import pause_after
+from installation.poet_setup import open_poet
+from installation.poetry import PoetThread
+from installation.subtitles import opacity
+
+log = logging.getLogger(__name__)
+
+LEAD_S = 2.0  # the picture runs this long before the first line is spoken
+GIVE_UP_AFTER_FAILURES = 3  # of the poet's model in a row (the live show keeps trying)
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    text: str
+    start: float  # seconds of picture time
+    end: float
+    audio: np.ndarray
+    sample_rate: int
+
+
+class Narration:
+    def __init__(
+        self,
+        config: Config,
+        stop: threading.Event,
+        book_path: Path | None,
+        lines_before: int = 0,
+        next_start: float = LEAD_S,
+    ):
+        """lines_before, next_start: where a resumed cut's narration stands (the poet and the
+        voice are seeded afresh from the line count)."""
+        self.config, self._stop = config, stop
+        self.lines_placed, self.next_start = lines_before, next_start
+        self.ended = False
+        self.placed: list[PlacedLine] = []
+        self._current: PlacedLine | None = None
+        poet_config = replace(config.poet, seed=config.poet.seed + lines_before)
+        seeded = replace(config, poet=poet_config)
+        self.poet = PoetThread(lambda: open_poet(seeded), config.poet.queue_lines, stop)
+        self._spoken: queue.Queue = queue.Queue(maxsize=4)
+        self._voice_seed = config.poet.seed + lines_before
+        self.book = Book(book_path) if book_path else None
+        self._poem: list[list[str]] = [[]]
+        self.voice_thread = threading.Thread(target=self._speak, name="voice", daemon=True)
+
+    def start(self) -> None:
+        self.poet.start()
+        self.voice_thread.start()
+
+    def join(self, timeout: float) -> None:
+        self.poet.thread.join(timeout)
+        self.voice_thread.join(timeout)
+
+    def _speak(self) -> None:
+        """The voice thread: every line the poet writes, spoken, in order; poems to the book."""
+        settings = self.config.voice
+        try:
+            voice = Voice(
+                settings.model,
+                settings.length_scale,
+                settings.noise_scale,
+                settings.noise_w,
+                seed=self._voice_seed,
+            )
+        except Exception:
+            log.exception("narration: the voice cannot speak; the cut goes on without it")
+            self._deliver(None)
+            return
+        while not self._stop.is_set():
+            try:
+                line = self.poet.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self._keep_for_book(line)
+            try:
+                audio = voice.speak(line.text)
+            except Exception:
+                log.exception("narration: a line could not be spoken; leaving it out")
+                continue
+            if not self._deliver((line, audio, voice.sample_rate)):
+                return
+
+    def _deliver(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._spoken.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _keep_for_book(self, line: PoemLine) -> None:
+        self._poem[-1].append(line.text)
+        if line.last_of_poem:
+            if self.book is not None:
+                self.book.append(Poem(line.poem_title, self._poem))
+            self._poem = [[]]
+        elif line.last_of_stanza:
+            self._poem.append([])
+
+    def finish_book(self) -> None:
+        """The poem being written when the cut ended goes in the book as far as it got."""
+        stanzas = [stanza for stanza in self._poem if stanza]
+        if self.book is not None and stanzas:
+            self.book.append(Poem(title_for(stanzas[0][0]), stanzas))
+        self._poem = [[]]
+
+    def place_until(self, t: float, picture_s: float) -> list[PlacedLine]:
+        """The lines that begin by picture time `t`, placed; waits for the voice if need be."""
+        new = []
+        while not self.ended and self.next_start <= t and not self._stop.is_set():
+            try:
+                item = self._spoken.get(timeout=0.2)
+            except queue.Empty:
+                if self.poet.failures >= GIVE_UP_AFTER_FAILURES:
+                    log.error("narration: the poet keeps failing; the rest of the cut is silent")
+                    self.ended = True
+                continue
+            if item is None:  # the voice is gone
+                self.ended = True
+                break
+            line, audio, rate = item
+            end = self.next_start + len(audio) / rate
+            if end > picture_s:  # it would be cut off: the narration ends here
+                self.ended = True
+                break
+            placed = PlacedLine(line.text, self.next_start, end, audio, rate)
+            self.next_start = end + pause_after(self.config.voice, line)
+            self.lines_placed += 1
+            self.placed.append(placed)
+            new.append(placed)
+        return new
+
+    def subtitle(self, t: float) -> tuple[str | None, float]:
+        """The line spoken at picture time t and its opacity (it fades with the voice)."""
+        while self.placed and self.placed[0].end < t:
+            self.placed.pop(0)
+        for line in self.placed[:1]:
+            if line.start <= t:
+                return line.text, opacity(t, line.start, line.end)
+        return None, 0.0

@@ -1,0 +1,50 @@
+"""Reading a recorded film back with PyAV (never trusting the writer), and its side files."""
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def streams(path: Path) -> list[tuple[str, str]]:
+    with av.open(str(path)) as container:
+        return [(s.type, s.codec_context.name) for s in container.streams]
+
+
+def video_frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="gray") for frame in container.decode(video=0)]
+
+
+def video_times(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        return [float(frame.time) for frame in container.decode(video=0)]
+
+
+def sound(path: Path) -> tuple[np.ndarray, int]:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        parts = [frame.to_ndarray().reshape(-1) for frame in container.decode(stream)]
+        return np.concatenate(parts), stream.rate
+
+
+def subtitles(path: Path) -> list[tuple[float, float, str]]:
+    """(start, end, text) of each entry of an .srt file."""
+
+    def seconds(stamp: str) -> float:
+        clock, millis = stamp.strip().split(",")
+        hours, minutes, secs = (int(x) for x in clock.split(":"))
+        return hours * 3600 + minutes * 60 + secs + int(millis) / 1000
+
+    entries = []
+    for block in Path(path).read_text(encoding="utf-8").strip().split("\n\n"):
+        rows = block.splitlines()
+        if len(rows) >= 3:
+            start, _, end = rows[1].partition(" --> ")
+            entries.append((seconds(start), seconds(end), " ".join(rows[2:])))
+    return entries
+
+
+def events(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]

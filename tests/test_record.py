@@ -1,0 +1,162 @@
+"""`dreams record`: a short cut rendered headless, read back with PyAV."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from engine.config import RecordConfig
+from installation.recorder import Recorder
+from tests.conftest import ROOT, run_dreams
+from tests.cutkit import events, sound, streams, subtitles, video_frames
+
+NETWORKS, FPS = 150, 15  # ten seconds of picture
+TITLE = CREDITS = 15  # frames: a second each
+SMALL = ["--size", "320x180", "--fps", str(FPS),
+         "--set", "record.title_s=1", "--set", "record.credits_s=1"]  # fmt: skip
+
+
+def poet(cache, model) -> list[str]:
+    return ["--set", f"poet.cache_dir={cache}", "--set", f"poet.model={model}",
+            "--set", "poet.max_new_tokens=8", "--set", "voice.line_pause_s=0.8"]  # fmt: skip
+
+
+def record(out, *args, timeout=600):
+    return run_dreams("record", "--networks", str(NETWORKS), "--out", str(out), *SMALL, *args,
+                      timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cut(tmp_path_factory, poet_cache, tiny_model_dir):
+    out = tmp_path_factory.mktemp("cut") / "cut.mp4"
+    result = record(out, *poet(poet_cache, tiny_model_dir))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_cut_holds_every_frame_in_h264_with_aac_sound(cut):
+    assert streams(cut) == [("video", "h264"), ("audio", "aac")]
+    frames = video_frames(cut)
+    assert len(frames) == TITLE + NETWORKS + CREDITS
+    assert frames[0].mean() < 2  # the title fades in from black
+    assert frames[TITLE // 2].max() > 200  # "150 Dreams", in full light
+    picture = np.stack(frames[TITLE : TITLE + NETWORKS])
+    assert picture.std(axis=0).mean() > 5  # the dreams change, network by network
+    samples, rate = sound(cut)
+    assert abs(len(samples) / rate - len(frames) / FPS) < 0.1  # sound to the last frame
+
+
+def test_the_voice_is_heard_where_the_subtitles_say(cut):
+    entries = subtitles(cut.with_suffix(".srt"))
+    assert len(entries) >= 1
+    samples, rate = sound(cut)
+    for start, end, text in entries:
+        assert text and start < end <= (TITLE + NETWORKS) / FPS  # no line past the picture
+        spoken = samples[int(start * rate) : int(end * rate)]
+        assert np.sqrt(np.mean(spoken**2)) > 0.01, text
+    before = samples[: int((entries[0][0] - 0.1) * rate)]  # the title and the lead
+    assert np.abs(before).max() < 1e-3
+    after = samples[int((entries[-1][1] + 0.1) * rate) :]
+    assert np.abs(after).max() < 1e-3
+
+
+def test_the_log_and_the_book_beside_the_cut(cut):
+    log = events(cut.with_name("cut.log.jsonl"))
+    start = log[0]
+    assert start["event"] == "start" and start["seed"] == 0 and start["frames"] == 180
+    assert start["config"]["record"]["fps"] == FPS and start["versions"]["av"]
+    numbers = [e["number"] for e in log if e["event"] == "network"]
+    assert numbers == list(range(1, NETWORKS + 1))
+    lines = [e["text"] for e in log if e["event"] == "line"]
+    assert lines == [text for _, _, text in subtitles(cut.with_suffix(".srt"))]
+    assert log[-1]["event"] == "end" and log[-1]["frames"] == 180
+    book = cut.with_name("cut.poems.txt").read_text()
+    assert all(line in book for line in lines)  # every spoken line is in the book
+    assert not cut.with_name("cut.checkpoints").exists()
+
+
+def test_one_seed_gives_the_same_frames(cut, tmp_path, poet_cache, tiny_model_dir):
+    again = tmp_path / "again.mp4"
+    assert record(again, *poet(poet_cache, tiny_model_dir)).returncode == 0
+    first, second = video_frames(cut), video_frames(again)
+    assert len(first) == len(second)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    assert subtitles(again.with_suffix(".srt")) == subtitles(cut.with_suffix(".srt"))
+
+
+def start_recording(out, *args) -> subprocess.Popen:
+    command = [sys.executable, "-m", "installation.cli", "record", "--networks", str(NETWORKS),
+               "--out", str(out), *SMALL, "--set", "poet.enabled=false",
+               "--set", "record.checkpoint_s=1", *args]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_networks(log_path, count: int, process) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if log_path.exists() and log_path.read_text().count('"network"') >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{count} networks were not made in time")
+
+
+def test_killed_and_interrupted_cuts_play_and_resume(tmp_path):
+    out = tmp_path / "cut.mp4"
+    log_path = tmp_path / "cut.log.jsonl"
+    process = start_recording(out)
+    wait_for_networks(log_path, 70, process)
+    os.kill(process.pid, signal.SIGKILL)  # a pulled plug
+    process.wait()
+    assert len(video_frames(out)) >= TITLE + 45  # it plays up to a whole second near the end
+
+    process = start_recording(out, "--resume")
+    wait_for_networks(log_path, 110, process)
+    os.kill(process.pid, signal.SIGINT)  # Ctrl-C
+    _, error = process.communicate(timeout=120)
+    assert process.returncode == 130, error
+    assert "--resume" in error.decode().splitlines()[-1]
+    interrupted = [e for e in events(log_path) if e["event"] == "interrupted"][-1]
+    frames = video_frames(out)
+    assert len(frames) == interrupted["frames"]  # every frame, to the last
+    assert frames[-1].std() > 3  # a dream, not black
+
+    result = run_dreams("record", "--networks", str(NETWORKS), "--out", str(out), *SMALL,
+                        "--set", "poet.enabled=false", "--resume")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(video_frames(out)) == TITLE + NETWORKS + CREDITS
+    log = events(log_path)
+    resumed = [e for e in log if e["event"] == "resumed"]
+    assert len(resumed) == 2
+    after = [e["number"] for e in log[log.index(resumed[-1]) :] if e["event"] == "network"]
+    assert after == list(range(resumed[-1]["network"] + 1, NETWORKS + 1))
+    assert not out.with_name("cut.checkpoints").exists()
+    assert not out.with_name("cut.interrupted.mp4").exists()
+
+
+def test_an_output_that_cannot_be_written_is_said_before_any_training(tmp_path):
+    started = time.monotonic()
+    result = run_dreams("record", "--out", str(tmp_path / "missing" / "cut.mp4"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("dreams: error: --out")
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "cut.mp4").write_bytes(b"the user's film")
+    result = run_dreams("record", "--out", str(tmp_path / "cut.mp4"))
+    assert result.returncode == 2 and "exists" in result.stderr
+    assert (tmp_path / "cut.mp4").read_bytes() == b"the user's film"
+    result = run_dreams("record", "--out", str(tmp_path / "other.mp4"), "--resume")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert time.monotonic() - started < 60  # no network was trained
+
+
+@pytest.mark.skipif(not os.access("/dev/full", os.W_OK), reason="needs a writable /dev/full")
+def test_a_full_disk_stops_the_recorder_with_a_clear_message():
+    recorder = Recorder("/dev/full", RecordConfig(width=320, height=180), fps=30)
+    noise = np.random.default_rng(0).integers(0, 255, (180, 320, 3), dtype=np.uint8)
+    for _ in range(90):
+        recorder.add_frame(noise)
+    summary = recorder.close()
+    assert "No space left on device" in summary.error
