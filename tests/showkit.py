@@ -1,5 +1,6 @@
 """Helpers for tests of the live show: open it headless, press keys, wait, read screenshots."""
 
+import threading
 import time
 
 import numpy as np
@@ -57,3 +58,26 @@ def bottom(path) -> np.ndarray:
     """The bottom fifth of a screenshot, where subtitles are set, as a grey array."""
     image = pygame.surfarray.array3d(pygame.image.load(str(path))).swapaxes(0, 1)
     return image[-image.shape[0] // 5 :].mean(axis=2)
+
+
+def run_with(show, actions):
+    """Run the show on this thread while `actions` play on another; the show ends with them,
+    and what they raised is raised here."""
+    errors = []
+
+    def person():
+        try:
+            actions()
+        except BaseException as error:  # report it in the test, and end the show
+            errors.append(error)
+        finally:
+            show.stop()
+
+    helper = threading.Thread(target=person)
+    helper.start()
+    summary = show.run()
+    helper.join()
+    if errors:
+        raise errors[0]
+    assert summary.threads_left == []
+    return summary

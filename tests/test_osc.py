@@ -12,7 +12,7 @@ from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from tests.conftest import run_dreams
-from tests.showkit import open_test_show, tiny_poet, when
+from tests.showkit import open_test_show, run_with, tiny_poet, when
 
 
 class Listener:
@@ -51,26 +51,6 @@ def ping(sock: socket.socket, port: int) -> str:
     send(sock, port, "/dreams/ping")
     data, _ = sock.recvfrom(1024)
     return OscMessage(data).address
-
-
-def run_with(show, actions) -> None:
-    errors = []
-
-    def person():
-        try:
-            actions()
-        except BaseException as error:  # report it in the test, and end the show
-            errors.append(error)
-        finally:
-            show.stop()
-
-    helper = threading.Thread(target=person)
-    helper.start()
-    summary = show.run()
-    helper.join()
-    if errors:
-        raise errors[0]
-    assert summary.threads_left == []
 
 
 def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):

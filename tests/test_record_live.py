@@ -1,0 +1,71 @@
+"""Recording the live show: R and OSC start and stop it; the file lasts as long as it was
+recorded and holds what the voice said, read back with PyAV."""
+
+import time
+
+import numpy as np
+import pygame
+
+from tests.cutkit import sound, streams, subtitles, video_times
+from tests.showkit import open_test_show, press, run_with, tiny_poet, when
+from tests.test_osc import send, sender
+
+SIZE = ["record.width=320", "record.height=240"]
+
+
+def test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran(
+    tmp_path, shapes_film, poet_cache, tiny_model_dir
+):
+    show = open_test_show(
+        tmp_path,
+        f"film.source={shapes_film}",
+        f"record.folder={tmp_path}",
+        *SIZE,
+        *tiny_poet(poet_cache, tiny_model_dir),
+    )
+    span = {}
+
+    def actions():
+        when(lambda: show.current is not None and show.narrator.lines_spoken == 0)
+        press(pygame.K_r)
+        when(lambda: show.recording is not None)
+        span["start"] = show.recording.started
+        when(lambda: show.narrator.lines_spoken >= 2)
+        time.sleep(1.0)
+        span["stop"] = time.monotonic()
+        press(pygame.K_r)
+        when(lambda: show.recordings)
+
+    run_with(show, actions)
+    (path,) = tmp_path.glob("dreams-*.mp4")
+    assert streams(path) == [("video", "h264"), ("audio", "aac")]
+    times = video_times(path)
+    recorded = span["stop"] - span["start"]
+    assert abs(times[-1] - recorded) < 0.05 * recorded
+    assert len(times) > 10 * recorded  # frames all along, not a few
+    entries = subtitles(path.with_suffix(".srt"))
+    assert len(entries) >= 2
+    samples, rate = sound(path)
+    for start, end, _ in entries[:2]:
+        spoken = samples[int(start * rate) : int(min(end, recorded) * rate)]
+        assert np.sqrt(np.mean(spoken**2)) > 0.01
+    assert np.abs(samples[: int((entries[0][0] - 0.1) * rate)]).max() < 1e-3
+
+
+def test_osc_starts_and_stops_a_recording(tmp_path, shapes_film):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}", f"record.folder={tmp_path}",
+                          *SIZE)  # fmt: skip
+    port = show.osc.port
+    sock = sender()
+
+    def actions():
+        when(lambda: show.current is not None)
+        send(sock, port, "/dreams/record/start")
+        when(lambda: show.recording is not None)
+        time.sleep(1.5)
+        send(sock, port, "/dreams/record/stop")
+        when(lambda: show.recordings)
+
+    run_with(show, actions)
+    (path,) = tmp_path.glob("dreams-*.mp4")
+    assert 1.0 < video_times(path)[-1] < 3.0
