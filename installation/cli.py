@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
     )
+    bench.add_argument(
+        "--record", type=_positive_int, metavar="NETWORKS",
+        help="also `dreams record` of this many networks: networks/s and film seconds a second",
+    )  # fmt: skip
     return parser
 
 
@@ -187,6 +191,10 @@ def bench(args: argparse.Namespace) -> int:
         run_voice_bench(config, seconds)
     if args.osc:
         run_osc_bench(config, seconds)
+    if args.record:
+        from installation.bench_record import run_record_bench
+
+        run_record_bench(config, args.record, seconds)
     return 0
 
 

@@ -52,4 +52,3 @@ class SubtitleFile(AppendFile):
 class JsonLog(AppendFile):
     def add(self, event: str, **fields) -> None:
         self.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
-

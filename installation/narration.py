@@ -25,6 +25,7 @@ from installation.subtitles import opacity
 log = logging.getLogger(__name__)
 
 LEAD_S = 2.0  # the picture runs this long before the first line is spoken
+SILENT_RATE = 1000  # samples a second of the silence that stands for a line with the voice off
 GIVE_UP_AFTER_FAILURES = 3  # of the poet's model in a row (the live show keeps trying)
 
 
@@ -71,20 +72,24 @@ class Narration:
         self.voice_thread.join(timeout)
 
     def _speak(self) -> None:
-        """The voice thread: every line the poet writes, spoken, in order; poems to the book."""
+        """The voice thread: every line the poet writes, spoken, in order; poems to the book.
+        With [voice] off, each line is a silent subtitle of `poet.line_s` seconds."""
         settings = self.config.voice
-        try:
-            voice = Voice(
-                settings.model,
-                settings.length_scale,
-                settings.noise_scale,
-                settings.noise_w,
-                seed=self._voice_seed,
-            )
-        except Exception:
-            log.exception("narration: the voice cannot speak; the cut goes on without it")
-            self._deliver(None)
-            return
+        voice = None
+        if settings.enabled:
+            try:
+                voice = Voice(
+                    settings.model,
+                    settings.length_scale,
+                    settings.noise_scale,
+                    settings.noise_w,
+                    seed=self._voice_seed,
+                )
+            except Exception:
+                log.exception("narration: the voice cannot speak; the cut goes on without it")
+                self._deliver(None)
+                return
+        rate = voice.sample_rate if voice else SILENT_RATE
         while not self._stop.is_set():
             try:
                 line = self.poet.lines.get(timeout=0.2)
@@ -92,12 +97,15 @@ class Narration:
                 continue
             self._keep_for_book(line)
             try:
-                audio = voice.speak(line.text)
+                audio = voice.speak(line.text) if voice else self._silence()
             except Exception:
                 log.exception("narration: a line could not be spoken; leaving it out")
                 continue
-            if not self._deliver((line, audio, voice.sample_rate)):
+            if not self._deliver((line, audio, rate)):
                 return
+
+    def _silence(self) -> np.ndarray:
+        return np.zeros(round(self.config.poet.line_s * SILENT_RATE), np.float32)
 
     def _deliver(self, item) -> bool:
         while not self._stop.is_set():

@@ -17,7 +17,6 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import av
 import numpy as np
 import torch
 
@@ -27,7 +26,7 @@ from engine.device import pick_device
 from engine.film import FilmSource
 from engine.memory import FrameMemory
 from engine.poet import check_poet_model, pick_poet_device
-from engine.state import StateError, load_state, save_state
+from engine.state import save_state
 from engine.trainer import Trainer, pick_resolution
 from engine.voice import voice_path
 from installation.cut import (
@@ -41,12 +40,17 @@ from installation.cut import (
     title_card,
 )
 from installation.logfiles import JsonLog, SubtitleFile
-from installation.narration import Narration, PlacedLine
+from installation.narration import LEAD_S, Narration, PlacedLine
 from installation.recorder import Recorder, RecordError, check_output
+from installation.resume import (
+    interrupted_frames,
+    interrupted_sound,
+    newest_checkpoint,
+    prune_checkpoints,
+)
 
 log = logging.getLogger(__name__)
 
-CHECKPOINTS_KEPT = 3
 INTERRUPTED = 130  # the exit status of a cut stopped with Ctrl-C (it can be resumed)
 
 
@@ -57,7 +61,7 @@ def record_cut(config: Config, out: Path, networks: int, resume: bool) -> int:
             f"--out {files.video} exists; give another name, delete it, or add --resume to go on "
             "with an interrupted cut"
         )
-    checkpoint = _newest_checkpoint(files) if resume else None
+    checkpoint = newest_checkpoint(files) if resume else None
     device = pick_device(config.dream.device)
     if device.type == "cpu":
         torch.set_num_threads(1)  # one core for the dreams, one for the poet, voice and encoder
@@ -80,41 +84,6 @@ def record_cut(config: Config, out: Path, networks: int, resume: bool) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         film.close()
-
-
-def _newest_checkpoint(files: CutFiles) -> dict:
-    """The newest checkpoint that loads and whose frames the interrupted cut holds. The
-    interrupted cut is the longer of the cut and a copy set aside by an earlier resume."""
-    kept = [path for path in (files.video, files.interrupted) if path.exists()]
-    if not kept:
-        raise RecordError(f"--resume: {files.video} does not exist; start it without --resume")
-    frames, longest = max((decodable_frames(path), path) for path in kept)
-    if longest != files.interrupted:
-        longest.replace(files.interrupted)
-    files.video.unlink(missing_ok=True)
-    for path in sorted(files.checkpoints.glob("*.state"), reverse=True):
-        try:
-            state = load_state(path)
-        except StateError as error:
-            log.warning("record: skipping %s", error)
-            continue
-        if state["frame"] <= frames:
-            log.info("record: resuming from frame %d (%s)", state["frame"], path.name)
-            return state
-        log.warning("record: %s is beyond the %d frames the cut holds", path.name, frames)
-    raise RecordError(
-        f"--resume: no usable checkpoint for {files.video} in {files.checkpoints}; "
-        "start a new cut under another name"
-    )
-
-
-def decodable_frames(path: Path) -> int:
-    """Video frames in an mp4 that PyAV can read (an interrupted file ends on a whole second)."""
-    try:
-        with av.open(str(path)) as container:
-            return sum(1 for packet in container.demux(video=0) if packet.size)
-    except (OSError, av.FFmpegError):
-        return 0
 
 
 class CutRun:
@@ -147,6 +116,9 @@ class CutRun:
             self._render()
         except OSError as failure:  # a side file on a full disk: stop, keep what is written
             error = f"writing beside {self.files.video} failed: {failure}"
+        except Exception as failure:  # a fault in training or drawing: keep the cut, resumable
+            log.exception("record: the run failed")
+            error = f"the run failed ({failure}); --resume goes on from the last checkpoint"
         finally:
             self.stop.set()
             interrupted = self.frame < self.plan.total_frames
@@ -159,7 +131,7 @@ class CutRun:
 
     def _open_side_files(self) -> None:
         state = self.checkpoint or {}
-        self.log = JsonLog(self.files.log, state.get("log_offset", 0 if not state else None))
+        self.log = JsonLog(self.files.log, state.get("log_offset", 0))
         self.subtitles = SubtitleFile(
             self.files.subtitles, state.get("srt_offset", 0), state.get("srt_entries", 0)
         )
@@ -170,7 +142,7 @@ class CutRun:
                 self.stop,
                 self.files.book,
                 narration.get("lines", 0),
-                narration.get("next_start", 2.0),
+                narration.get("next_start", LEAD_S),
             )
             self.narration.ended = narration.get("ended", False)
         if not state:
@@ -204,6 +176,7 @@ class CutRun:
             if self.frame < plan.title_frames + plan.picture_frames:
                 self._save_checkpoint()
             return
+        self._save_checkpoint()  # an interruption in the credits resumes here
         credits = credits_card(plan.networks, self.film, self.config, self.memory.size)
         first = self.frame
         while self.frame < plan.total_frames and not self.stop.is_set():
@@ -276,19 +249,9 @@ class CutRun:
             folder.mkdir(exist_ok=True)
             self.recorder.sync()
             save_state(folder / f"{self.frame:09d}.state", state)
-            self._prune_checkpoints(folder)
+            prune_checkpoints(folder, self.recorder.safe_frames)
         except OSError as error:  # a full disk: the cut goes on; the next checkpoint may work
             log.error("record: checkpoint not saved (%s); trying again later", error)
-
-    def _prune_checkpoints(self, folder: Path) -> None:
-        """Keep the newest few, and the newest whose frames are surely in the file (the
-        encoder and the last unfinished fragment hold a second or two back)."""
-        states = sorted(folder.glob("*.state"))
-        written = [path for path in states if int(path.stem) <= self.recorder.safe_frames]
-        keep = set(states[-CHECKPOINTS_KEPT:]) | set(written[-1:])
-        for path in states:
-            if path not in keep:
-                path.unlink()
 
     def _restore(self) -> None:
         state = self.checkpoint
@@ -313,19 +276,11 @@ class CutRun:
         self.log.add("resumed", frame=state["frame"], network=self.trainer.number)
 
     def _copy_interrupted(self, frames: int, audio_until: float) -> None:
-        """The interrupted cut's first `frames` frames and its sound up to `audio_until`
-        seconds, into the new file (decoded and encoded again)."""
-        with av.open(str(self.files.interrupted)) as old:
-            for index, frame in enumerate(old.decode(video=0)):
-                if index >= frames:
-                    break
-                self._put(frame.to_ndarray(format="rgb24"))
-        with av.open(str(self.files.interrupted)) as old:
-            stream = old.streams.audio[0]
-            parts = [f.to_ndarray().reshape(-1) for f in old.decode(stream)]
-        sound = np.concatenate(parts)[: round(audio_until * stream.rate)] if parts else None
-        if sound is not None:
-            self.recorder.add_line(sound, stream.rate, 0.0)
+        """The interrupted cut's first `frames` frames and its sound up to `audio_until`."""
+        for frame in interrupted_frames(self.files.interrupted, frames):
+            self._put(frame)
+        sound, rate = interrupted_sound(self.files.interrupted, audio_until)
+        self.recorder.add_line(sound, rate, 0.0)
         if self.frame < frames:
             raise RecordError(f"--resume: {self.files.interrupted} holds only {self.frame} frames")
 

@@ -1,0 +1,54 @@
+"""`dreams bench --record N`: networks per second of `dreams record` (a cut of N networks with
+the poet and voice as configured, at the configured picture size), against the trainer alone
+(a step and the render of the dreams) in the same process; and seconds of film made per second.
+"""
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from engine.config import Config
+from engine.device import pick_device
+from engine.trainer import Trainer, pick_resolution
+from installation.bench import _memory_of_the_film, _networks_per_second
+from installation.offline import record_cut
+
+
+def run_record_bench(config: Config, networks: int, seconds: float) -> dict:
+    device = pick_device(config.dream.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # as `dreams record` runs
+    resolution = pick_resolution(config.dream.resolution, device)
+    memory = _memory_of_the_film(config, resolution, config.film.color, device)
+    trainer = Trainer(config.dream, memory)
+    for _ in range(3):
+        trainer.step()
+    alone = _networks_per_second(trainer.step, seconds)
+    record = replace(config.record, title_s=0.0, credits_s=0.0)
+    config = replace(config, record=record)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        status = record_cut(config, Path(folder) / "bench.mp4", networks, resume=False)
+        elapsed = time.perf_counter() - started
+    rate = networks / elapsed
+    film_s = networks * record.frames_per_network / record.fps
+    row = {
+        "resolution": resolution,
+        "device": str(device),
+        "size": f"{record.width}x{record.height}",
+        "networks": networks,
+        "record_per_s": rate,
+        "trainer_alone_per_s": alone,
+        "ratio": rate / alone,
+        "film_s_per_s": film_s / elapsed,
+        "status": status,
+    }
+    print(
+        f"record: {networks} networks at {resolution} into {row['size']}: {rate:.2f} networks/s "
+        f"({row['ratio']:.2f}x the trainer alone, {alone:.2f}/s); "
+        f"{row['film_s_per_s']:.2f} s of film a second (1.00 is real time)"
+    )
+    return row

@@ -1,0 +1,81 @@
+"""Resuming an interrupted cut: which checkpoint to trust, which to keep, and what of the
+interrupted file to carry over."""
+
+import logging
+from pathlib import Path
+
+import av
+import numpy as np
+
+from engine.state import StateError, load_state
+from installation.cut import CutFiles
+from installation.recorder import RecordError
+
+log = logging.getLogger(__name__)
+
+CHECKPOINTS_KEPT = 3
+
+
+def newest_checkpoint(files: CutFiles) -> dict:
+    """The newest checkpoint that loads and whose frames the interrupted cut holds. The
+    interrupted cut is the longer of the cut and a copy set aside by an earlier resume."""
+    kept = [path for path in (files.video, files.interrupted) if path.exists()]
+    if not kept:
+        raise RecordError(f"--resume: {files.video} does not exist; start it without --resume")
+    frames, longest = max((decodable_frames(path), path) for path in kept)
+    if longest != files.interrupted:
+        longest.replace(files.interrupted)
+    files.video.unlink(missing_ok=True)
+    for path in sorted(files.checkpoints.glob("*.state"), reverse=True):
+        try:
+            state = load_state(path)
+        except StateError as error:
+            log.warning("record: skipping %s", error)
+            continue
+        if state["frame"] <= frames:
+            log.info("record: resuming from frame %d (%s)", state["frame"], path.name)
+            return state
+        log.warning("record: %s is beyond the %d frames the cut holds", path.name, frames)
+    raise RecordError(
+        f"--resume: no usable checkpoint for {files.video} in {files.checkpoints}; "
+        "start a new cut under another name"
+    )
+
+
+def decodable_frames(path: Path) -> int:
+    """Video frames in an mp4 that PyAV can read (an interrupted file ends on a whole second)."""
+    try:
+        with av.open(str(path)) as container:
+            return sum(1 for packet in container.demux(video=0) if packet.size)
+    except (OSError, av.FFmpegError):
+        return 0
+
+
+def prune_checkpoints(folder: Path, safe_frames: int) -> None:
+    """Keep the newest few, and the newest whose frames are surely in the file (the encoder and
+    the last unfinished fragment hold a second or two back)."""
+    states = sorted(folder.glob("*.state"))
+    written = [path for path in states if int(path.stem) <= safe_frames]
+    keep = set(states[-CHECKPOINTS_KEPT:]) | set(written[-1:])
+    for path in states:
+        if path not in keep:
+            path.unlink()
+
+
+def interrupted_frames(path: Path, frames: int):
+    """The first `frames` frames of the interrupted cut, as RGB arrays."""
+    with av.open(str(path)) as old:
+        for index, frame in enumerate(old.decode(video=0)):
+            if index >= frames:
+                return
+            yield frame.to_ndarray(format="rgb24")
+
+
+def interrupted_sound(path: Path, seconds: float) -> tuple[np.ndarray, int]:
+    """The interrupted cut's soundtrack up to `seconds`, and its sample rate."""
+    with av.open(str(path)) as old:
+        stream = old.streams.audio[0]
+        parts = [frame.to_ndarray().reshape(-1) for frame in old.decode(stream)]
+        rate = stream.rate
+    sound = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return sound[: round(seconds * rate)], rate
