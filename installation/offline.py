@@ -52,6 +52,7 @@ from installation.resume import (
 log = logging.getLogger(__name__)
 
 INTERRUPTED = 130  # the exit status of a cut stopped with Ctrl-C (it can be resumed)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # stop cleanly, with a checkpoint
 
 
 def record_cut(config: Config, out: Path, networks: int, resume: bool) -> int:
@@ -78,11 +79,12 @@ def record_cut(config: Config, out: Path, networks: int, resume: bool) -> int:
     trainer = Trainer(config.dream, memory)
     plan = CutPlan.from_config(config, networks, config.record.fps)
     run = CutRun(config, plan, files, film, memory, trainer, checkpoint)
-    previous = signal.signal(signal.SIGINT, lambda *_: run.stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: run.stop.set()) for sig in STOP_SIGNALS}
     try:
         return run.record()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         film.close()
 
 
@@ -264,7 +266,7 @@ class CutRun:
         self.started -= state["elapsed_s"]
         audio_until = state["frame"] / self.plan.fps
         if self.narration is not None:
-            placed = state["narration"]["placed"]
+            placed = state.get("narration", {}).get("placed", [])
             for text, start, end, audio, rate in placed:
                 self.narration.placed.append(PlacedLine(text, start, end, audio, rate))
                 self.recorder.add_line(
