@@ -19,7 +19,7 @@ from engine.verse import title_for
 from engine.voice import Voice
 from installation.narrator import pause_after
 from installation.poet_setup import open_poet
-from installation.poetry import PoetThread
+from installation.poetry import PoetThread, put_until_stopped
 from installation.subtitles import opacity
 
 log = logging.getLogger(__name__)
@@ -108,13 +108,7 @@ class Narration:
         return np.zeros(round(self.config.poet.line_s * SILENT_RATE), np.float32)
 
     def _deliver(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._spoken.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                pass
-        return False
+        return put_until_stopped(self._spoken, item, self._stop)
 
     def _keep_for_book(self, line: PoemLine) -> None:
         self._poem[-1].append(line.text)

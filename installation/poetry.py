@@ -40,14 +40,7 @@ class PoetThread:
                     return
 
     def _deliver(self, line: PoemLine) -> bool:
-        """Queue the line, waiting while the queue is full; False once stopped."""
-        while not self._stop.is_set():
-            try:
-                self.lines.put(line, timeout=0.2)
-                return True
-            except queue.Full:
-                pass
-        return False
+        return put_until_stopped(self.lines, line, self._stop)
 
     def next_line(self) -> PoemLine | None:
         """The next line if one is ready; never blocks."""
@@ -55,3 +48,14 @@ class PoetThread:
             return self.lines.get_nowait()
         except queue.Empty:
             return None
+
+
+def put_until_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:
+    """Queue the item, waiting while the queue is full; False once stopped."""
+    while not stop.is_set():
+        try:
+            into.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            pass
+    return False
