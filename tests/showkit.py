@@ -60,9 +60,9 @@ def bottom(path) -> np.ndarray:
     return image[-image.shape[0] // 5 :].mean(axis=2)
 
 
-def run_with(show, actions):
-    """Run the show on this thread while `actions` play on another; the show ends with them,
-    and what they raised is raised here."""
+def run_with(show, actions, end_with_actions: bool = True):
+    """Run the show on this thread while `actions` play on another; the show ends with them
+    (or, with end_with_actions=False, at its own limit), and what they raised is raised here."""
     errors = []
 
     def person():
@@ -70,8 +70,10 @@ def run_with(show, actions):
             actions()
         except BaseException as error:  # report it in the test, and end the show
             errors.append(error)
-        finally:
             show.stop()
+        finally:
+            if end_with_actions:
+                show.stop()
 
     helper = threading.Thread(target=person)
     helper.start()
