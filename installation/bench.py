@@ -66,7 +66,7 @@ class EagerBaseline:
         return (errD_real + errD_fake).item(), errG.item(), images.cpu().numpy()
 
 
-def _networks_per_second(step, seconds: float) -> float:
+def networks_per_second(step, seconds: float) -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         step()
@@ -74,7 +74,7 @@ def _networks_per_second(step, seconds: float) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _memory_of_the_film(config: Config, size: int, color: bool, device) -> FrameMemory:
+def memory_of_the_film(config: Config, size: int, color: bool, device) -> FrameMemory:
     """A frame memory holding the first 256 frames of the configured film (looped if short)."""
     memory = FrameMemory(256, size, 3 if color else 1, device)
     film = FilmSource(config.film.source, size, color=color)
@@ -86,7 +86,7 @@ def _memory_of_the_film(config: Config, size: int, color: bool, device) -> Frame
 
 def measure(config: Config, resolution: int, seconds: float) -> dict:
     device = pick_device(config.dream.device)
-    memory = _memory_of_the_film(config, resolution, config.film.color, device)
+    memory = memory_of_the_film(config, resolution, config.film.color, device)
     trainer = Trainer(config.dream, memory)
     baseline = EagerBaseline(config, memory, pick_width(config.dream.width, device))
     for _ in range(3):  # warm-up: allocator, kernels, caches
@@ -94,8 +94,8 @@ def measure(config: Config, resolution: int, seconds: float) -> dict:
         baseline.step()
     ours = eager = 0.0
     for _ in range(ROUNDS):
-        eager += _networks_per_second(baseline.step, seconds / ROUNDS) / ROUNDS
-        ours += _networks_per_second(trainer.step, seconds / ROUNDS) / ROUNDS
+        eager += networks_per_second(baseline.step, seconds / ROUNDS) / ROUNDS
+        ours += networks_per_second(trainer.step, seconds / ROUNDS) / ROUNDS
     return {
         "resolution": resolution,
         "device": str(device),
@@ -176,7 +176,7 @@ def run_voice_bench(config: Config, seconds: float) -> dict:
 
     voice = Voice(config.voice.model, config.voice.length_scale)
     device = pick_device(config.dream.device)
-    memory = _memory_of_the_film(config, 64, False, device)
+    memory = memory_of_the_film(config, 64, False, device)
     trainer = Trainer(config.dream, memory)
     alone = _real_time_factor(voice, seconds)
     stop, steps = threading.Event(), []

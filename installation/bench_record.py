@@ -13,7 +13,7 @@ import torch
 from engine.config import Config
 from engine.device import pick_device
 from engine.trainer import Trainer, pick_resolution
-from installation.bench import _memory_of_the_film, _networks_per_second
+from installation.bench import memory_of_the_film, networks_per_second
 from installation.offline import record_cut
 
 
@@ -22,11 +22,11 @@ def run_record_bench(config: Config, networks: int, seconds: float) -> dict:
     if device.type == "cpu":
         torch.set_num_threads(1)  # as `dreams record` runs
     resolution = pick_resolution(config.dream.resolution, device)
-    memory = _memory_of_the_film(config, resolution, config.film.color, device)
+    memory = memory_of_the_film(config, resolution, config.film.color, device)
     trainer = Trainer(config.dream, memory)
     for _ in range(3):
         trainer.step()
-    alone = _networks_per_second(trainer.step, seconds)
+    alone = networks_per_second(trainer.step, seconds)
     record = replace(config.record, title_s=0.0, credits_s=0.0)
     config = replace(config, record=record)
     with tempfile.TemporaryDirectory() as folder:

@@ -12,7 +12,7 @@ class AppendFile:
 
     def __init__(self, path: Path, truncate_at: int | None = None):
         self.path = Path(path)
-        self._file = open(self.path, "ab")  # noqa: SIM115 (open for the whole run)
+        self._file = open(self.path, "ab")  # open for the whole run
         if truncate_at is not None:
             self._file.truncate(truncate_at)
             self._file.seek(truncate_at)

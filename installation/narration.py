@@ -53,7 +53,6 @@ class Narration:
         self.lines_placed, self.next_start = lines_before, next_start
         self.ended = False
         self.placed: list[PlacedLine] = []
-        self._current: PlacedLine | None = None
         poet_config = replace(config.poet, seed=config.poet.seed + lines_before)
         seeded = replace(config, poet=poet_config)
         self.poet = PoetThread(lambda: open_poet(seeded), config.poet.queue_lines, stop)
