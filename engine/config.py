@@ -33,7 +33,7 @@ def _device():
 
 
 def _power_of_two_resolution(value) -> bool:
-    return value == "auto" or (isinstance(value, int) and value in (64, 128, 256, 512))
+    return value == "auto" or (isinstance(value, int) and value in (32, 64, 128, 256, 512))
 
 
 @dataclass
@@ -50,7 +50,7 @@ class FilmConfig:
 class DreamConfig:
     device: str = _device()
     resolution: int | str = _setting(
-        "auto", _power_of_two_resolution, 'a power of two from 64 to 512, or "auto"'
+        "auto", _power_of_two_resolution, 'a power of two from 32 to 512, or "auto"'
     )
     seed: int = 0
     batch_size: int = _between(16, 1, 1024)
@@ -69,6 +69,10 @@ class DreamConfig:
         lambda v: all(p in ("", "color", "translation", "cutout") for p in v.split(",")),
         'a comma-separated list of "color", "translation", "cutout" (or "")',
     )
+    max_loss: float = _setting(100.0, lambda v: v > 0, "more than 0")
+    snapshot_every: int = _between(200, 1, 1_000_000)
+    rebirth_rate_factor: float = _setting(0.5, lambda v: 0 < v <= 1, "between 0 and 1")
+    calm_networks: int = _between(2000, 0, 100_000_000)
 
 
 @dataclass
@@ -160,6 +164,17 @@ class RecordConfig:
 
 
 @dataclass
+class StateConfig:
+    enabled: bool = True
+    folder: str = _setting("", hint='"" for the user\'s data folder, or a folder')
+    save_every_s: float = _between(300.0, 1, 86400, " seconds")
+    keep: int = _between(3, 1, 1000)
+    summary_every_s: float = _between(300.0, 1, 86400, " seconds")
+    log_kb: int = _between(1024, 16, 1_000_000)
+    log_files: int = _between(5, 1, 100)
+
+
+@dataclass
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
@@ -168,6 +183,7 @@ class Config:
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     osc: OscConfig = field(default_factory=OscConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
+    state: StateConfig = field(default_factory=StateConfig)
 
 
 def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:

@@ -27,11 +27,15 @@ def default_cache_dir() -> Path:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write, flush, fsync, rename: a half-written file never has the final name."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with open(partial, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    partial.replace(path)
+    try:
+        with open(partial, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(path)
+    except BaseException:  # a full disk: no half-written file is left behind
+        partial.unlink(missing_ok=True)
+        raise
 
 
 class Corpus:

@@ -1,0 +1,102 @@
+"""Rebirth: a network that diverges (NaN or Inf in its losses or weights, or a loss run away
+above `max_loss`) is rolled back to the last good snapshot of the mind, kept in memory on the
+training device every `snapshot_every` networks; the learning rate is lowered for
+`calm_networks` networks. The network number goes on: a reborn mind is a new network.
+"""
+
+import copy
+import math
+from dataclasses import replace
+
+import torch
+
+from engine.trainer import Network, Trainer
+
+
+class Guardian:
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+        self.config = trainer.config
+        self.rebirths = 0
+        self._snapshot: dict | None = None  # trainer state, cloned on its device
+        self._snapshot_losses = (0.0, 0.0)
+        self._snapshot_at = 0  # network number of the snapshot
+        self._calm_until = 0  # network number where the lowered rate ends
+        self._rates: tuple[float, float] | None = None  # (the rate before, the lowered one)
+
+    def watch(self, network: Network) -> tuple[Network, str | None]:
+        """After each step: the network to show and None, or after a divergence the reborn
+        mind's network and why it was reborn."""
+        why = self._divergence(network)
+        if why is None and self._snapshot_due(network.number):
+            if self.weights_finite():
+                self._take_snapshot(network)
+            else:
+                why = "NaN or Inf in its weights"
+        if why is not None:
+            return self._rebirth(network), why
+        if self._rates is not None and network.number >= self._calm_until:
+            self._end_calm()
+        return network, None
+
+    def forget(self) -> None:
+        """After a reset or a resume: the snapshot is of another mind."""
+        self._snapshot = None
+
+    def weights_finite(self) -> bool:
+        trainer = self.trainer
+        weights = [*trainer.generator.parameters(), *trainer.discriminator.parameters()]
+        return bool(torch.stack([w.isfinite().all() for w in weights]).all())
+
+    def _divergence(self, network: Network) -> str | None:
+        losses = (network.d_loss, network.g_loss)
+        if not all(map(math.isfinite, losses)):
+            return "NaN or Inf in its losses"
+        if max(losses) > self.config.max_loss:
+            return f"a loss ran away above {self.config.max_loss:g}"
+        return None
+
+    def _snapshot_due(self, number: int) -> bool:
+        return self._snapshot is None or number - self._snapshot_at >= self.config.snapshot_every
+
+    def _take_snapshot(self, network: Network) -> None:
+        self._snapshot = copy.deepcopy(self._mind())
+        self._snapshot_losses = (network.d_loss, network.g_loss)
+        self._snapshot_at = network.number
+
+    def _mind(self) -> dict:
+        """What a rollback restores: networks and optimisers (the random state goes on, so the
+        reborn mind does not walk the same path into the same divergence)."""
+        state = self.trainer.state_dict()
+        del state["random"], state["number"]
+        return state
+
+    def _rebirth(self, network: Network) -> Network:
+        trainer = self.trainer
+        self.rebirths += 1
+        if self._snapshot is None:  # nothing good kept yet: a blank mind
+            trainer.reset()
+            losses = (0.0, 0.0)
+        else:  # a copy: the optimisers would otherwise update the snapshot itself
+            mind = copy.deepcopy(self._snapshot)
+            trainer.generator.load_state_dict(mind["generator"])
+            trainer.discriminator.load_state_dict(mind["discriminator"])
+            trainer.g_optimizer.load_state_dict(mind["g_optimizer"])
+            trainer.d_optimizer.load_state_dict(mind["d_optimizer"])
+            losses = self._snapshot_losses
+        self._start_calm(network.number)
+        images = trainer.render() if network.images is not None else None
+        return replace(network, images=images, d_loss=losses[0], g_loss=losses[1])
+
+    def _start_calm(self, number: int) -> None:
+        if self._rates is None:
+            rate = self.config.learning_rate
+            self._rates = (rate, rate * self.config.rebirth_rate_factor)
+        self.trainer.set_learning_rate(self._rates[1])  # optimisers' state came with the rate
+        self._calm_until = number + self.config.calm_networks
+
+    def _end_calm(self) -> None:
+        before, lowered = self._rates
+        self._rates = None
+        if self.config.learning_rate == lowered:  # unless someone has set another since
+            self.trainer.set_learning_rate(before)

@@ -1,0 +1,75 @@
+"""The live show's saves: a folder of numbered state files (mind-000001.state, ...), the highest
+number the newest. A save never overwrites one before it; the oldest beyond `keep` are removed
+once a new one is safely on disk. A damaged save is passed over for the one before it."""
+
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from engine.state import StateError, load_state, save_state
+
+log = logging.getLogger(__name__)
+
+NAME = re.compile(r"^mind-(\d{6,})\.state$")
+
+
+def default_state_folder() -> Path:
+    """Where a user's data lives: $XDG_DATA_HOME (~/.local/share) on Linux, Application Support
+    on macOS, %LOCALAPPDATA% on Windows."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Dreams"
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "Dreams"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "dreams"
+
+
+class StateFolder:
+    def __init__(self, path: Path, keep: int):
+        self.path, self.keep = Path(path), keep
+
+    def saves(self) -> list[Path]:
+        """The state files, newest first."""
+        if not self.path.is_dir():
+            return []
+        found = [(int(m[1]), p) for p in self.path.iterdir() if (m := NAME.match(p.name))]
+        return [path for _, path in sorted(found, reverse=True)]
+
+    def save(self, state: dict) -> Path:
+        """A new save after the newest; then the oldest beyond `keep` go. OSError (a full disk)
+        leaves the earlier saves as they were."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        saves = self.saves()
+        number = int(NAME.match(saves[0].name)[1]) + 1 if saves else 1
+        path = self.path / f"mind-{number:06d}.state"
+        save_state(path, state)
+        for old in self.saves()[self.keep :]:
+            old.unlink(missing_ok=True)
+        return path
+
+    def newest_good(self, fits=None) -> tuple[dict, Path] | None:
+        """The newest save that loads whole (and that `fits(state)` does not refuse with a
+        StateError), with its path; None when there is none."""
+        for path in self.saves():
+            try:
+                state = load_state(path)
+                if fits is not None:
+                    fits(state)
+                return state, path
+            except StateError as error:
+                log.warning("state: %s; trying the save before it", error)
+        return None
+
+    def set_aside(self) -> Path | None:
+        """Move every save into earlier/<date-time>/ (a fresh mind; nothing is deleted)."""
+        saves = self.saves()
+        if not saves:
+            return None
+        aside = self.path / "earlier" / time.strftime("%Y%m%d-%H%M%S")
+        aside.mkdir(parents=True, exist_ok=True)
+        for path in saves:
+            path.replace(aside / path.name)
+        return aside

@@ -1,0 +1,79 @@
+"""The live show's saves: numbered, atomic, the newest few kept, damage passed over."""
+
+import os
+import subprocess
+import sys
+
+from engine.saves import StateFolder, default_state_folder
+from engine.state import load_state
+
+
+def test_saves_are_numbered_and_the_newest_few_kept(tmp_path):
+    folder = StateFolder(tmp_path / "state", keep=2)
+    for number in range(1, 5):
+        folder.save({"number": number})
+    assert [p.name for p in folder.saves()] == ["mind-000004.state", "mind-000003.state"]
+    state, path = folder.newest_good()
+    assert state["number"] == 4 and path.name == "mind-000004.state"
+
+
+def test_a_damaged_or_truncated_save_is_passed_over(tmp_path):
+    folder = StateFolder(tmp_path, keep=5)
+    for number in range(1, 4):
+        folder.save({"number": number})
+    newest, middle, _ = folder.saves()
+    data = bytearray(newest.read_bytes())
+    data[-5] ^= 0xFF  # one flipped byte
+    newest.write_bytes(data)
+    middle.write_bytes(middle.read_bytes()[:100])  # cut off, as by a power cut
+    state, path = folder.newest_good()
+    assert state["number"] == 1 and path.name == "mind-000001.state"
+
+
+def test_a_save_that_does_not_fit_is_passed_over(tmp_path):
+    from engine.state import StateError
+
+    folder = StateFolder(tmp_path, keep=5)
+    folder.save({"resolution": 64})
+    folder.save({"resolution": 128})
+
+    def fits(state):
+        if state["resolution"] != 64:
+            raise StateError("made at another resolution")
+
+    assert folder.newest_good(fits)[0]["resolution"] == 64
+
+
+def test_a_fresh_mind_sets_the_saves_aside(tmp_path):
+    folder = StateFolder(tmp_path, keep=3)
+    folder.save({"number": 7})
+    aside = folder.set_aside()
+    assert folder.saves() == [] and folder.newest_good() is None
+    assert load_state(aside / "mind-000001.state") == {"number": 7}
+    folder.save({"number": 1})
+    assert folder.saves()[0].name == "mind-000001.state"
+
+
+def test_a_save_on_a_full_disk_leaves_the_earlier_saves(tmp_path):
+    """A file size limit (RLIMIT_FSIZE) stands in for a full disk: the write really fails."""
+    folder = StateFolder(tmp_path, keep=3)
+    folder.save({"number": 1})
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from engine.saves import StateFolder\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))\n"
+        "try:\n"
+        f"    StateFolder(Path({str(tmp_path)!r}), keep=1).save({{'big': b'x' * 100_000}})\n"
+        "except OSError as error:\n"
+        "    print(error.strerror)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "File too large", done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["mind-000001.state"]  # no partial file left
+    assert folder.newest_good()[0] == {"number": 1}
+
+
+def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_state_folder() == tmp_path / "dreams"
