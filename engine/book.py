@@ -12,8 +12,8 @@ import os
 import re
 from pathlib import Path
 
-from engine.poet import Poem
-from engine.verse import is_death_line
+from engine.poet import Poem, PoemLine
+from engine.verse import is_death_line, title_for
 
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)  # verse lines never start with digits
 
@@ -66,3 +66,26 @@ class Book:
         self.poems += 1
         self._count(poem.lines)
         return self.last_number
+
+
+class Scribe:
+    """Takes lines as the poet writes them and puts each poem in the book once it is whole."""
+
+    def __init__(self, book: Book):
+        self.book = book
+        self._poem: list[list[str]] = [[]]
+
+    def add(self, line: PoemLine) -> None:
+        self._poem[-1].append(line.text)
+        if line.last_of_poem:  # begun afresh first: a failed write loses this poem only
+            poem, self._poem = Poem(line.poem_title, self._poem), [[]]
+            self.book.append(poem)
+        elif line.last_of_stanza:
+            self._poem.append([])
+
+    def finish(self) -> None:
+        """The poem being written at the end goes in the book as far as it got."""
+        stanzas = [stanza for stanza in self._poem if stanza]
+        if stanzas:
+            self.book.append(Poem(title_for(stanzas[0][0]), stanzas))
+        self._poem = [[]]

@@ -85,8 +85,7 @@ class Guardian:
             trainer.d_optimizer.load_state_dict(mind["d_optimizer"])
             losses = self._snapshot_losses
         self._start_calm(network.number)
-        images = trainer.render() if network.images is not None else None
-        return replace(network, images=images, d_loss=losses[0], g_loss=losses[1])
+        return replace(network, images=trainer.render(), d_loss=losses[0], g_loss=losses[1])
 
     def _start_calm(self, number: int) -> None:
         if self._rates is None:

@@ -1,6 +1,7 @@
 """The live show's saves: a folder of numbered state files (mind-000001.state, ...), the highest
 number the newest. A save never overwrites one before it; the oldest beyond `keep` are removed
-once a new one is safely on disk. A damaged save is passed over for the one before it."""
+once a new one is safely on disk. A damaged save is passed over for the one before it (and
+renamed .damaged, so that it never takes the place of a good one among those kept)."""
 
 import logging
 import os
@@ -31,6 +32,12 @@ class StateFolder:
     def __init__(self, path: Path, keep: int):
         self.path, self.keep = Path(path), keep
 
+    def remove_partials(self) -> None:
+        """Half-written saves left by a power cut (never loaded: they lack the final name)."""
+        if self.path.is_dir():
+            for partial in self.path.glob(".mind-*.partial"):
+                partial.unlink(missing_ok=True)
+
     def saves(self) -> list[Path]:
         """The state files, newest first."""
         if not self.path.is_dir():
@@ -56,11 +63,16 @@ class StateFolder:
         for path in self.saves():
             try:
                 state = load_state(path)
+            except StateError as error:  # kept for a look, out of the count of saves kept
+                log.warning("state: %s; set aside as .damaged, trying the save before it", error)
+                path.replace(path.with_name(path.name + ".damaged"))
+                continue
+            try:
                 if fits is not None:
                     fits(state)
                 return state, path
             except StateError as error:
-                log.warning("state: %s; trying the save before it", error)
+                log.warning("state: %s: %s; trying the save before it", path.name, error)
         return None
 
     def set_aside(self) -> Path | None:

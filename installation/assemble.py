@@ -2,6 +2,7 @@
 earliest: film, mind, poet, voice and OSC are checked before any window opens."""
 
 import logging
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from engine.memory import FrameMemory
 from engine.poet import check_poet_model
 from engine.trainer import Trainer
 from engine.voice import voice_path
+from installation.keeper import Keeper, Waking, mind_shape, restore
 from installation.osc import OscSender, OscServer
 from installation.recorder import RecordError, check_output
 from installation.screen import Window
@@ -25,9 +27,11 @@ def open_show(
     networks_limit: int,
     duration_s: float,
     record_to: Path | None = None,
+    fresh: bool = False,
 ) -> Show:
     """Everything the show needs, in the order that reports a user's mistake earliest: the film
-    (before any window opens), the mind on its device, then the window."""
+    (before any window opens), the mind on its device (resumed from the newest good save unless
+    `fresh`), then the window."""
     import torch
 
     from engine.device import pick_device
@@ -52,6 +56,13 @@ def open_show(
     channels = 3 if config.film.color else 1
     memory = FrameMemory(config.film.memory_frames, resolution, channels, device)
     trainer = Trainer(config.dream, memory)
+    keeper, waking = None, Waking()
+    if config.state.enabled:
+        keeper = Keeper(config.state)
+        if fresh:
+            keeper.start_fresh()
+        else:
+            trainer, waking = _resume(keeper, config, memory, trainer, film)
     log.info(
         "dreamer: %dx%d %s on %s, width %d, batch %d",
         resolution,
@@ -70,7 +81,8 @@ def open_show(
 
         pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
         check_poet_model(config.poet.model)
-        make_poet = partial(open_poet, config)
+        seeded = replace(config.poet, seed=config.poet.seed + waking.poet_lines)  # a new page
+        make_poet = partial(open_poet, replace(config, poet=seeded))
     osc_server = osc_sender = None
     if config.osc.enabled:  # a busy port or a bad target is said before the window opens
         osc_sender = OscSender(config.osc.targets)
@@ -85,5 +97,22 @@ def open_show(
         raise
     return Show(
         config, film, trainer, memory, window, networks_limit, duration_s, make_poet,
-        osc_server, osc_sender, record_to,
+        osc_server, osc_sender, record_to, keeper, waking,
     )  # fmt: skip
+
+
+def _resume(keeper: Keeper, config: Config, memory, trainer: Trainer, film: FilmSource):
+    """The trainer and how it wakes: from the newest save that loads, else a blank mind."""
+    found = keeper.newest(mind_shape(trainer))
+    if found is None:
+        log.info("state: no save in %s; a blank mind", keeper.folder.path)
+        return trainer, Waking()
+    state, path = found
+    try:
+        waking = restore(state, trainer, film)
+    except (KeyError, RuntimeError, ValueError) as error:  # a save that does not fit after all
+        log.warning("state: %s cannot be loaded (%s); a blank mind", path, error)
+        keeper.start_fresh()
+        return Trainer(config.dream, memory), Waking()
+    log.info("state: %s (%s)", waking.notice, path)
+    return trainer, waking

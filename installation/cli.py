@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--networks", type=_positive_int, default=0, help="end after N networks")
     run.add_argument("--duration", type=_positive_float, default=0.0, help="end after SECONDS")
     run.add_argument("--record", type=Path, help="record what is seen and heard to FILE.mp4")
+    run.add_argument(
+        "--fresh", action="store_true", help="a blank mind (the saves are kept aside, not resumed)"
+    )
 
     record = commands.add_parser("record", help="render the whole experiment into a film, headless")
     _add_config_options(record)
@@ -152,23 +155,34 @@ def run(args: argparse.Namespace) -> int:
     from installation.assemble import open_show
 
     config = _load(args)
+    numbers = None
+    if config.state.enabled:
+        from installation.logbook import open_log_file
+
+        numbers = open_log_file(config.state)
     show = open_show(
         config,
         fullscreen=config.screen.fullscreen and not args.windowed,
         networks_limit=args.networks,
         duration_s=args.duration,
         record_to=args.record,
+        fresh=args.fresh,
     )
+    if numbers is not None:
+        numbers.number = lambda: show.trainer.number
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: show.stop())
     summary = show.run()
     log.info(
-        "show: ended after %.1f s: %d networks created, %d shown, %d film frames (%d skipped)",
+        "show: ended after %.1f s at network %d: %d networks created, %d shown, "
+        "%d film frames (%d skipped), %d rebirths",
         summary.seconds,
+        summary.last_network,
         summary.networks_created,
         summary.networks_shown,
         summary.film_frames,
         summary.film_frames_skipped,
+        summary.rebirths,
     )
     if summary.lines_spoken:
         log.info(

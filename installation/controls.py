@@ -50,6 +50,10 @@ class Controls:
             self._end_sent = True
             self.sender.send("/dreams/voice/end", speaking.text)
 
+    def rebirth(self, count: int) -> None:
+        self.sender.send("/dreams/rebirths", count)
+        self.event("rebirth")
+
     def event(self, name: str) -> None:
         self.sender.send("/dreams/event", name)
         log.info("show: %s", name)

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.book import Book
+from engine.book import Book, Scribe
 from engine.config import Config
-from engine.poet import Poem, PoemLine
-from engine.verse import title_for
 from engine.voice import Voice
 from installation.narrator import pause_after
 from installation.poet_setup import open_poet
@@ -58,8 +56,7 @@ class Narration:
         self.poet = PoetThread(lambda: open_poet(seeded), config.poet.queue_lines, stop)
         self._spoken: queue.Queue = queue.Queue(maxsize=4)
         self._voice_seed = config.poet.seed + lines_before
-        self.book = Book(book_path) if book_path else None
-        self._poem: list[list[str]] = [[]]
+        self.scribe = Scribe(Book(book_path)) if book_path else None
         self.voice_thread = threading.Thread(target=self._speak, name="voice", daemon=True)
 
     def start(self) -> None:
@@ -94,7 +91,8 @@ class Narration:
                 line = self.poet.lines.get(timeout=0.2)
             except queue.Empty:
                 continue
-            self._keep_for_book(line)
+            if self.scribe is not None:
+                self.scribe.add(line)
             try:
                 audio = voice.speak(line.text) if voice else self._silence()
             except Exception:
@@ -109,21 +107,10 @@ class Narration:
     def _deliver(self, item) -> bool:
         return put_until_stopped(self._spoken, item, self._stop)
 
-    def _keep_for_book(self, line: PoemLine) -> None:
-        self._poem[-1].append(line.text)
-        if line.last_of_poem:
-            if self.book is not None:
-                self.book.append(Poem(line.poem_title, self._poem))
-            self._poem = [[]]
-        elif line.last_of_stanza:
-            self._poem.append([])
-
     def finish_book(self) -> None:
         """The poem being written when the cut ended goes in the book as far as it got."""
-        stanzas = [stanza for stanza in self._poem if stanza]
-        if self.book is not None and stanzas:
-            self.book.append(Poem(title_for(stanzas[0][0]), stanzas))
-        self._poem = [[]]
+        if self.scribe is not None:
+            self.scribe.finish()
 
     def place_until(self, t: float, picture_s: float) -> list[PlacedLine]:
         """The lines that begin by picture time `t`, placed; waits for the voice if need be."""

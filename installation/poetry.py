@@ -1,10 +1,12 @@
 """The poet thread: keeps a bounded queue of lines written ahead of use, sleeps while it is full,
-and survives a failing model (logged, rebuilt after a pause)."""
+survives a failing model (logged, rebuilt after a pause), and, given a book, puts every poem it
+writes in it."""
 
 import logging
 import queue
 import threading
 
+from engine.book import Scribe
 from engine.poet import PoemLine
 
 log = logging.getLogger(__name__)
@@ -13,10 +15,11 @@ RETRY_S = 5.0  # pause before rebuilding a poet whose model failed
 
 
 class PoetThread:
-    def __init__(self, make_poet, capacity: int, stop: threading.Event, retry_s=RETRY_S):
+    def __init__(self, make_poet, capacity: int, stop: threading.Event, retry_s=RETRY_S, book=None):
         self.lines: queue.Queue[PoemLine] = queue.Queue(maxsize=capacity)
         self._make_poet, self._stop, self._retry_s = make_poet, stop, retry_s
-        self.failures = 0
+        self.scribe = Scribe(book) if book is not None else None
+        self.failures = self.lines_written = 0
         self.poet = None
         self.thread = threading.Thread(target=self._run, name="poet", daemon=True)
 
@@ -40,6 +43,12 @@ class PoetThread:
                     return
 
     def _deliver(self, line: PoemLine) -> bool:
+        self.lines_written += 1
+        if self.scribe is not None:
+            try:
+                self.scribe.add(line)
+            except OSError as error:  # a full disk loses a page of the book, not the show
+                log.warning("poet: the book %s was not written: %s", self.scribe.book.path, error)
         return put_until_stopped(self.lines, line, self._stop)
 
     def next_line(self) -> PoemLine | None:

@@ -5,7 +5,9 @@ main     pygame events, compositing, flip; applies key commands; reads the lates
 film     reads the film at its own fps into the frame memory
 trainer  step, step, step; puts each new network in a latest-value slot and waits until the
          screen has taken it: `steps_per_frame` networks per frame drawn, so at 1 every network
-         is seen
+         is seen. A diverging network is reborn (engine/rebirth.py); out of GPU memory, the batch
+         is halved; every `state.save_every_s` it hands a copy of the mind to the keeper
+state    writes the mind's saves (installation/keeper.py)
 """
 
 import logging
@@ -17,15 +19,20 @@ from pathlib import Path
 
 import av
 import pygame
+import torch
 
 from engine.assets import DEFAULT_FILM_CREDIT
+from engine.book import Book
 from engine.config import Config
 from engine.errors import DreamsError
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from engine.rebirth import Guardian
 from engine.trainer import Network, Trainer
 from installation.compositor import Compositor
 from installation.controls import Controls
+from installation.health import gpu_text, rss_mb, threads_running
+from installation.keeper import Keeper, Waking, mind_state
 from installation.live_recording import LiveRecording, new_recording_path
 from installation.narrator import Narrator
 from installation.osc import OscSender
@@ -39,6 +46,8 @@ log = logging.getLogger(__name__)
 
 STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
 RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
+NOTICE_S = 15.0  # how long the screen says that the mind was resumed
+OUT_OF_MEMORY_WAIT_S = 5.0  # before trying again at batch 1
 
 
 @dataclass
@@ -52,6 +61,8 @@ class ShowSummary:
     threads_left: list[str]
     lines_spoken: int = 0
     longest_wait_s: float = 0.0  # silence beyond the configured pauses (the poet fell behind)
+    last_network: int = 0
+    rebirths: int = 0
 
 
 class Show:
@@ -68,8 +79,18 @@ class Show:
         osc_server=None,
         osc_sender=None,
         record_to: Path | None = None,
+        keeper: Keeper | None = None,
+        waking: Waking | None = None,
     ):
         self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
+        self.keeper, self.waking = keeper, waking or Waking()
+        self.guardian = Guardian(trainer)
+        self.guardian.rebirths = self.waking.rebirths
+        self._rebirths_told = self.guardian.rebirths
+        self.first_number = trainer.number  # a resumed mind goes on from its number
+        self.film_position = film.position  # where the film thread is, for the saves
+        self.notice_until = 0.0
+        self._summary_from = (time.monotonic(), trainer.number)
         self.window = window
         self.networks_limit, self.duration_s = networks_limit, duration_s
         self.stop_requested = threading.Event()
@@ -96,7 +117,10 @@ class Show:
         self.recordings: list[RecordingSummary] = []
         self.poet = self.narrator = None
         if make_poet is not None:
-            self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested)
+            book = Book(keeper.folder.path / "poems.txt") if keeper else None
+            self.poet = PoetThread(
+                make_poet, config.poet.queue_lines, self.stop_requested, book=book
+            )
             if config.voice.enabled:
                 self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested)
 
@@ -143,6 +167,7 @@ class Show:
                 log.info("film: %s is back", self.film.name)
                 lost = False
             self.memory.append(frame)
+            self.film_position = self.film.position
             due += period
             delay = due - time.monotonic()
             if delay < -1.0:  # far behind (a slow decoder, a pause): do not rush to catch up
@@ -172,27 +197,68 @@ class Show:
             if self.reset_requested:
                 self.reset_requested = False
                 self.trainer.reset()
+                self.guardian.forget()
             steps = self.config.dream.steps_per_frame
             if not self.learning.is_set() or self._limit_reached(self.trainer.number):
                 self.stop_requested.wait(0.05)
                 continue
             count = steps
             if self.networks_limit:  # never past the limit
-                count = min(steps, self.networks_limit - self.trainer.number)
+                count = min(steps, self.first_number + self.networks_limit - self.trainer.number)
             try:
-                for step in range(count):
-                    network = self.trainer.step(render=step == count - 1)
+                network = self._steps(count)
+            except torch.OutOfMemoryError:
+                self._out_of_memory()
+                continue
             except Exception:
                 log.exception("dreamer: a training step failed; going on")
                 self.stop_requested.wait(0.5)
                 continue
+            if self.keeper is not None and self.keeper.due():
+                self.keeper.offer(self._mind_state())
             self.slot.put(network)
             while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
                 if self.stop_requested.is_set():
                     return
 
+    def _steps(self, count: int) -> Network:
+        """`count` networks; the last one rendered. A divergence ends them early, reborn."""
+        for step in range(count):
+            network = self.trainer.step(render=step == count - 1)
+            network, why = self.guardian.watch(network)
+            if why is not None:
+                log.warning(
+                    "dreamer: network %d diverged (%s); reborn from an earlier mind (rebirth %d), "
+                    "learning rate %g for %d networks",
+                    network.number,
+                    why,
+                    self.guardian.rebirths,
+                    self.trainer.config.learning_rate,
+                    self.config.dream.calm_networks,
+                )
+                break
+        return network
+
+    def _out_of_memory(self) -> None:
+        """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
+        dream = self.config.dream
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        if dream.batch_size > 1:
+            dream.batch_size //= 2
+            log.warning("dreamer: out of GPU memory; batch halved to %d", dream.batch_size)
+        else:
+            log.error("dreamer: out of GPU memory at batch 1; trying again")
+            self.stop_requested.wait(OUT_OF_MEMORY_WAIT_S)
+
+    def _mind_state(self) -> dict:
+        """A copy of what a save holds; on the trainer's thread, between steps."""
+        poet_lines = self.waking.poet_lines + (self.poet.lines_written if self.poet else 0)
+        film = (self.film.name, self.film_position)
+        return mind_state(self.trainer, self.guardian.rebirths, film, poet_lines)
+
     def _limit_reached(self, number: int) -> bool:
-        return bool(self.networks_limit) and number >= self.networks_limit
+        return bool(self.networks_limit) and number - self.first_number >= self.networks_limit
 
     # ---- main loop ----------------------------------------------------------------------------
 
@@ -208,8 +274,12 @@ class Show:
             threads.append(self.narrator.thread)
         if self.osc is not None:
             threads.append(self.osc.thread)
+        if self.keeper is not None:
+            threads.append(self.keeper.thread)
         for thread in threads:
             thread.start()
+        if self.waking.notice:
+            self.notice_until = started + NOTICE_S
         if self.record_to is not None:
             self.start_recording(self.record_to)
         clock = pygame.time.Clock()
@@ -226,6 +296,7 @@ class Show:
                     self.recording.see(self.window.surface)
                 self.frames_drawn += 1
                 self.last_frame = (time.monotonic(), self.hud_on)  # for `dreams bench --osc`
+                self._summarise_if_due()
                 if self._finished(started):
                     break
                 clock.tick(self.config.screen.fps)
@@ -234,6 +305,8 @@ class Show:
             self.stop_recording()
             if self.osc is not None:
                 self.osc.stop()
+            if self.keeper is not None:
+                self.keeper.stop()
             self.controls.sender.close()
             deadline = time.monotonic() + STOP_WITHIN_S
             for thread in threads:
@@ -241,10 +314,11 @@ class Show:
             left = [thread.name for thread in threads if thread.is_alive()]
             if left:
                 log.warning("show: threads still running after %.0f s: %s", STOP_WITHIN_S, left)
+            self._keep_at_exit(left)
             self.window.close()
             self.film.close()
         return ShowSummary(
-            networks_created=self.trainer.number,
+            networks_created=self.trainer.number - self.first_number,
             networks_shown=self.networks_shown,
             frames_drawn=self.frames_drawn,
             film_frames=self.film.frames_read,
@@ -253,6 +327,45 @@ class Show:
             threads_left=left,
             lines_spoken=self.narrator.lines_spoken if self.narrator else 0,
             longest_wait_s=self.narrator.longest_wait_s if self.narrator else 0.0,
+            last_network=self.trainer.number,
+            rebirths=self.guardian.rebirths,
+        )
+
+    def _keep_at_exit(self, threads_left: list[str]) -> None:
+        """A clean exit saves the mind and puts the poem being written in the book."""
+        if self.poet is not None and self.poet.scribe is not None and "poet" not in threads_left:
+            try:
+                self.poet.scribe.finish()
+            except OSError as error:
+                log.warning("poet: the last poem was not written in the book: %s", error)
+        if self.keeper is None:
+            return
+        if "trainer" in threads_left:
+            log.warning("state: not saved at the end: the trainer was still busy")
+        elif self.trainer.number not in (self.first_number, self.keeper.last_saved_number):
+            self.keeper.write(self._mind_state())
+
+    def _summarise_if_due(self) -> None:
+        """A line in the log every `state.summary_every_s`: how the show has been doing."""
+        now = time.monotonic()
+        since, number = self._summary_from
+        if now - since < self.config.state.summary_every_s:
+            return
+        self._summary_from = (now, self.trainer.number)
+        recording = self.recording.recorder.dropped if self.recording else 0
+        log.info(
+            "summary: %.1f networks/s · memory %.0f MB%s · %d rebirths · film frames skipped %d "
+            "· recording frames dropped %d · lines spoken %d · saves %d (%d failed) · threads %d",
+            (self.trainer.number - number) / (now - since),
+            rss_mb(),
+            gpu_text(self.trainer.device),
+            self.guardian.rebirths,
+            self.film.frames_skipped,
+            recording,
+            self.narrator.lines_spoken if self.narrator else 0,
+            self.keeper.saves_written if self.keeper else 0,
+            self.keeper.saves_failed if self.keeper else 0,
+            threads_running(),
         )
 
     def _finished(self, started: float) -> bool:
@@ -262,9 +375,12 @@ class Show:
 
     def _receive(self, network: Network) -> None:
         if self.current is None:
-            log.info("show: network 1 is on screen")
+            log.info("show: network %d is on screen, the first of this run", network.number)
         self.current = network
         self.networks_shown += 1
+        if self.guardian.rebirths != self._rebirths_told:
+            self._rebirths_told = self.guardian.rebirths
+            self.controls.rebirth(self.guardian.rebirths)
         self._births.append(network.born_at)
         while self._births and self._births[0] < network.born_at - RATE_WINDOW_S:
             self._births.popleft()
@@ -312,13 +428,19 @@ class Show:
             self.dream_offset = (to - upcoming) % count
 
     def _hud_lines(self) -> list[str]:
+        """The HUD; the notice of a resumed mind shows for its first seconds, HUD or not."""
+        notice = [self.waking.notice] if time.monotonic() < self.notice_until else []
         if not self.hud_on:
-            return []
+            return notice
         network = self.current
         if network is None:
-            return [f"a blank mind is watching {self.film.name}"]
+            mind = f"the mind of network {self.first_number:,}" if self.first_number else ""
+            return [*notice, f"{mind or 'a blank mind'} is watching {self.film.name}"]
+        rebirths = self.guardian.rebirths
+        reborn = f" · reborn {rebirths:,} time{'s' * (rebirths != 1)}" if rebirths else ""
         lines = [
-            f"network {network.number:,} created · {network.number - 1:,} destroyed",
+            *notice,
+            f"network {network.number:,} created · {network.number - 1:,} destroyed{reborn}",
             f"{self.networks_per_second():.1f} networks/s · "
             f"D {network.d_loss:.3f} · G {network.g_loss:.3f}",
             f"{self.film.name} · {self.memory.frames_seen:,} frames watched",

@@ -30,6 +30,11 @@ class LatestSlot:
         with self._changed:
             return self._changed.wait_for(lambda: not self._fresh, timeout)
 
+    def wait_put(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for an item not yet taken; True once there is one."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._fresh, timeout)
+
     def wake(self) -> None:
         """Wake any waiter (at shutdown) without changing the slot."""
         with self._changed:

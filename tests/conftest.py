@@ -13,6 +13,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
 # Never the user's own cache: a test that forgets poet.cache_dir must not fill ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dreams-test-cache-")
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="dreams-test-data-")  # nor its saves
 
 import torch  # noqa: E402
 
@@ -30,11 +31,15 @@ def shapes_film(tmp_path_factory) -> Path:
 
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
     """The real `dreams` command in a child process; returns the CompletedProcess.
-    (`run` gets --set poet.enabled=false and osc.port=0 unless the test names them itself.)"""
-    if args and args[0] == "run" and not any("poet." in a for a in args):
-        args = (*args, "--set", "poet.enabled=false")
-    if args and args[0] == "run" and not any("osc." in a for a in args):
-        args = (*args, "--set", "osc.port=0")
+    (`run` gets --set poet.enabled=false, osc.port=0 and state.enabled=false unless the test
+    names them itself: a show that resumed another test's mind would test something else.)"""
+    for section, default in (
+        ("poet", "enabled=false"),
+        ("osc", "port=0"),
+        ("state", "enabled=false"),
+    ):
+        if args and args[0] == "run" and not any(f"{section}." in a for a in args):
+            args = (*args, "--set", f"{section}.{default}")
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "installation.cli", *args],

@@ -28,6 +28,7 @@ def test_a_damaged_or_truncated_save_is_passed_over(tmp_path):
     middle.write_bytes(middle.read_bytes()[:100])  # cut off, as by a power cut
     state, path = folder.newest_good()
     assert state["number"] == 1 and path.name == "mind-000001.state"
+    assert [p.name for p in folder.saves()] == ["mind-000001.state"]  # the damaged set aside
 
 
 def test_a_save_that_does_not_fit_is_passed_over(tmp_path):

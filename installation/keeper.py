@@ -1,0 +1,171 @@
+"""The keeper of the live show's mind: finds the newest good save at the start, and writes new
+ones on its own thread (the trainer only copies its state, it never waits for a disk). A save
+that fails (a full disk) is logged and tried again at the next interval; the show goes on."""
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from engine.config import StateConfig
+from engine.film import FilmSource
+from engine.saves import StateFolder, default_state_folder
+from engine.state import StateError
+from engine.trainer import Trainer
+from installation.slot import LatestSlot
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+
+
+def state_folder(config: StateConfig) -> Path:
+    return Path(config.folder).expanduser() if config.folder else default_state_folder()
+
+
+def unwritable(folder: Path, error: OSError) -> StateError:
+    return StateError(
+        f"state.folder {folder} cannot be written ({error.strerror or error}); "
+        "give a folder you can write, or --set state.enabled=false"
+    )
+
+
+def on_cpu(value):
+    """A copy of a state dict with every tensor on the CPU, apart from the live one."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {key: on_cpu(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(on_cpu(item) for item in value)
+    return value
+
+
+@dataclass
+class Waking:
+    """Where a resumed show starts: what the screen says, and what the save carried on."""
+
+    notice: str = ""
+    rebirths: int = 0
+    poet_lines: int = 0
+
+
+def mind_shape(trainer: Trainer) -> dict:
+    """What a save must match to be loaded into this trainer."""
+    return {
+        "resolution": trainer.resolution,
+        "channels": trainer.channels,
+        "width": trainer.width,
+        "latent_size": trainer.config.latent_size,
+        "dreams": trainer.config.dreams,
+    }
+
+
+def mind_state(trainer: Trainer, rebirths: int, film: tuple[str, int], poet_lines: int) -> dict:
+    """The live show's state, on the CPU: from the trainer's thread, between steps."""
+    return {
+        "version": STATE_VERSION,
+        "shape": mind_shape(trainer),
+        "trainer": on_cpu(trainer.state_dict()),
+        "rebirths": rebirths,
+        "film": {"name": film[0], "position": film[1]},
+        "poet_lines": poet_lines,
+        "saved_at": time.time(),
+    }
+
+
+def restore(state: dict, trainer: Trainer, film: FilmSource) -> Waking:
+    """Load a save into the trainer and put the film where it was."""
+    trainer.load_state_dict(state["trainer"])
+    saved_film = state["film"]
+    if saved_film["name"] == film.name:
+        film.go_to(saved_film["position"])
+    when = time.strftime("%d %b %H:%M", time.localtime(state["saved_at"]))
+    notice = f"resumed: the mind of network {trainer.number:,}, saved {when}"
+    return Waking(notice, state["rebirths"], state["poet_lines"])
+
+
+class Keeper:
+    def __init__(self, config: StateConfig):
+        self.config = config
+        self.folder = StateFolder(state_folder(config), config.keep)
+        self._check_folder()
+        self.folder.remove_partials()
+        self._stop = threading.Event()
+        self.saves_written = self.saves_failed = 0
+        self.last_saved_number = 0
+        self._due = time.monotonic() + config.save_every_s
+        self._pending = LatestSlot()
+        self.thread = threading.Thread(target=self._run, name="state", daemon=True)
+
+    def _check_folder(self) -> None:
+        """An unwritable state folder is the user's mistake: said before the show opens."""
+        path = self.folder.path
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            probe = path / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise unwritable(path, error) from None
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def newest(self, shape: dict) -> tuple[dict, Path] | None:
+        """The newest save of a mind of this shape; saves of another shape are set aside."""
+
+        def fits(state: dict) -> None:
+            if state.get("version") != STATE_VERSION:
+                raise StateError("a save from another version of Dreams")
+            if state["shape"] != shape:
+                raise StateError(f"a mind of another shape ({state['shape']}; now {shape})")
+
+        found = self.folder.newest_good(fits)
+        if found is None and self.folder.saves():  # none fits: keep them, out of the way
+            self.start_fresh()
+        return found
+
+    def start_fresh(self) -> None:
+        aside = self.folder.set_aside()
+        if aside is not None:
+            log.info("state: a blank mind; the earlier saves are kept in %s", aside)
+
+    def due(self) -> bool:
+        """For the trainer thread: time to hand over a state."""
+        return time.monotonic() >= self._due
+
+    def offer(self, state: dict) -> None:
+        """From the trainer thread: a state (already on the CPU) to write soon."""
+        self._due = time.monotonic() + self.config.save_every_s
+        self._pending.put(state)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self._pending.wait_put(0.5):
+                self.write(self._pending.take())
+
+    def write(self, state: dict) -> bool:
+        try:
+            path = self.folder.save(state)
+        except OSError as error:
+            self.saves_failed += 1
+            log.warning(
+                "state: network %d not saved in %s (%s); trying again in %g s",
+                state["trainer"]["number"],
+                self.folder.path,
+                error.strerror or error,
+                self.config.save_every_s,
+            )
+            return False
+        self.saves_written += 1
+        self.last_saved_number = state["trainer"]["number"]
+        log.info("state: network %d saved (%s)", self.last_saved_number, path.name)
+        return True

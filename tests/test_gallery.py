@@ -1,0 +1,141 @@
+"""Weeks on a gallery wall: the show resumes after a power cut, passes over a damaged save,
+survives a diverging network, a film deleted under it and a full disk."""
+
+import math
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+
+from engine.saves import StateFolder
+from tests.conftest import ROOT
+from tests.oscclient import Listener
+from tests.showkit import open_test_show, run_with, when
+
+SAVE_EVERY_S = 2.0
+
+
+def start_show(folder, *args, limit_file_size=None) -> subprocess.Popen:
+    """`dreams run` headless with its saves in `folder`."""
+
+    def limit():  # a file size limit stands in for a full disk: writes really fail
+        if limit_file_size:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_size, limit_file_size))
+
+    command = [
+        sys.executable, "-m", "installation.cli", "run", "--windowed",
+        "--set", "poet.enabled=false", "--set", "osc.port=0",
+        "--set", f"state.folder={folder}", "--set", f"state.save_every_s={SAVE_EVERY_S}",
+        *args,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=ROOT, stderr=subprocess.PIPE, text=True, preexec_fn=limit, env=os.environ
+    )
+
+
+def finish(process: subprocess.Popen) -> str:
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, errors
+    return errors
+
+
+def test_killed_at_a_random_moment_it_resumes_from_the_last_save(tmp_path):
+    folder = StateFolder(tmp_path, keep=3)
+    show = start_show(tmp_path)
+    deadline = time.monotonic() + 90
+    while not folder.saves():  # the first save
+        assert time.monotonic() < deadline and show.poll() is None, "no save was written"
+        time.sleep(0.1)
+    time.sleep(random.uniform(0, 2 * SAVE_EVERY_S))
+    show.send_signal(signal.SIGKILL)  # the plug pulled
+    killed_at = time.time()
+    show.wait()
+    newest = folder.saves()[0]
+    assert killed_at - newest.stat().st_mtime < SAVE_EVERY_S + 2.0  # at most a save's worth lost
+    saved, _ = folder.newest_good()
+    number = saved["trainer"]["number"]
+    assert number >= 1
+
+    errors = finish(start_show(tmp_path, "--networks", "5"))
+    assert f"resumed: the mind of network {number:,}" in errors
+    assert f"at network {number + 5}: 5 networks created" in errors
+    assert not list(tmp_path.glob(".*.partial"))  # a half-written save is cleared away
+    log = (tmp_path / "dreams.log").read_text()
+    assert f"network {number + 5} state: network {number + 5} saved" in log
+
+
+def test_a_damaged_save_is_passed_over_for_the_one_before(tmp_path):
+    finish(start_show(tmp_path, "--networks", "3"))
+    folder = StateFolder(tmp_path, keep=3)
+    good = folder.saves()[0]
+    damaged = tmp_path / "mind-000099.state"
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    damaged.write_bytes(data)
+    (tmp_path / "mind-000100.state").write_bytes(b"dreams-state-1\n")  # cut off at once
+
+    errors = finish(start_show(tmp_path, "--networks", "2"))
+    assert "mind-000100.state is not a Dreams state file" in errors
+    assert "mind-000099.state is damaged" in errors
+    assert "resumed: the mind of network 3" in errors and "at network 5" in errors
+
+    errors = finish(start_show(tmp_path, "--networks", "2", "--fresh"))
+    assert "a blank mind; the earlier saves are kept in" in errors and "at network 2:" in errors
+    assert (tmp_path / "mind-000099.state.damaged").exists()
+    assert len(list((tmp_path / "earlier").glob("*/mind-*.state"))) == 2  # 1 and the resumed 101
+
+
+def test_a_full_disk_is_survived(tmp_path):
+    errors = finish(start_show(tmp_path, "--networks", "40", limit_file_size=1_000_000))
+    assert "not saved in" in errors and "File too large" in errors
+    assert "at network 40: 40 networks created" in errors
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("mind-", ".mind-"))]
+
+
+def test_a_planted_nan_is_a_rebirth_and_the_show_goes_on(tmp_path, shapes_film):
+    listener = Listener()
+    show = open_test_show(
+        tmp_path,
+        f"film.source={shapes_film}",
+        "dream.snapshot_every=5",
+        f"osc.targets=127.0.0.1:{listener.port}",
+    )
+
+    def actions():
+        when(lambda: show.current is not None and show.current.number >= 8)
+        with torch.no_grad():  # as if a bad step had poisoned the weights
+            for weight in show.trainer.discriminator.parameters():
+                weight.fill_(math.nan)
+        when(lambda: show.guardian.rebirths == 1)
+        reborn = show.trainer.number
+        when(lambda: show.current.number >= reborn + 10)
+        assert math.isfinite(show.current.d_loss) and show.guardian.weights_finite()
+        assert "reborn 1 time" in show._hud_lines()[0]
+        when(lambda: listener.got("/dreams/rebirths") == [(1,)], timeout=5)
+        assert ("rebirth",) in listener.got("/dreams/event")
+
+    try:
+        summary = run_with(show, actions)
+    finally:
+        listener.close()
+    assert summary.rebirths == 1
+
+
+def test_the_film_deleted_mid_show_the_dreams_go_on(tmp_path, shapes_film, caplog):
+    film = shutil.copy(shapes_film, tmp_path / "film.mp4")
+    show = open_test_show(tmp_path, f"film.source={film}")
+
+    def actions():
+        when(lambda: show.current is not None)
+        os.remove(film)
+        when(lambda: "gives no frames" in caplog.text)  # the film ended, and is not there
+        number = show.current.number
+        when(lambda: show.current.number >= number + 20)  # dreaming on from memory
+
+    run_with(show, actions)
