@@ -118,6 +118,20 @@ class Trainer:
         images = images.add(1.0).mul(127.5).clamp_(0, 255).to(torch.uint8)
         return images.permute(0, 2, 3, 1).cpu().numpy()
 
+    @property
+    def batch_size(self) -> int:
+        return self.config.batch_size
+
+    def halve_batch(self) -> bool:
+        """After running out of GPU memory: half the batch from the next step on (False when
+        it is 1 already)."""
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if self.config.batch_size == 1:
+            return False
+        self.config.batch_size //= 2
+        return True
+
     def set_learning_rate(self, rate: float) -> None:
         """For both networks, from the next step on (and after a reset)."""
         self.config.learning_rate = rate

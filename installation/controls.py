@@ -112,10 +112,10 @@ class Controls:
             self.show.narrator.retry_sound()
 
     def seek(self, fraction):
-        self.show.film_request = ("seek", fraction)
+        self.show.watching.request("seek", fraction)
 
     def film(self, source):
-        self.show.film_request = ("film", source)
+        self.show.watching.request("film", source)
 
     def reset(self, _):
         self.show.reset_requested = True

@@ -157,9 +157,8 @@ class OscServer:
     def _unknown(self, address: str, *args) -> None:
         self.received += 1
         self.ignored += 1
-        if address not in self._logged:  # once per unknown address, ever
-            self._logged[address] = time.monotonic()
-            log.info("osc: unknown address %s ignored", address[:80])
+        # one key for them all: a stream of garbage must not grow a dict for weeks (soak test)
+        self._log_once_a_second("unknown", f"osc: unknown address {address[:80]} ignored")
 
     def _log_once_a_second(self, key: str, message: str) -> None:
         now = time.monotonic()

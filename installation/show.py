@@ -2,7 +2,7 @@
 
 main     pygame events, compositing, flip; applies key commands; reads the latest network;
          hands each frame shown to the recorder, when recording
-film     reads the film at its own fps into the frame memory
+film     reads the film at its own fps into the frame memory (installation/watching.py)
 trainer  step, step, step; puts each new network in a latest-value slot and waits until the
          screen has taken it: `steps_per_frame` networks per frame drawn, so at 1 every network
          is seen. A diverging network is reborn (engine/rebirth.py); out of GPU memory, the batch
@@ -41,6 +41,7 @@ from installation.recorder import RecordingSummary
 from installation.screen import Window
 from installation.slot import LatestSlot
 from installation.subtitles import Subtitles, opacity
+from installation.watching import Watching
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +83,18 @@ class Show:
         keeper: Keeper | None = None,
         waking: Waking | None = None,
     ):
-        self.config, self.film, self.trainer, self.memory = config, film, trainer, memory
+        self.config, self.trainer, self.memory = config, trainer, memory
+        self.stop_requested = threading.Event()
+        self.watching = Watching(config, film, memory, self.stop_requested)
         self.keeper, self.waking = keeper, waking or Waking()
         self.guardian = Guardian(trainer)
         self.guardian.rebirths = self.waking.rebirths
         self._rebirths_told = self.guardian.rebirths
         self.first_number = trainer.number  # a resumed mind goes on from its number
-        self.film_position = film.position  # where the film thread is, for the saves
         self.notice_until = 0.0
         self._summary_from = (time.monotonic(), trainer.number)
         self.window = window
         self.networks_limit, self.duration_s = networks_limit, duration_s
-        self.stop_requested = threading.Event()
         self.learning = threading.Event()
         self.learning.set()
         self.slot = LatestSlot()
@@ -105,7 +106,6 @@ class Show:
         self._dream_clock = 0.0  # the dreams' clock at the last frame drawn
         self.last_frame = (0.0, self.hud_on)  # when the last frame was flipped, and its HUD
         self.subtitles_on = config.screen.subtitles
-        self.film_request = None  # ("seek", 0..1) or ("film", source): for the film thread
         self.reset_requested = False  # for the trainer thread
         self.dream_shift_s = 0.0  # added to the dreams' clock (OSC: next dream)
         self.dream_offset = 0  # added to the dream index (OSC: which dream)
@@ -124,69 +124,16 @@ class Show:
             if config.voice.enabled:
                 self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested)
 
+    @property
+    def film(self) -> FilmSource:
+        return self.watching.film
+
     def stop(self) -> None:
         """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
         self.stop_requested.set()
         self.slot.wake()
 
     # ---- threads ------------------------------------------------------------------------------
-
-    def _watch(self) -> None:
-        """The film thread: one frame into memory per frame of the film's own time."""
-        period = 1.0 / self.film.fps
-        due = time.monotonic()
-        lost = False  # the film gave no frame last time: said once, until it is back
-        while not self.stop_requested.is_set():
-            if self.film_request is not None:
-                request, self.film_request = self.film_request, None
-                self._change_film(*request)
-                period = 1.0 / self.film.fps
-            try:
-                frame = self.film.read()
-            except Exception:  # a fault in a decoder must not end the show
-                log.exception("film: reading a frame failed; going on")
-                frame = None
-            if frame is None:
-                if not self.film.is_live and not self.film.loop:
-                    log.info("film: ended; dreaming on from memory")
-                    return
-                if not lost:
-                    log.warning(
-                        "film: %s gives no frames; dreaming on from memory, retrying every %g s",
-                        self.film.name,
-                        self.config.film.reconnect_s,
-                    )
-                lost = True
-                if self.stop_requested.wait(self.config.film.reconnect_s):
-                    return
-                if self.film.is_live:
-                    self.film.reconnect()
-                due = time.monotonic()
-                continue
-            if lost:
-                log.info("film: %s is back", self.film.name)
-                lost = False
-            self.memory.append(frame)
-            self.film_position = self.film.position
-            due += period
-            delay = due - time.monotonic()
-            if delay < -1.0:  # far behind (a slow decoder, a pause): do not rush to catch up
-                due, delay = time.monotonic(), 0.0
-            if delay > 0 and self.stop_requested.wait(delay):
-                return
-
-    def _change_film(self, what: str, value) -> None:
-        if what == "seek":
-            self.film.seek(value)
-            return
-        try:
-            film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
-        except DreamsError as error:
-            log.error("film: not switching: %s", error)
-            return
-        old, self.film = self.film, film
-        old.close()
-        log.info("film: now watching %s", film.name)
 
     def _dream(self) -> None:
         """The trainer thread: networks, one after another, handed to the screen."""
@@ -241,12 +188,8 @@ class Show:
 
     def _out_of_memory(self) -> None:
         """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
-        dream = self.config.dream
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-        if dream.batch_size > 1:
-            dream.batch_size //= 2
-            log.warning("dreamer: out of GPU memory; batch halved to %d", dream.batch_size)
+        if self.trainer.halve_batch():
+            log.warning("dreamer: out of GPU memory; batch halved to %d", self.trainer.batch_size)
         else:
             log.error("dreamer: out of GPU memory at batch 1; trying again")
             self.stop_requested.wait(OUT_OF_MEMORY_WAIT_S)
@@ -254,7 +197,7 @@ class Show:
     def _mind_state(self) -> dict:
         """A copy of what a save holds; on the trainer's thread, between steps."""
         poet_lines = self.waking.poet_lines + (self.poet.lines_written if self.poet else 0)
-        film = (self.film.name, self.film_position)
+        film = (self.film.name, self.watching.position)
         return mind_state(self.trainer, self.guardian.rebirths, film, poet_lines)
 
     def _limit_reached(self, number: int) -> bool:
@@ -265,7 +208,7 @@ class Show:
     def run(self) -> ShowSummary:
         started = time.monotonic()
         threads = [
-            threading.Thread(target=self._watch, name="film", daemon=True),
+            self.watching.thread,
             threading.Thread(target=self._dream, name="trainer", daemon=True),
         ]
         if self.poet is not None:

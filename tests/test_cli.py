@@ -38,10 +38,10 @@ def wait_for_line(process: subprocess.Popen, words: str, timeout: float = 60.0) 
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_ends_the_show_quickly_and_cleanly(signum, shapes_film):
+def test_a_signal_ends_the_show_quickly_and_cleanly(signum, shapes_film, tmp_path):
     process = start_dreams(
         "run", "--windowed", "--film", str(shapes_film), "--set", "poet.enabled=false",
-        "--set", "osc.port=0",
+        "--set", "osc.port=0", "--set", f"state.folder={tmp_path}",
     )  # fmt: skip
     try:
         lines = wait_for_line(process, "network 1 is on screen")
@@ -53,6 +53,7 @@ def test_a_signal_ends_the_show_quickly_and_cleanly(signum, shapes_film):
         time.sleep(0.1)
         assert "ended after" in "".join(lines)
         assert "Traceback" not in "".join(lines)
+        assert re.search(r"state: network \d+ saved", "".join(lines))  # the mind is kept
     finally:
         process.kill()
 

@@ -70,3 +70,12 @@ def test_reset_starts_a_blank_mind_and_the_count_goes_on():
     reborn = trainer.step()
     assert reborn.number == 6
     assert not np.array_equal(trained.images, reborn.images)
+
+
+def test_halving_the_batch_after_running_out_of_memory():
+    memory = FrameMemory(8, 32, 1, "cpu")
+    memory.append(np.zeros((32, 32, 1), np.uint8))
+    trainer = Trainer(DreamConfig(resolution=32, width=8, batch_size=4), memory)
+    assert trainer.halve_batch() and trainer.batch_size == 2
+    assert trainer.halve_batch() and not trainer.halve_batch() and trainer.batch_size == 1
+    assert trainer.step().number == 1  # training goes on at the smaller batch

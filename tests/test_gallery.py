@@ -139,3 +139,19 @@ def test_the_film_deleted_mid_show_the_dreams_go_on(tmp_path, shapes_film, caplo
         when(lambda: show.current.number >= number + 20)  # dreaming on from memory
 
     run_with(show, actions)
+
+
+def test_the_screen_says_the_mind_was_resumed(tmp_path, shapes_film):
+    state = (f"film.source={shapes_film}", "state.enabled=true", f"state.folder={tmp_path}")
+    first = open_test_show(tmp_path, *state, networks=5)
+    assert first._hud_lines() == [f"a blank mind is watching {first.film.name}"]
+    assert first.run().last_network == 5
+
+    again = open_test_show(tmp_path, *state, "screen.hud=false", networks=3)
+
+    def actions():
+        when(lambda: again.current is not None)
+        notice = again._hud_lines()  # said even with the HUD off, for its first seconds
+        assert len(notice) == 1 and notice[0].startswith("resumed: the mind of network 5, saved")
+
+    assert run_with(again, actions, end_with_actions=False).last_network == 8

@@ -1,0 +1,82 @@
+"""The film thread of the live show: one frame into the frame memory per frame of the film's
+own time; a film that ends, drops or is deleted leaves the dreams going on from memory, and is
+retried. Seeks and film changes are asked for from the main loop and done here."""
+
+import logging
+import threading
+import time
+
+from engine.config import Config
+from engine.errors import DreamsError
+from engine.film import FilmSource
+from engine.memory import FrameMemory
+
+log = logging.getLogger(__name__)
+
+
+class Watching:
+    def __init__(self, config: Config, film: FilmSource, memory: FrameMemory, stop):
+        self.config, self.film, self.memory, self._stop = config, film, memory, stop
+        self.position = film.position  # where the film is, for the saves (read by the trainer)
+        self._request = None  # ("seek", 0..1) or ("film", source)
+        self.thread = threading.Thread(target=self._run, name="film", daemon=True)
+
+    def request(self, what: str, value) -> None:
+        """A seek to a fraction ("seek") or another film ("film"), from any thread."""
+        self._request = (what, value)
+
+    def _run(self) -> None:
+        period = 1.0 / self.film.fps
+        due = time.monotonic()
+        lost = False  # the film gave no frame last time: said once, until it is back
+        while not self._stop.is_set():
+            if self._request is not None:
+                request, self._request = self._request, None
+                self._change(*request)
+                period = 1.0 / self.film.fps
+            try:
+                frame = self.film.read()
+            except Exception:  # a fault in a decoder must not end the show
+                log.exception("film: reading a frame failed; going on")
+                frame = None
+            if frame is None:
+                if not self.film.is_live and not self.film.loop:
+                    log.info("film: ended; dreaming on from memory")
+                    return
+                if not lost:
+                    log.warning(
+                        "film: %s gives no frames; dreaming on from memory, retrying every %g s",
+                        self.film.name,
+                        self.config.film.reconnect_s,
+                    )
+                lost = True
+                if self._stop.wait(self.config.film.reconnect_s):
+                    return
+                if self.film.is_live:
+                    self.film.reconnect()
+                due = time.monotonic()
+                continue
+            if lost:
+                log.info("film: %s is back", self.film.name)
+                lost = False
+            self.memory.append(frame)
+            self.position = self.film.position
+            due += period
+            delay = due - time.monotonic()
+            if delay < -1.0:  # far behind (a slow decoder, a pause): do not rush to catch up
+                due, delay = time.monotonic(), 0.0
+            if delay > 0 and self._stop.wait(delay):
+                return
+
+    def _change(self, what: str, value) -> None:
+        if what == "seek":
+            self.film.seek(value)
+            return
+        try:
+            film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
+        except DreamsError as error:
+            log.error("film: not switching: %s", error)
+            return
+        old, self.film = self.film, film
+        old.close()
+        log.info("film: now watching %s", film.name)

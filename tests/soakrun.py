@@ -1,0 +1,86 @@
+"""The soak run itself, in a process of its own (so that what the test suite did before does not
+colour the memory figures): the whole show headless at 32 x 32 for SOAK_NETWORKS networks, with
+the poet, the voice on the silent speaker, OSC under a steady load and saves every few seconds.
+Prints one JSON line of what it measured.
+
+    python -m tests.soakrun STATE_FOLDER FILM POET_CACHE POET_MODEL
+"""
+
+import json
+import os
+import random
+import sys
+import threading
+import time
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import torch  # noqa: E402
+
+from installation.health import rss_mb  # noqa: E402
+from tests.oscclient import random_packet, sender  # noqa: E402
+from tests.showkit import open_test_show, run_with, tiny_poet, when  # noqa: E402
+
+WARM = 1000
+SOAK_NETWORKS = 4000
+
+
+def soak(folder: str, film: str, cache: str, model: str) -> dict:
+    torch.set_num_threads(1)
+    threads_before = threading.active_count()
+    show = open_test_show(
+        folder,
+        f"film.source={film}",
+        "dream.resolution=32",
+        "dream.width=8",
+        "screen.fps=1000",
+        "screen.hold_s=0.5",
+        "screen.dissolve_s=0.5",
+        "screen.grain=0.06",
+        "poet.line_s=1",
+        "voice.line_pause_s=0",
+        "voice.stanza_pause_s=0",
+        "voice.poem_pause_s=0",
+        "state.enabled=true",
+        f"state.folder={folder}",
+        "state.save_every_s=3",
+        "state.summary_every_s=5",
+        *tiny_poet(cache, model),
+        networks=SOAK_NETWORKS,
+    )
+    port, sock, rng = show.osc.port, sender(), random.Random(3)
+    samples = {}
+
+    def load():  # a steady stream of OSC, good and bad (1,000 packets a second)
+        while not show.stop_requested.is_set():
+            for _ in range(50):
+                sock.sendto(random_packet(rng), ("127.0.0.1", port))
+            time.sleep(0.05)
+
+    def actions():
+        threading.Thread(target=load, name="osc load", daemon=True).start()
+        when(lambda: show.trainer.number >= WARM, timeout=300)
+        samples["warm"] = (rss_mb(), threading.active_count())
+        when(lambda: show.trainer.number >= SOAK_NETWORKS - 100, timeout=900)
+        samples["end"] = (rss_mb(), threading.active_count())
+
+    started = time.monotonic()
+    summary = run_with(show, actions, end_with_actions=False)
+    time.sleep(0.5)  # the OSC load thread sees the stop
+    return {
+        "networks": summary.networks_created,
+        "seconds": time.monotonic() - started,
+        "warm_mb": samples["warm"][0],
+        "end_mb": samples["end"][0],
+        "warm_threads": samples["warm"][1],
+        "end_threads": samples["end"][1],
+        "threads_before": threads_before,
+        "threads_after": threading.active_count(),
+        "lines_spoken": summary.lines_spoken,
+        "saves": show.keeper.saves_written,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(soak(*sys.argv[1:5])))
