@@ -18,6 +18,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import torch  # noqa: E402
 
+from engine.poet import PoemLine  # noqa: E402
+from engine.verse import MAX_CHARS  # noqa: E402
 from installation.health import rss_mb  # noqa: E402
 from tests.oscclient import random_packet, sender  # noqa: E402
 from tests.showkit import open_test_show, run_with, tiny_poet, when  # noqa: E402
@@ -49,6 +51,11 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
         *tiny_poet(cache, model),
         networks=SOAK_NETWORKS,
     )
+    # The voice keeps the memory of the longest line it has spoken (onnxruntime and the
+    # allocator: +70 MB for a 30-word line, then flat; RELIABILITY.md). Lines are at most
+    # MAX_CHARS long, so the mark is bounded: it is reached first, and the soak measures leaks.
+    longest = ("Unutterable melancholy overshadowing incomprehensible sepulchral" * 2)[:MAX_CHARS]
+    show.poet.lines.put(PoemLine(longest, "Unutterable", True, False, False))
     port, sock, rng = show.osc.port, sender(), random.Random(3)
     samples = {}
 
@@ -62,7 +69,12 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
         threading.Thread(target=load, name="osc load", daemon=True).start()
         when(lambda: show.trainer.number >= WARM, timeout=300)
         samples["warm"] = (rss_mb(), threading.active_count())
-        when(lambda: show.trainer.number >= SOAK_NETWORKS - 100, timeout=900)
+        series = samples["series"] = []
+        deadline = time.monotonic() + 900
+        while show.trainer.number < SOAK_NETWORKS - 100:
+            assert time.monotonic() < deadline, "the soak did not get there in time"
+            series.append((show.trainer.number, round(rss_mb(), 1)))
+            time.sleep(2.0)
         samples["end"] = (rss_mb(), threading.active_count())
 
     started = time.monotonic()
@@ -79,6 +91,7 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
         "threads_after": threading.active_count(),
         "lines_spoken": summary.lines_spoken,
         "saves": show.keeper.saves_written,
+        "series": samples["series"],  # (network, MB) every two seconds after the warm-up
     }
 
 

