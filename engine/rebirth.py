@@ -60,16 +60,11 @@ class Guardian:
         return self._snapshot is None or number - self._snapshot_at >= self.config.snapshot_every
 
     def _take_snapshot(self, network: Network) -> None:
-        self._snapshot = copy.deepcopy(self._mind())
+        """Networks and optimisers only: the random state goes on, so the reborn mind does not
+        walk the same path into the same divergence."""
+        self._snapshot = copy.deepcopy(self.trainer.networks_state())
         self._snapshot_losses = (network.d_loss, network.g_loss)
         self._snapshot_at = network.number
-
-    def _mind(self) -> dict:
-        """What a rollback restores: networks and optimisers (the random state goes on, so the
-        reborn mind does not walk the same path into the same divergence)."""
-        state = self.trainer.state_dict()
-        del state["random"], state["number"]
-        return state
 
     def _rebirth(self, network: Network) -> Network:
         trainer = self.trainer
@@ -78,11 +73,7 @@ class Guardian:
             trainer.reset()
             losses = (0.0, 0.0)
         else:  # a copy: the optimisers would otherwise update the snapshot itself
-            mind = copy.deepcopy(self._snapshot)
-            trainer.generator.load_state_dict(mind["generator"])
-            trainer.discriminator.load_state_dict(mind["discriminator"])
-            trainer.g_optimizer.load_state_dict(mind["g_optimizer"])
-            trainer.d_optimizer.load_state_dict(mind["d_optimizer"])
+            trainer.load_networks(copy.deepcopy(self._snapshot))
             losses = self._snapshot_losses
         self._start_calm(network.number)
         return replace(network, images=trainer.render(), d_loss=losses[0], g_loss=losses[1])

@@ -53,7 +53,7 @@ class StateFolder:
         number = int(NAME.match(saves[0].name)[1]) + 1 if saves else 1
         path = self.path / f"mind-{number:06d}.state"
         save_state(path, state)
-        for old in self.saves()[self.keep :]:
+        for old in [path, *saves][self.keep :]:
             old.unlink(missing_ok=True)
         return path
 

@@ -139,23 +139,32 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] = rate
 
+    def networks_state(self) -> dict:
+        """Both networks and their optimisers: what a rollback restores."""
+        return {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+        }
+
+    def load_networks(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+
     def state_dict(self) -> dict:
         """Everything the next step depends on: both networks and optimisers, the count and
         the random state."""
         return {
             "number": self.number,
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict(),
+            **self.networks_state(),
             "random": self._random.get_state(),
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.load_networks(state)
         self._random.set_state(state["random"].to(self._random.get_state().device))
         self.number = state["number"]
 

@@ -1,9 +1,8 @@
-"""How the machine is doing, for the summary line in the log: memory and threads."""
+"""How the machine is doing, for the summary line in the log: memory."""
 
 import os
 import resource
 import sys
-import threading
 
 import torch
 
@@ -23,7 +22,3 @@ def gpu_text(device: torch.device) -> str:
     if device.type != "cuda":
         return ""
     return f" · GPU {torch.cuda.memory_allocated(device) / 2**20:,.0f} MB"
-
-
-def threads_running() -> int:
-    return threading.active_count()

@@ -113,9 +113,6 @@ class Keeper:
         except OSError as error:
             raise unwritable(path, error) from None
 
-    def start(self) -> None:
-        self.thread.start()
-
     def stop(self) -> None:
         self._stop.set()
 
@@ -152,7 +149,7 @@ class Keeper:
             if self._pending.wait_put(0.5):
                 self.write(self._pending.take())
 
-    def write(self, state: dict) -> bool:
+    def write(self, state: dict) -> None:
         try:
             path = self.folder.save(state)
         except OSError as error:
@@ -164,8 +161,7 @@ class Keeper:
                 error.strerror or error,
                 self.config.save_every_s,
             )
-            return False
+            return
         self.saves_written += 1
         self.last_saved_number = state["trainer"]["number"]
         log.info("state: network %d saved (%s)", self.last_saved_number, path.name)
-        return True

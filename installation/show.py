@@ -31,7 +31,7 @@ from engine.rebirth import Guardian
 from engine.trainer import Network, Trainer
 from installation.compositor import Compositor
 from installation.controls import Controls
-from installation.health import gpu_text, rss_mb, threads_running
+from installation.health import gpu_text, rss_mb
 from installation.keeper import Keeper, Waking, mind_state
 from installation.live_recording import LiveRecording, new_recording_path
 from installation.narrator import Narrator
@@ -308,7 +308,7 @@ class Show:
             self.narrator.lines_spoken if self.narrator else 0,
             self.keeper.saves_written if self.keeper else 0,
             self.keeper.saves_failed if self.keeper else 0,
-            threads_running(),
+            threading.active_count(),
         )
 
     def _finished(self, started: float) -> bool:
