@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
+from engine.speed import COMPILE_MODES, SPEEDS
 
 
 def _setting(default, check=None, hint=""):
@@ -68,6 +69,10 @@ class DreamConfig:
         "color,translation,cutout",
         lambda v: all(p in ("", "color", "translation", "cutout") for p in v.split(",")),
         'a comma-separated list of "color", "translation", "cutout" (or "")',
+    )
+    speed: str = _setting("auto", lambda v: v in SPEEDS, 'one of "auto", "eager", "compiled"')
+    compile_mode: str = _setting(
+        "reduce-overhead", lambda v: v in COMPILE_MODES, "one of " + ", ".join(COMPILE_MODES)
     )
     max_loss: float = _setting(100.0, lambda v: v > 0, "more than 0")
     snapshot_every: int = _between(200, 1, 1_000_000)

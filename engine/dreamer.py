@@ -89,26 +89,34 @@ def weights_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def diff_augment(images: torch.Tensor, policy: tuple[str, ...], generator: torch.Generator):
-    """DiffAugment: the same random, differentiable transforms for real and fake batches."""
-    n = images.shape[0]
+def draw_augment(n: int, policy: tuple[str, ...], generator: torch.Generator) -> dict:
+    """The random numbers of one DiffAugment pass over n images, drawn ahead of the step so the
+    step is a function of tensors alone (what a compiler and a CUDA graph need)."""
+    device = generator.device
+    sizes = {"color": 3, "translation": 2, "cutout": 2}  # numbers per image
+    return {
+        name: torch.rand(n, sizes[name], generator=generator, device=device)
+        for name in sizes
+        if name in policy
+    }
 
-    def uniform(*shape):
-        return torch.rand(*shape, generator=generator, device=images.device, dtype=images.dtype)
 
-    if "color" in policy:  # brightness and contrast (grey); saturation too for colour
-        images = images + (uniform(n, 1, 1, 1) - 0.5)
+def diff_augment(images: torch.Tensor, draws: dict) -> torch.Tensor:
+    """DiffAugment: random, differentiable transforms, the same kind for real and fake batches."""
+    if "color" in draws:  # brightness and contrast (grey); saturation too for colour
+        brightness, saturation, contrast = draws["color"][:, :, None, None, None].unbind(1)
+        images = images + (brightness - 0.5)
         if images.shape[1] == 3:
             mean = images.mean(dim=1, keepdim=True)
-            images = (images - mean) * (uniform(n, 1, 1, 1) * 2) + mean
+            images = (images - mean) * (saturation * 2) + mean
         mean = images.mean(dim=(1, 2, 3), keepdim=True)
-        images = (images - mean) * (uniform(n, 1, 1, 1) + 0.5) + mean
-    if "translation" in policy:  # shift by up to 1/8 of the image, zero padding
-        images = _translate(images, (uniform(n, 2) - 0.5) * 0.25 * 2)
-    if "cutout" in policy:  # blank a random square of half the image's side
+        images = (images - mean) * (contrast + 0.5) + mean
+    if "translation" in draws:  # shift by up to 1/8 of the image, zero padding
+        images = _translate(images, (draws["translation"] - 0.5) * 0.25 * 2)
+    if "cutout" in draws:  # blank a random square of half the image's side
         size = images.shape[-1]
         half = size // 2
-        corner = (uniform(n, 2) * (size + 1 - half)).long()
+        corner = (draws["cutout"] * (size + 1 - half)).long()
         rows = torch.arange(size, device=images.device)
         inside_y = (rows >= corner[:, :1]) & (rows < corner[:, :1] + half)
         inside_x = (rows >= corner[:, 1:]) & (rows < corner[:, 1:] + half)

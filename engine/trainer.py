@@ -4,16 +4,21 @@ Trainer.step() reads top to bottom: sample what was watched, update the discrimi
 the generator, then render the fixed dream latents through the new generator.
 """
 
+import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from engine.config import DreamConfig
-from engine.dreamer import Discriminator, Generator, diff_augment, weights_init
+from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.memory import FrameMemory
+from engine.speed import Speed, pick_speed
+
+log = logging.getLogger(__name__)
 
 
 def pick_resolution(setting: int | str, device: torch.device) -> int:
@@ -43,10 +48,13 @@ class Network:
 
 
 class Trainer:
-    def __init__(self, config: DreamConfig, memory: FrameMemory):
+    def __init__(self, config: DreamConfig, memory: FrameMemory, speed: Speed | None = None):
         self.config = config
         self.memory = memory
         self.device = memory.device
+        self.speed = speed or pick_speed(config.speed, self.device, config.compile_mode)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # the shapes never change: pick kernels once
         self.resolution, self.channels = memory.size, memory.channels
         self.width = pick_width(config.width, self.device)
         self.policy = tuple(p for p in config.augment.split(",") if p)
@@ -58,65 +66,139 @@ class Trainer:
             config.latent_size,
             generator=torch.Generator().manual_seed(config.seed),
         ).to(self.device)
-        self._build(seed=config.seed)
+        self._place(*(net.to(self.device) for net in self._blank_networks(config.seed)))
+        self._new_optimizers()
 
-    def _build(self, seed: int) -> None:
-        """A blank mind: fresh networks and optimisers from a seeded random initialisation."""
+    def _blank_networks(self, seed: int) -> tuple[Generator, Discriminator]:
+        """Fresh networks from a seeded random initialisation, on the CPU."""
         config = self.config
         torch.manual_seed(seed)
-        self.generator = Generator(
-            self.resolution, self.channels, config.latent_size, self.width
-        ).to(self.device)
-        self.discriminator = Discriminator(self.resolution, self.channels, self.width).to(
-            self.device
-        )
-        self.generator.apply(weights_init)
-        self.discriminator.apply(weights_init)
+        generator = Generator(self.resolution, self.channels, config.latent_size, self.width)
+        discriminator = Discriminator(self.resolution, self.channels, self.width)
+        generator.apply(weights_init)
+        discriminator.apply(weights_init)
+        return generator, discriminator
+
+    def _new_optimizers(self) -> None:
+        config = self.config
         betas = (config.beta1, 0.999)
+        fused = self.speed.fused_adam or None  # None: torch's default for the device
         self.g_optimizer = torch.optim.Adam(
-            self.generator.parameters(), lr=config.learning_rate, betas=betas
+            self.generator.parameters(), lr=config.learning_rate, betas=betas, fused=fused
         )
         self.d_optimizer = torch.optim.Adam(
-            self.discriminator.parameters(), lr=config.learning_rate, betas=betas
+            self.discriminator.parameters(), lr=config.learning_rate, betas=betas, fused=fused
         )
+
+    def _place(self, generator: Generator, discriminator: Discriminator) -> None:
+        """The networks, laid out and compiled as the speed says."""
+        if self.speed.channels_last:
+            generator.to(memory_format=torch.channels_last)
+            discriminator.to(memory_format=torch.channels_last)
+        self.generator, self.discriminator = generator, discriminator
+        self._generate, self._judge = generator, discriminator
+        if self.speed.compile_mode is not None:
+            compiled = partial(torch.compile, mode=self.speed.compile_mode, dynamic=False)
+            self._generate, self._judge = compiled(generator), compiled(discriminator)
 
     def step(self, render: bool = True) -> Network:
         """One optimiser step of both networks: network n+1 is created, network n destroyed."""
         batch = self.config.batch_size
         real = self.memory.sample(batch, self._random)
+        if self.speed.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
         latents = torch.randn(
             batch, self.config.latent_size, generator=self._random, device=self.device
         )
+        d_draws = draw_augment(2 * batch, self.policy, self._random)
+        g_draws = draw_augment(batch, self.policy, self._random)
+        losses, images = self._compute(real, latents, d_draws, g_draws, render)
+        self.number += 1
+        d_loss, g_loss = (float(x) for x in losses)
+        return Network(self.number, images, d_loss, g_loss, time.monotonic())
 
-        # discriminator: real frames up, generated ones down (non-saturating logistic loss)
-        fake = self.generator(latents)
-        d_real = self.discriminator(self._augment(real))
-        d_fake = self.discriminator(self._augment(fake.detach()))
-        d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+    def _compute(self, real, latents, d_draws, g_draws, render: bool):
+        """The step's arithmetic and the one copy back to the host (losses and dreams). A
+        compiled path that fails (no compiler, no Triton, a CUDA graph refused) falls back to
+        eager once, with a warning; the step that failed is done again eagerly."""
+        try:
+            return self._learn_and_copy(real, latents, d_draws, g_draws, render)
+        except torch.OutOfMemoryError:
+            raise  # the show halves the batch
+        except Exception as error:
+            if self._generate is self.generator:
+                raise
+            log.warning(
+                "dreamer: torch.compile failed (%s); training eagerly, the same networks slower",
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+            )
+            self.speed = replace(self.speed, compile_mode=None)
+            self._generate, self._judge = self.generator, self.discriminator
+            return self._learn_and_copy(real, latents, d_draws, g_draws, render)
+
+    def _learn_and_copy(self, real, latents, d_draws, g_draws, render: bool):
+        losses = self._learn(real, latents, d_draws, g_draws)
+        if not render:
+            return self._to_host(losses)[0], None
+        return self._to_host(losses, self._dream_bytes())
+
+    def _learn(self, real, latents, d_draws, g_draws) -> torch.Tensor:
+        """Update the discriminator, then the generator; the two losses stay on the device."""
+        batch = real.shape[0]
+        if self.speed.compile_mode == "reduce-overhead":
+            torch.compiler.cudagraph_mark_step_begin()  # last step's graph outputs are done with
+        with self._autocast():
+            fake = self._generate(latents)
+            # discriminator: real frames up, generated ones down (non-saturating logistic
+            # loss), both in one pass
+            both = self._judge(self._augment(torch.cat([real, fake.detach()]), d_draws)).float()
+            d_loss = F.softplus(-both[:batch]).mean() + F.softplus(both[batch:]).mean()
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
 
-        # generator: make the discriminator call its images real
-        g_loss = F.softplus(-self.discriminator(self._augment(fake))).mean()
+        # generator: make the discriminator call its images real. The discriminator's own
+        # gradients are not wanted here, so they are not computed.
+        self.discriminator.requires_grad_(False)
+        with self._autocast():
+            g_loss = F.softplus(-self._judge(self._augment(fake, g_draws)).float()).mean()
         self.g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
+        self.discriminator.requires_grad_(True)
         self.g_optimizer.step()
+        return torch.stack([d_loss.detach(), g_loss.detach()])
 
-        self.number += 1
-        images = self.render() if render else None
-        return Network(self.number, images, d_loss.item(), g_loss.item(), time.monotonic())
+    def _augment(self, images: torch.Tensor, draws: dict) -> torch.Tensor:
+        return diff_augment(images, draws) if draws else images
 
-    def _augment(self, images: torch.Tensor) -> torch.Tensor:
-        return diff_augment(images, self.policy, self._random) if self.policy else images
+    def _autocast(self):
+        return torch.autocast(self.device.type, torch.bfloat16, enabled=self.speed.bf16)
 
     @torch.no_grad()
+    def _dream_bytes(self) -> torch.Tensor:
+        """The live network's dreams on the device, (dreams, size, size, C) uint8. Batch norm uses
+        the statistics of the dream batch, as pytorch/examples dcgan does."""
+        with self._autocast():
+            images = self._generate(self.dream_latents)
+        images = images.float().add_(1.0).mul_(127.5).clamp_(0, 255).to(torch.uint8)
+        return images.permute(0, 2, 3, 1)  # a view; contiguous when channels-last
+
+    def _to_host(self, *tensors: torch.Tensor) -> list[np.ndarray]:
+        """On a GPU: asynchronous copies through pinned memory and one wait, the step's only
+        synchronisation with the host. The arrays keep their pinned buffers alive."""
+        if self.device.type != "cuda":
+            return [t.cpu().numpy() for t in tensors]
+        pinned = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in tensors]
+        for host, device in zip(pinned, tensors, strict=True):
+            host.copy_(device, non_blocking=True)
+        done = torch.cuda.Event()
+        done.record()
+        done.synchronize()
+        return [host.numpy() for host in pinned]
+
     def render(self) -> np.ndarray:
-        """The live network's dreams: the fixed latents through the generator, as uint8 images.
-        Batch norm uses the statistics of the dream batch, as pytorch/examples dcgan does."""
-        images = self.generator(self.dream_latents)
-        images = images.add(1.0).mul(127.5).clamp_(0, 255).to(torch.uint8)
-        return images.permute(0, 2, 3, 1).cpu().numpy()
+        """The live network's dreams as (dreams, size, size, C) uint8 images on the host."""
+        return self._to_host(self._dream_bytes())[0]
 
     @property
     def batch_size(self) -> int:
@@ -170,4 +252,8 @@ class Trainer:
 
     def reset(self) -> None:
         """A new blank mind: the weights start again, the counter goes on."""
-        self._build(seed=self.config.seed + self.number)
+        generator, discriminator = self._blank_networks(self.config.seed + self.number)
+        # into the networks already there, so that what torch.compile made of them stays good
+        self.generator.load_state_dict(generator.state_dict())
+        self.discriminator.load_state_dict(discriminator.state_dict())
+        self._new_optimizers()

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from engine.config import DreamConfig
-from engine.dreamer import Discriminator, Generator, diff_augment
+from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment
 from engine.memory import FrameMemory
 from engine.trainer import Trainer, pick_resolution, pick_width
 
@@ -22,7 +22,8 @@ def test_networks_fit_every_resolution(resolution, channels):
 def test_augmentation_keeps_shape_and_gradients():
     images = torch.rand(4, 1, 32, 32, requires_grad=True)
     random = torch.Generator().manual_seed(0)
-    out = diff_augment(images * 2 - 1, ("color", "translation", "cutout"), random)
+    draws = draw_augment(4, ("color", "translation", "cutout"), random)
+    out = diff_augment(images * 2 - 1, draws)
     assert out.shape == images.shape
     out.sum().backward()
     assert images.grad is not None and images.grad.abs().sum() > 0
