@@ -59,16 +59,28 @@ def build_parser() -> argparse.ArgumentParser:
     teach.add_argument("--batch", type=_positive_int, default=8, help="passages per step")
     teach.add_argument("--model", help="the model to start from (poet.model)")
 
-    bench = commands.add_parser("bench", help="networks per second against a plain DCGAN loop")
+    bench = commands.add_parser(
+        "bench", help="every speed figure against its baseline: a table, and JSON"
+    )
     _add_config_options(bench)
-    bench.add_argument("--resolutions", type=_resolution, nargs="+", default=[64, 128])
-    bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
-    bench.add_argument("--quick", action="store_true", help="a short run (CI)")
     bench.add_argument(
-        "--poet", type=_positive_int, nargs="*", metavar="BATCH",
-        help="also the poet's words per second at these batch sizes (default 1 8)",
+        "--resolutions", type=_resolution, nargs="+",
+        help="networks at these sizes (default 64 128 256, and 512 on a GPU)",
     )  # fmt: skip
-    bench.add_argument("--voice", action="store_true", help="also the voice's real-time factor")
+    bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
+    bench.add_argument("--quick", action="store_true", help="every figure, briefly (CI)")
+    bench.add_argument(
+        "--poet", type=_positive_int, nargs="+", metavar="BATCH",
+        help="the poet's batch sizes (default 1 and 16; 1 and 64 on a GPU)",
+    )  # fmt: skip
+    bench.add_argument(
+        "--skip", nargs="+", choices=BENCH_PARTS, default=[], metavar="PART",
+        help="leave out some of: " + ", ".join(BENCH_PARTS),
+    )  # fmt: skip
+    bench.add_argument(
+        "--json", type=Path, default=Path("dreams-bench.json"), metavar="FILE",
+        help="where the figures go as JSON (dreams-bench.json)",
+    )  # fmt: skip
     bench.add_argument(
         "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
     )
@@ -77,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also `dreams record` of this many networks: networks/s and film seconds a second",
     )  # fmt: skip
     return parser
+
+
+BENCH_PARTS = ("networks", "screen", "poet", "voice", "show")
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -194,21 +209,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from installation.bench import run_bench, run_osc_bench, run_poet_bench, run_voice_bench
+    from engine.device import pick_device
+    from installation.bench import run_osc_bench
+    from installation.bench_suite import plan_for, run_suite
+    from installation.recorder import check_output
 
     config = _load(args)
-    seconds = 2.0 if args.quick else args.seconds
-    run_bench(config, args.resolutions, seconds)
-    if args.poet is not None:
-        run_poet_bench(config, args.poet or [1, 8], seconds)
-    if args.voice:
-        run_voice_bench(config, seconds)
+    check_output(args.json, "--json")
+    cuda = pick_device(config.dream.device).type == "cuda"
+    plan = plan_for(args.quick, cuda, args.resolutions, args.seconds, args.poet, args.skip)
+    config_args = [] if args.config is None else ["--config", str(args.config)]
+    for override in args.overrides:
+        config_args += ["--set", override]
+    run_suite(config, plan, config_args, args.json)
     if args.osc:
-        run_osc_bench(config, seconds)
+        run_osc_bench(config, plan.seconds)
     if args.record:
         from installation.bench_record import run_record_bench
 
-        run_record_bench(config, args.record, seconds)
+        run_record_bench(config, args.record, plan.seconds)
     return 0
 
 

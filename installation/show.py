@@ -206,7 +206,7 @@ class Show:
     # ---- main loop ----------------------------------------------------------------------------
 
     def run(self) -> ShowSummary:
-        started = time.monotonic()
+        self.started = started = time.monotonic()
         threads = [
             self.watching.thread,
             threading.Thread(target=self._dream, name="trainer", daemon=True),
@@ -318,7 +318,11 @@ class Show:
 
     def _receive(self, network: Network) -> None:
         if self.current is None:
-            log.info("show: network %d is on screen, the first of this run", network.number)
+            log.info(
+                "show: network %d is on screen, the first of this run, %.1f s after the show began",
+                network.number,
+                time.monotonic() - self.started,
+            )
         self.current = network
         self.networks_shown += 1
         if self.guardian.rebirths != self._rebirths_told:

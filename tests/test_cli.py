@@ -1,5 +1,6 @@
 """The real `dreams` command in a child process: signals, limits and a missing display."""
 
+import json
 import os
 import re
 import signal
@@ -86,15 +87,29 @@ def test_help_names_the_commands():
     assert os.path.exists(ROOT / "config.toml")
 
 
-def test_bench_prints_networks_per_second_against_the_eager_loop():
-    result = run_dreams("bench", "--quick", "--resolutions", "64", "--voice")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    header, row = lines[1:3]
-    assert header.split() == ["resolution", "dreams/s", "eager/s", "ratio"]
-    resolution, ours, eager, ratio = row.split()
-    assert resolution == "64" and float(ours) > 0 and float(eager) > 0
-    assert abs(float(ratio) - float(ours) / float(eager)) < 0.02
-    (factors,) = [line for line in lines if line.startswith("real-time factor alone")]
-    alone, beside = (float(x) for x in re.findall(r"\d+\.\d+", factors))
-    assert 0 < alone < 1 and 0 < beside < 1  # the voice keeps up, even beside the dreamer
+def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path):
+    """`dreams bench --quick`: networks against the eager loop, the screen, the poet, the
+    voice, the live show and memory, in one table and one JSON file that agree."""
+    out = tmp_path / "bench.json"
+    result = run_dreams("bench", "--quick", "--poet", "1", "4", "--json", str(out), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    document = json.loads(out.read_text())
+    for row in document["rows"]:  # the printed table holds what the JSON holds
+        assert re.search(rf"{re.escape(row['figure'])}\s+{re.escape(row['value'])}", result.stdout)
+    raw = document["raw"]
+    (networks,) = raw["networks"]
+    assert networks["resolution"] == 64 and networks["eager_per_s"] > 0
+    assert networks["ratio"] == pytest.approx(networks["dreams_per_s"] / networks["eager_per_s"])
+    assert 0 < raw["screen"]["median_ms"] <= raw["screen"]["p99_ms"]
+    assert [row["batch"] for row in raw["poet"]] == [1, 4]
+    assert all(row["words_per_s"] > 0 for row in raw["poet"])
+    assert 0 < raw["voice"]["alone"] < 1 and 0 < raw["voice"]["beside_dreamer"] < 1
+    assert 0 < raw["show"]["first_network_s"] < 120 and raw["show"]["networks_per_s"] > 0
+    assert raw["peak_ram_mb"] > 100 and raw["show"]["peak_ram_mb"] > 100
+    assert document["device"] and document["date"] and "bench" in document["command"]
+
+
+def test_bench_refuses_a_json_path_it_cannot_write():
+    result = run_dreams("bench", "--quick", "--json", "/no/such/folder/bench.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the folder /no/such/folder does not exist" in result.stderr

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every GPU figure of issue 7 in one call of the device tool (a machine with python3, torch,
+# Triton and CUDA, but none of this project's other packages, and no network).
+#
+# Here, once:     bench/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
+# Then, there:    device run, carry [".whl"], command "bash bench/gpu.sh"
+#
+# It writes into $OUT: the fast-vs-eager tests on the GPU, `dreams bench` (networks at 64 to
+# 512, the screen, the live show at 256, GPU memory) as text and JSON, and the networks at 256
+# again without CUDA graphs and on the plain eager path of our own step, to see what each part
+# of the fast path gives. The poet and the voice are left out: their model files (93 MB and
+# 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they are installed
+# with `dreams bench --skip networks screen show`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = fetch ]; then
+    platforms=()
+    for p in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64; do
+        platforms+=(--platform "$p")
+    done
+    python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+        --implementation cp "${platforms[@]}" -d .whl \
+        pygame==2.6.1 python-osc==1.10.2 av==16.0.1 sounddevice==0.5.6 \
+        scikit-video==1.1.11 fontpkg-eb-garamond==1.3
+    du -sh .whl
+    exit 0
+fi
+
+OUT="${OUT:-bench-gpu}"
+mkdir -p "$OUT"
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl
+export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.txt"
+
+no_voices=(--set poet.enabled=false --set voice.enabled=false)
+python3 -m pytest -q -p no:cacheprovider tests/test_speed.py 2>&1 | tee "$OUT/speed-tests.txt" || true
+python3 -m installation.cli bench --skip poet voice "${no_voices[@]}" --seconds 8 \
+    --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
+for setting in dream.compile_mode=max-autotune-no-cudagraphs dream.speed=eager; do
+    name="${setting//[^a-z-]/_}"
+    python3 -m installation.cli bench --resolutions 256 --skip screen poet voice show \
+        --set "$setting" --seconds 8 --json "$OUT/bench-$name.json" 2>&1 | tee "$OUT/bench-$name.txt"
+done

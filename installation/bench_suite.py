@@ -1,0 +1,142 @@
+"""`dreams bench`: every figure of the goal table in one run, into one report (a table on stdout
+and JSON): networks per second against the eager loop, the screen's frame time, the poet's words
+per second, the voice's real-time factor, the live show (time to the first network, networks per
+second), peak RAM and GPU memory. The goals are issue 7's."""
+
+import resource
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.config import Config
+from engine.device import pick_device
+from engine.trainer import pick_resolution
+from installation.bench import ORIGINAL_WORDS_PER_S, run_bench, run_poet_bench, run_voice_bench
+from installation.bench_report import Report, describe_device
+from installation.bench_screen import run_screen_bench
+from installation.bench_show import run_show_bench
+
+
+@dataclass
+class Plan:
+    resolutions: list[int]
+    seconds: float  # per measurement
+    poet_batches: list[int]
+    show_s: float
+    frames: int
+    skip: tuple[str, ...] = ()
+    short_poems: bool = False  # the poet's windows end at a poem's end: short ones end sooner
+
+
+def plan_for(quick: bool, cuda: bool, resolutions, seconds, poet_batches, skip) -> Plan:
+    """`--quick` (CI): every part, briefly, at 64 x 64 only."""
+    default_resolutions = [64] if quick else [64, 128, 256] + [512] * cuda
+    return Plan(
+        resolutions=resolutions or default_resolutions,
+        seconds=2.0 if quick else seconds,
+        poet_batches=poet_batches or [1, 64 if cuda else 16],
+        show_s=12.0 if quick else 40.0,
+        frames=60 if quick else 600,
+        skip=tuple(skip),
+        short_poems=quick,
+    )
+
+
+def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Path) -> Report:
+    device = pick_device(config.dream.device)
+    cuda = device.type == "cuda"
+    if not cuda:
+        torch.set_num_threads(1)  # as in the show: training shares the CPU with the screen
+    report = Report(describe_device(device))
+    print(f"dreams bench: {report.device}", flush=True)
+    live = pick_resolution(config.dream.resolution, device)
+    images = None
+    if "networks" not in plan.skip:
+        rows = run_bench(config, plan.resolutions, plan.seconds)
+        report.raw["networks"] = [{k: v for k, v in r.items() if k != "images"} for r in rows]
+        for row in rows:
+            _networks_rows(report, row, cuda)
+        images = min(rows, key=lambda r: abs(r["resolution"] - live))["images"]
+    if "screen" not in plan.skip:
+        if images is None:  # a grey ramp of the live size stands in for the dreams
+            images = np.tile(np.arange(live, dtype=np.uint8)[None, :, None, None], (8, 1, live, 1))
+        screen = run_screen_bench(config, images, plan.frames)
+        report.raw["screen"] = screen
+        budget = f"{screen['budget_ms']:.1f} ms, a frame at {config.screen.fps} Hz"
+        for name in ("median", "p99"):
+            value = screen[f"{name}_ms"]
+            report.add(
+                f"screen frame time {screen['size']}, {name} (ms)",
+                f"{value:.1f}",
+                budget,
+                value / screen["budget_ms"],
+                "under the budget",
+            )
+    if "poet" not in plan.skip:
+        poet_config = config
+        if plan.short_poems:  # one stanza of two lines
+            poet_config = replace(config, poet=replace(config.poet, stanzas=1, lines_per_stanza=2))
+        poet = run_poet_bench(poet_config, plan.poet_batches, plan.seconds)
+        report.raw["poet"] = poet
+        first = poet[0]["words_per_s"]
+        for row in poet:
+            rate, batch = row["words_per_s"], row["batch"]
+            if batch == poet[0]["batch"]:
+                baseline = f"{ORIGINAL_WORDS_PER_S:.1f}, the 2020 GPT-2"
+                ratio = rate / ORIGINAL_WORDS_PER_S
+            else:
+                baseline, ratio = f"{first:.1f}, batch {poet[0]['batch']}", rate / first
+            goal = "2,500 (GPU)" if cuda and batch > 1 else ""
+            report.add(f"poet words/s, batch {batch}", f"{rate:.1f}", baseline, ratio, goal)
+    if "voice" not in plan.skip:
+        voice = run_voice_bench(config, plan.seconds)
+        report.raw["voice"] = voice
+        alone, beside = voice["alone"], voice["beside_dreamer"]
+        report.add("voice real-time factor, alone", f"{alone:.3f}", "1.000, real time", alone,
+                   "below 1")  # fmt: skip
+        report.add("voice real-time factor, beside the dreamer", f"{beside:.3f}",
+                   f"{alone:.3f}, alone", beside / alone, "below 1")  # fmt: skip
+    if "show" not in plan.skip:
+        show = run_show_bench(config, config_args, plan.show_s)
+        report.raw["show"] = show
+        report.add("first network on screen after `dreams run` (s)",
+                   f"{show['first_network_s']:.1f}", goal="under 10")  # fmt: skip
+        speaking = "poet, voice" if show["poet"] else "no poet"
+        report.add(
+            f"networks/s in the live show at {live} ({speaking}; {show['lines_spoken']} spoken)",
+            f"{show['networks_per_s']:.1f}",
+            f"{show['refresh_per_s']} Hz refresh",
+            show["networks_per_s"] / show["refresh_per_s"],
+            "never below 60 (H100)" if cuda else "",
+        )
+        report.add("peak RAM, the live show (MB)", f"{show['peak_ram_mb']:.0f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.raw["peak_ram_mb"] = peak
+    report.add("peak RAM, this bench (MB)", f"{peak:.0f}")
+    print()
+    print(report.table())
+    report.write_json(json_path)
+    print(f"\nwritten: {json_path}")
+    return report
+
+
+def _networks_rows(report: Report, row: dict, cuda: bool) -> None:
+    size = row["resolution"]
+    colour = "colour" if row["color"] else "grey"
+    goal = ""
+    if cuda and size == 256:
+        goal = "3x eager and 200/s (H100)"
+    elif not cuda and size == 64:
+        goal = "1.5x eager (2-core CPU)"
+    report.add(
+        f"networks/s {size} x {size} {colour}, batch {row['batch']}",
+        f"{row['dreams_per_s']:.2f}",
+        f"{row['eager_per_s']:.2f}, the eager loop",
+        row["ratio"],
+        goal,
+    )
+    if row["peak_gpu_mb"] is not None:
+        report.add(f"peak GPU memory {size} x {size} (MB)", f"{row['peak_gpu_mb']:.0f}",
+                   goal="under 8,192" if size == 256 else "")  # fmt: skip
