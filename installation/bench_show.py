@@ -5,7 +5,6 @@ networks per second from then to the end, against the screen's refresh rate."""
 
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -27,10 +26,12 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
     started = time.perf_counter()
     first_s = first_in_show = None
     ended, spoken = None, 0
+    peak_mb = 0.0
     last_lines: deque[str] = deque(maxlen=3)  # what a failing show said last
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as child:
         for line in child.stderr:
             last_lines.append(line.strip())
+            peak_mb = max(peak_mb, _peak_rss_mb(child.pid))
             if first_s is None and (match := FIRST.search(line)):
                 first_s, first_in_show = time.perf_counter() - started, float(match[1])
             if match := ENDED.search(line):
@@ -48,5 +49,18 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
         "refresh_per_s": config.screen.fps,
         "poet": config.poet.enabled,
         "lines_spoken": spoken,
-        "peak_ram_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_ram_mb": peak_mb or None,
     }
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The child's own high-water mark (Linux). Not getrusage's RUSAGE_CHILDREN: a child forked
+    from this big process starts its count at this process's size."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

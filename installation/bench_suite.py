@@ -111,7 +111,8 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
             show["networks_per_s"] / show["refresh_per_s"],
             "never below 60 (H100)" if cuda else "",
         )
-        report.add("peak RAM, the live show (MB)", f"{show['peak_ram_mb']:.0f}")
+        if show["peak_ram_mb"]:  # read from /proc: Linux only
+            report.add("peak RAM, the live show (MB)", f"{show['peak_ram_mb']:.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.raw["peak_ram_mb"] = peak
     report.add("peak RAM, this bench (MB)", f"{peak:.0f}")

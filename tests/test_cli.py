@@ -87,11 +87,14 @@ def test_help_names_the_commands():
     assert os.path.exists(ROOT / "config.toml")
 
 
-def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path):
+def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache):
     """`dreams bench --quick`: networks against the eager loop, the screen, the poet, the
     voice, the live show and memory, in one table and one JSON file that agree."""
     out = tmp_path / "bench.json"
-    result = run_dreams("bench", "--quick", "--poet", "1", "4", "--json", str(out), timeout=900)
+    result = run_dreams(
+        "bench", "--quick", "--poet", "1", "4", "--json", str(out),
+        "--set", f"poet.cache_dir={poet_cache}", timeout=900,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     document = json.loads(out.read_text())
     for row in document["rows"]:  # the printed table holds what the JSON holds
@@ -105,7 +108,7 @@ def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path):
     assert all(row["words_per_s"] > 0 for row in raw["poet"])
     assert 0 < raw["voice"]["alone"] < 1 and 0 < raw["voice"]["beside_dreamer"] < 1
     assert 0 < raw["show"]["first_network_s"] < 120 and raw["show"]["networks_per_s"] > 0
-    assert raw["peak_ram_mb"] > 100 and raw["show"]["peak_ram_mb"] > 100
+    assert raw["peak_ram_mb"] > 100 and raw["show"]["peak_ram_mb"] > 100  # MB
     assert document["device"] and document["date"] and "bench" in document["command"]
 
 
