@@ -5,12 +5,12 @@
 # Here, once:     bench/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
 # Then, there:    device run, carry [".whl"], command "bash bench/gpu.sh"
 #
-# It writes into $OUT: the fast-vs-eager tests on the GPU, `dreams bench` (networks at 64 to
-# 512, the screen, the live show at 256, GPU memory) as text and JSON, and the networks at 256
-# again without CUDA graphs and on the plain eager path of our own step, to see what each part
-# of the fast path gives. The poet and the voice are left out: their model files (93 MB and
-# 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they are installed
-# with `dreams bench --skip networks screen show`.
+# It writes into $OUT: the tests of the fast path and the compositor on the GPU, `dreams bench`
+# (networks at 64 to 512 with GPU memory, the screen, the live show at 256) as text and JSON,
+# and the networks at 256 again without CUDA graphs and on the plain eager path of our own step,
+# to see what each part of the fast path gives. The poet and the voice are left out: their model
+# files (93 MB and 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they
+# are installed with `dreams bench --skip networks screen show`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +36,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT
 python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.txt"
 
 no_voices=(--set poet.enabled=false --set voice.enabled=false)
-python3 -m pytest -q -p no:cacheprovider tests/test_speed.py 2>&1 | tee "$OUT/speed-tests.txt" || true
+python3 -m pytest -q -p no:cacheprovider tests/test_speed.py tests/test_compositor.py 2>&1 | tee "$OUT/speed-tests.txt" || true
 python3 -m installation.cli bench --skip poet voice "${no_voices[@]}" --seconds 8 \
     --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
 for setting in dream.compile_mode=max-autotune-no-cudagraphs dream.speed=eager; do

@@ -16,15 +16,15 @@ HUD = ["network 12,345 created · 12,344 destroyed", "61.2 networks/s · D 1.234
 SUBTITLE = "And leaves the world to darkness and to me."
 
 
-def run_screen_bench(config: Config, images: np.ndarray, frames: int) -> dict:
+def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) -> dict:
     """Frame times in ms of `frames` frames showing `images`, (dreams, size, size, C) uint8."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # the issue's measure: no vsync, no compositor
-    from installation.compositor import Compositor
+    from installation.compositor_torch import make_compositor
     from installation.screen import Window
 
     screen = replace(config.screen, window_width=SIZE[0], window_height=SIZE[1])
     window = Window(screen, fullscreen=False, title="Dreams bench")
-    compositor = Compositor(screen, window.picture_side, config.dream.seed)
+    compositor = make_compositor(screen, window.picture_side, config.dream.seed, device)
     times = []
     try:
         for frame in range(frames + 10):  # the first 10 warm the caches
@@ -38,6 +38,7 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int) -> dict:
     times = times[10:]
     return {
         "size": f"{SIZE[0]}x{SIZE[1]}",
+        "compositor": type(compositor).__name__,
         "frames": frames,
         "median_ms": statistics.median(times),
         "p99_ms": float(np.percentile(times, 99)),

@@ -62,7 +62,7 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
     if "screen" not in plan.skip:
         if images is None:  # a grey ramp of the live size stands in for the dreams
             images = np.tile(np.arange(live, dtype=np.uint8)[None, :, None, None], (8, 1, live, 1))
-        screen = run_screen_bench(config, images, plan.frames)
+        screen = run_screen_bench(config, images, plan.frames, device)
         report.raw["screen"] = screen
         budget = f"{screen['budget_ms']:.1f} ms, a frame at {config.screen.fps} Hz"
         for name in ("median", "p99"):

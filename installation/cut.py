@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pygame
+import torch
 
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
 from engine.poet import DEFAULT_NAME
 from engine.voice import voice_path
 from installation.canvas import Canvas, pixels
-from installation.compositor import Compositor
+from installation.compositor_torch import make_compositor
 
 CARD_FADE_S = 1.0
 
@@ -124,11 +125,12 @@ def card_opacity(t: float, length: float) -> float:
 class Painter:
     """Draws a cut's frames in memory, at the recording's size, as the window draws the show."""
 
-    def __init__(self, config: Config, footer: str):
+    def __init__(self, config: Config, footer: str, device: torch.device):
         width, height = config.record.width, config.record.height
         self.surface = pygame.Surface((width, height))
         self.canvas = Canvas()
-        self.compositor = Compositor(config.screen, min(width, height), config.dream.seed)
+        side, seed = min(width, height), config.dream.seed
+        self.compositor = make_compositor(config.screen, side, seed, device)
         self.footer = footer
 
     def picture(

@@ -94,7 +94,8 @@ class CutRun:
         self.film, self.memory, self.trainer = film, memory, trainer
         self.checkpoint = checkpoint
         self.stop = threading.Event()
-        self.painter = Painter(config, DEFAULT_FILM_CREDIT if film.is_default else "")
+        footer = DEFAULT_FILM_CREDIT if film.is_default else ""
+        self.painter = Painter(config, footer, trainer.device)
         self.film_per_network = film_frames_per_network(config, film, plan.networks)
         self.film_due = 0.0
         self.frame = 0  # frames of the cut written

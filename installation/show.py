@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import numpy as np
 import pygame
 import torch
 
@@ -30,6 +31,7 @@ from engine.memory import FrameMemory
 from engine.rebirth import Guardian
 from engine.trainer import Network, Trainer
 from installation.compositor import Compositor
+from installation.compositor_torch import make_compositor
 from installation.controls import Controls
 from installation.health import gpu_text, rss_mb
 from installation.keeper import Keeper, Waking, mind_state
@@ -341,14 +343,28 @@ class Show:
     def _draw(self, t: float) -> None:
         side = self.window.picture_side
         if self._compositor is None or self._compositor.side != side:
-            self._compositor = Compositor(self.config.screen, side, self.config.dream.seed)
+            self._compositor = make_compositor(
+                self.config.screen, side, self.config.dream.seed, self.trainer.device
+            )
         picture = None
         if self.current is not None:
-            picture = self._compositor.compose(self.current.images, t, self.dream_offset)
+            picture = self._compose(t)
         self._dream_clock = t
         footer = DEFAULT_FILM_CREDIT if self.film.is_default else ""
         subtitle, fade = self._subtitle(t)
         self.window.draw(picture, self._hud_lines(), footer, subtitle, fade)
+
+    def _compose(self, t: float) -> np.ndarray:
+        images = self.current.images
+        try:
+            return self._compositor.compose(images, t, self.dream_offset)
+        except Exception:  # the GPU's compositor (out of memory, say): the CPU's from now on
+            if type(self._compositor) is Compositor:
+                raise
+            log.exception("screen: composing on the GPU failed; composing on the CPU from now on")
+            self._compositor = Compositor(self.config.screen, self._compositor.side,
+                                          self.config.dream.seed)  # fmt: skip
+            return self._compositor.compose(images, t, self.dream_offset)
 
     def _subtitle(self, t: float) -> tuple[str | None, float]:
         """The line to show and its opacity: the voice's line, or the poet's on a timer."""

@@ -1,7 +1,11 @@
 import numpy as np
+import pytest
+import torch
 
-from engine.config import ScreenConfig
+from engine.config import ScreenConfig, load_config
+from installation.bench import memory_of_the_film
 from installation.compositor import Compositor
+from installation.compositor_torch import TorchCompositor
 
 
 def dreams(count: int = 4, size: int = 16) -> np.ndarray:
@@ -33,3 +37,32 @@ def test_a_dissolve_blends_two_dreams_under_grain():
     grainy = Compositor(ScreenConfig(hold_s=4, dissolve_s=6, grain=0.06), side=64)
     noisy = grainy.compose(dreams(), 7.0).astype(float)
     assert 5 < noisy.std() < 40 and abs(noisy.mean() - 60) < 4
+
+
+def film_dreams(channels: int) -> np.ndarray:
+    """Eight dreams with edges and texture (a bicubic zoom of flat grey would prove little)."""
+    memory = memory_of_the_film(load_config(), 32, channels == 3, torch.device("cpu"))
+    return memory.state_dict()["frames"][:8].permute(0, 2, 3, 1).numpy()
+
+
+GPU = pytest.param(
+    "cuda",
+    marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU: bench/gpu.sh"),
+)
+
+
+@pytest.mark.parametrize("device", ["cpu", GPU])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_the_gpu_compositor_makes_the_cpu_compositors_picture(channels, device):
+    """The torch compositor (on the CPU here; on the GPU where there is one) against OpenCV's
+    picture, through a hold, a dissolve and the zoom, with the same grain."""
+    images = film_dreams(channels)
+    config = ScreenConfig(hold_s=4, dissolve_s=6, zoom=0.15, grain=0.06)
+    opencv = Compositor(config, side=200, seed=5)
+    on_torch = TorchCompositor(config, side=200, seed=5, device=device)
+    for t in (0.0, 3.0, 7.0, 9.9, 23.0):
+        expected, picture = opencv.compose(images, t, 2), on_torch.compose(images, t, 2)
+        assert picture.shape == expected.shape == (200, 200, 3) and picture.dtype == np.uint8
+        difference = np.abs(picture.astype(int) - expected)
+        assert difference.mean() < 0.5 and np.percentile(difference, 99.9) <= 2, t  # levels
+    assert not np.array_equal(opencv.compose(images, 1.0), opencv.compose(images, 7.0))

@@ -1,0 +1,88 @@
+"""The compositor on the training GPU: the same picture as installation/compositor.py (the
+dissolve, the slow zoom, the grain), made where the dreams were made. A network's dreams (a few
+hundred KB) go up once; the upscaled picture (3.5 MB at 1080 x 1080) comes down once a frame,
+through pinned memory, instead of two bicubic warps of a million pixels on the CPU every frame."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.config import ScreenConfig
+from installation.compositor import GRAIN_SD, Compositor
+
+
+class TorchCompositor(Compositor):
+    def __init__(self, config: ScreenConfig, side: int, seed: int, device: torch.device):
+        super().__init__(config, side, seed)
+        self.device = torch.device(device)
+        self._grain_texture = torch.from_numpy(self._grain[:, :, 0]).to(self.device).float()
+        self._axis = torch.arange(side, device=self.device, dtype=torch.float32)
+        self._dreams_of: np.ndarray | None = None  # the host images now on the device
+        self._dreams: torch.Tensor | None = None
+        # its own stream: a frame waits for its own work, not for the trainer's step queued
+        # on the default stream
+        self._stream = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
+        if self._stream is not None:
+            torch.cuda.synchronize(self.device)  # the grain texture is there before any frame
+
+    @torch.no_grad()
+    def compose(self, images: np.ndarray, t: float, offset: int = 0) -> np.ndarray:
+        if self._stream is None:
+            return self._compose(images, t, offset)
+        with torch.cuda.stream(self._stream):
+            return self._compose(images, t, offset)
+
+    def _compose(self, images: np.ndarray, t: float, offset: int) -> np.ndarray:
+        a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images), offset)
+        dreams = self._upload(images)
+        picture = self._zoomed(dreams[a], zoom_a)
+        if alpha > 0:
+            picture = torch.lerp(picture, self._zoomed(dreams[b], zoom_b), alpha)
+        picture = self._add_grain_on_device(picture)
+        picture = picture.round_().clamp_(0, 255).to(torch.uint8).expand(3, -1, -1)
+        return self._download(picture.permute(1, 2, 0))
+
+    def _upload(self, images: np.ndarray) -> torch.Tensor:
+        """(n, C, size, size) float on the device; once per network."""
+        if images is not self._dreams_of:
+            tensor = torch.from_numpy(np.ascontiguousarray(images)).to(self.device)
+            self._dreams = tensor.permute(0, 3, 1, 2).float()
+            self._dreams_of = images
+        return self._dreams
+
+    def _zoomed(self, dream: torch.Tensor, zoom: float) -> torch.Tensor:
+        """As Compositor._zoomed: scaled up to the side, zoomed about the centre, bicubic
+        (both use a = -0.75), pixel centres where cv2.warpAffine puts them."""
+        size = dream.shape[-1]
+        scale = self.side / size * zoom
+        shift = self.side / 2 - scale * size / 2
+        source = (self._axis - shift) / scale  # the source pixel under each screen pixel
+        where = (2 * source + 1) / size - 1  # grid_sample's [-1, 1], pixel edges at the ends
+        x, y = torch.meshgrid(where, where, indexing="xy")
+        grid = torch.stack([x, y], dim=-1)[None]
+        return F.grid_sample(
+            dream[None], grid, mode="bicubic", padding_mode="reflection", align_corners=False
+        )[0]
+
+    def _add_grain_on_device(self, picture: torch.Tensor) -> torch.Tensor:
+        strength = self.config.grain * 255.0 / GRAIN_SD
+        if strength <= 0:
+            return picture
+        top, left = self._random.integers(0, self.side, 2)  # as the CPU's: the same windows
+        grain = self._grain_texture[top : top + self.side, left : left + self.side]
+        return picture + strength * (grain - 128.0)
+
+    def _download(self, picture: torch.Tensor) -> np.ndarray:
+        if self.device.type != "cuda":
+            return picture.contiguous().numpy()
+        host = torch.empty(picture.shape, dtype=torch.uint8, pin_memory=True)
+        host.copy_(picture, non_blocking=True)
+        self._stream.synchronize()
+        return host.numpy()
+
+
+def make_compositor(config: ScreenConfig, side: int, seed: int, device) -> Compositor:
+    """On the GPU where the dreams are trained on one; else OpenCV on the CPU."""
+    if torch.device(device).type == "cuda":
+        return TorchCompositor(config, side, seed, device)
+    return Compositor(config, side, seed)
