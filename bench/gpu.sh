@@ -3,12 +3,13 @@
 # Triton and CUDA, but none of this project's other packages, and no network).
 #
 # Here, once:     bench/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
-# Then, there:    device run, carry [".whl"], command "bash bench/gpu.sh"
-#
-# It writes into $OUT: the tests of the fast path and the compositor on the GPU, `dreams bench`
-# (networks at 64 to 512 with GPU memory, the screen, the live show at 256) as text and JSON,
-# and the networks at 256 again without CUDA graphs and on the plain eager path of our own step,
-# to see what each part of the fast path gives. The poet and the voice are left out: their model
+# Then, there, two calls (each well inside the tool's 10 minutes), carry [".whl"]:
+#   bash bench/gpu.sh main        the tests of the fast path and the compositor on the GPU, and
+#                                 `dreams bench` (networks at 64 to 512 with GPU memory, the
+#                                 screen, the live show at 256) as text and JSON
+#   bash bench/gpu.sh variants    the networks at 256 again without CUDA graphs, and on the
+#                                 plain eager path of our own step: what each part gives
+# Each writes its files into $OUT. The poet and the voice are left out: their model
 # files (93 MB and 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they
 # are installed with `dreams bench --skip networks screen show`.
 set -euo pipefail
@@ -27,6 +28,10 @@ if [ "${1:-}" = fetch ]; then
     exit 0
 fi
 
+if [ "${1:-}" != main ] && [ "${1:-}" != variants ]; then
+    echo "usage: bench/gpu.sh fetch | main | variants" >&2
+    exit 2
+fi
 OUT="${OUT:-bench-gpu}"
 mkdir -p "$OUT"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
@@ -35,12 +40,19 @@ export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
 python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.txt"
 
-no_voices=(--set poet.enabled=false --set voice.enabled=false)
-python3 -m pytest -q -p no:cacheprovider tests/test_speed.py tests/test_compositor.py 2>&1 | tee "$OUT/speed-tests.txt" || true
-python3 -m installation.cli bench --skip poet voice "${no_voices[@]}" --seconds 8 \
-    --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
-for setting in dream.compile_mode=max-autotune-no-cudagraphs dream.speed=eager; do
-    name="${setting//[^a-z-]/_}"
-    python3 -m installation.cli bench --resolutions 256 --skip screen poet voice show \
-        --set "$setting" --seconds 8 --json "$OUT/bench-$name.json" 2>&1 | tee "$OUT/bench-$name.txt"
-done
+case "${1:-}" in
+main)
+    python3 -m pytest -q -p no:cacheprovider tests/test_speed.py tests/test_compositor.py 2>&1 |
+        tee "$OUT/gpu-tests.txt" || true
+    python3 -m installation.cli bench --skip poet voice --set poet.enabled=false \
+        --set voice.enabled=false --seconds 8 --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
+    ;;
+variants)
+    for setting in dream.compile_mode=max-autotune-no-cudagraphs dream.speed=eager; do
+        name="${setting//[^a-z-]/_}"
+        python3 -m installation.cli bench --resolutions 256 --skip screen poet voice show \
+            --set "$setting" --seconds 8 --json "$OUT/bench-$name.json" 2>&1 |
+            tee "$OUT/bench-$name.txt"
+    done
+    ;;
+esac
