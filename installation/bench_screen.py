@@ -19,7 +19,7 @@ SUBTITLE = "And leaves the world to darkness and to me."
 def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) -> dict:
     """Frame times in ms of `frames` frames showing `images`, (dreams, size, size, C) uint8."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # the issue's measure: no vsync, no compositor
-    from installation.compositor_torch import make_compositor
+    from installation.compositor_torch import TorchCompositor, make_compositor
     from installation.screen import Window
 
     screen = replace(config.screen, window_width=SIZE[0], window_height=SIZE[1])
@@ -38,7 +38,7 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) ->
     times = times[10:]
     return {
         "size": f"{SIZE[0]}x{SIZE[1]}",
-        "compositor": type(compositor).__name__,
+        "compositor": "GPU" if isinstance(compositor, TorchCompositor) else "OpenCV",
         "frames": frames,
         "median_ms": statistics.median(times),
         "p99_ms": float(np.percentile(times, 99)),

@@ -61,14 +61,15 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
         images = min(rows, key=lambda r: abs(r["resolution"] - live))["images"]
     if "screen" not in plan.skip:
         if images is None:  # a grey ramp of the live size stands in for the dreams
-            images = np.tile(np.arange(live, dtype=np.uint8)[None, :, None, None], (8, 1, live, 1))
+            ramp = (np.arange(live) * 255 // (live - 1)).astype(np.uint8)
+            images = np.tile(ramp[None, :, None, None], (8, 1, live, 1))
         screen = run_screen_bench(config, images, plan.frames, device)
         report.raw["screen"] = screen
         budget = f"{screen['budget_ms']:.1f} ms, a frame at {config.screen.fps} Hz"
         for name in ("median", "p99"):
             value = screen[f"{name}_ms"]
             report.add(
-                f"screen frame time {screen['size']}, {name} (ms)",
+                f"screen frame time {screen['size']} ({screen['compositor']}), {name} (ms)",
                 f"{value:.1f}",
                 budget,
                 value / screen["budget_ms"],
