@@ -64,13 +64,14 @@ def open_show(
         else:
             trainer, waking = _resume(keeper, config, memory, trainer, film)
     log.info(
-        "dreamer: %dx%d %s on %s, width %d, batch %d",
+        "dreamer: %dx%d %s on %s, width %d, batch %d, %s",
         resolution,
         resolution,
         "colour" if config.film.color else "grey",
         device,
         trainer.width,
         config.dream.batch_size,
+        trainer.speed.describe(),
     )
     if config.voice.enabled:
         voice_path(config.voice.model)  # a missing voice is said before the window opens

@@ -303,6 +303,7 @@ class CutRun:
             "frames": self.plan.total_frames,
             "film": self.film.name,
             "device": str(self.trainer.device),
+            "speed": self.trainer.speed.describe(),
             "seed": self.config.dream.seed,
             "config": as_dict(self.config),
             "versions": {
