@@ -1,7 +1,10 @@
 """Trainer: every optimiser step makes a new network, number n, and the one before it is gone.
 
-Trainer.step() reads top to bottom: sample what was watched, update the discriminator, update
-the generator, then render the fixed dream latents through the new generator.
+Trainer.step() draws everything random first (frames from memory, latents, the augmentation),
+then _learn() updates the discriminator and the generator from those tensors alone, then the
+dreams of the new generator and the two losses come back to the host in one copy. How fast
+(channels-last, bf16, fused Adam, torch.compile) is the Speed's business (engine/speed.py); what
+is learned is the same on every path (tests/test_speed.py).
 """
 
 import logging
