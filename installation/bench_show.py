@@ -15,6 +15,7 @@ from engine.config import Config
 FIRST = re.compile(r"the first of this run, ([\d.]+) s after the show began")
 ENDED = re.compile(r"show: ended after ([\d.]+) s at network \d+: (\d+) networks created")
 SPOKEN = re.compile(r"voice: (\d+) lines spoken")
+PEAK_GPU = re.compile(r"show: peak GPU memory (\d+) MB")
 
 
 def run_show_bench(config: Config, config_args: list[str], seconds: float) -> dict:
@@ -25,7 +26,7 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
     started = time.perf_counter()
     first_s = first_in_show = None
-    ended, spoken = None, 0
+    ended, spoken, peak_gpu = None, 0, None
     peak_mb = 0.0
     last_lines: deque[str] = deque(maxlen=3)  # what a failing show said last
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as child:
@@ -38,6 +39,8 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
                 ended = float(match[1]), int(match[2])
             if match := SPOKEN.search(line):
                 spoken = int(match[1])
+            if match := PEAK_GPU.search(line):
+                peak_gpu = float(match[1])
     if child.returncode != 0 or first_s is None or ended is None:
         said = " / ".join(last_lines)
         raise RuntimeError(f"the show bench's `dreams run` ended {child.returncode}: {said}")
@@ -50,6 +53,7 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
         "poet": config.poet.enabled,
         "lines_spoken": spoken,
         "peak_ram_mb": peak_mb or None,
+        "peak_gpu_mb": peak_gpu,
     }
 
 

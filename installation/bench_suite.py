@@ -112,6 +112,9 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
             show["networks_per_s"] / show["refresh_per_s"],
             "never below 60 (H100)" if cuda else "",
         )
+        if show["peak_gpu_mb"] is not None:
+            report.add(f"peak GPU memory, the live show at {live} (MB)",
+                       f"{show['peak_gpu_mb']:.0f}", goal="under 8,192")  # fmt: skip
         if show["peak_ram_mb"]:  # read from /proc: Linux only
             report.add("peak RAM, the live show (MB)", f"{show['peak_ram_mb']:.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -168,6 +168,7 @@ def _toml_string(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from installation.assemble import open_show
+    from installation.health import peak_gpu_mb
 
     config = _load(args)
     numbers = None
@@ -199,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
         summary.film_frames_skipped,
         summary.rebirths,
     )
+    if (peak := peak_gpu_mb(show.trainer.device)) is not None:
+        log.info("show: peak GPU memory %.0f MB", peak)
     if summary.lines_spoken:
         log.info(
             "voice: %d lines spoken; the longest silence beyond the pauses: %.1f s",

@@ -18,6 +18,13 @@ def rss_mb() -> float:
         return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
+def peak_gpu_mb(device: torch.device) -> float | None:
+    """The most GPU memory this process has held (reserved by torch's allocator), or None."""
+    if device.type != "cuda":
+        return None
+    return torch.cuda.max_memory_reserved(device) / 2**20
+
+
 def gpu_text(device: torch.device) -> str:
     if device.type != "cuda":
         return ""
