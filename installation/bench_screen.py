@@ -18,7 +18,7 @@ SUBTITLE = "And leaves the world to darkness and to me."
 
 def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) -> dict:
     """Frame times in ms of `frames` frames showing `images`, (dreams, size, size, C) uint8."""
-    os.environ["SDL_VIDEODRIVER"] = "dummy"  # the measure asked for: no vsync, no desktop compositing
+    os.environ["SDL_VIDEODRIVER"] = "dummy"  # as asked: no vsync, no desktop compositing
     from installation.compositor_torch import TorchCompositor, make_compositor
     from installation.screen import Window
 
