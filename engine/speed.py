@@ -6,9 +6,12 @@ GPU a DCGAN step is small, so its time is kernel launches: bf16 autocast, fused 
 torch.compile (CUDA graphs in mode reduce-overhead) remove most of them.
 """
 
+import os
 from dataclasses import dataclass
 
 import torch
+
+from engine.corpus import default_cache_dir
 
 SPEEDS = ("auto", "eager", "compiled")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -46,3 +49,17 @@ def pick_speed(setting: str, device: torch.device, compile_mode: str = "reduce-o
         fused_adam=cuda,
         compile_mode=compile_mode if compiled else None,
     )
+
+
+def keep_compiled_kernels() -> None:
+    """torch.compile's caches in the user's cache folder, not /tmp: a gallery PC that is switched
+    off every night starts its first network from warm caches, not from a minute of compiling.
+    A folder the user chose (TORCHINDUCTOR_CACHE_DIR) stays; torch's own default in /tmp, which
+    torch writes into the environment as soon as an optimiser is made, is replaced."""
+    try:
+        from torch._inductor.runtime.cache_dir_utils import default_cache_dir as torch_default
+    except ImportError:  # torch moved it: only an unset variable is filled in
+        torch_default = None
+    chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if chosen is None or (torch_default is not None and chosen == torch_default()):
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(default_cache_dir() / "torch-compile")

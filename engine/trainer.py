@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from engine.config import DreamConfig
 from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.memory import FrameMemory
-from engine.speed import Speed, pick_speed
+from engine.speed import Speed, keep_compiled_kernels, pick_speed
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ class Trainer:
         self.generator, self.discriminator = generator, discriminator
         self._generate, self._judge = generator, discriminator
         if self.speed.compile_mode is not None:
+            keep_compiled_kernels()
             compiled = partial(torch.compile, mode=self.speed.compile_mode, dynamic=False)
             self._generate, self._judge = compiled(generator), compiled(discriminator)
 

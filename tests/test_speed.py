@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from engine.config import DreamConfig, load_config
+from engine.corpus import default_cache_dir
 from engine.speed import Speed, pick_speed
 from engine.trainer import Trainer
 from installation.bench import memory_of_the_film
@@ -72,6 +73,8 @@ def test_the_compiled_step_learns_what_the_eager_step_learns(memory):
     for _ in range(3):
         a, b = eager.step(), fast.step()
     assert fast.speed.compile_mode == "default"  # it compiled, it did not fall back
+    kept = default_cache_dir() / "torch-compile"  # in the user's cache, not /tmp
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(kept) and any(kept.iterdir())
     np.testing.assert_allclose([a.d_loss, a.g_loss], [b.d_loss, b.g_loss], rtol=1e-4)
     for w_eager, w_fast in zip(weights(eager), weights(fast), strict=True):
         torch.testing.assert_close(w_fast, w_eager, rtol=1e-4, atol=1e-5)
