@@ -1,5 +1,6 @@
-"""Which torch device a setting names, checked against this machine."""
+"""Which torch device a setting names, checked against this machine; results back to the host."""
 
+import numpy as np
 import torch
 
 from engine.errors import ConfigError
@@ -25,3 +26,18 @@ def pick_device(name: str = "auto", setting: str = "dream.device") -> torch.devi
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def to_host(*tensors: torch.Tensor) -> list[np.ndarray]:
+    """On a GPU: asynchronous copies through pinned memory and one wait, for the work queued on
+    the current stream only. The arrays keep their pinned buffers alive. On a CPU: the tensors'
+    own memory, no copy."""
+    if not tensors or tensors[0].device.type != "cuda":
+        return [t.cpu().numpy() for t in tensors]
+    pinned = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in tensors]
+    for host, device in zip(pinned, tensors, strict=True):
+        host.copy_(device, non_blocking=True)
+    done = torch.cuda.Event()
+    done.record()
+    done.synchronize()
+    return [host.numpy() for host in pinned]

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import DreamConfig
+from engine.device import to_host
 from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.memory import FrameMemory
 from engine.speed import Speed, keep_compiled_kernels, pick_speed
@@ -143,8 +144,8 @@ class Trainer:
     def _learn_and_copy(self, real, latents, d_draws, g_draws, render: bool):
         losses = self._learn(real, latents, d_draws, g_draws)
         if not render:
-            return self._to_host(losses)[0], None
-        return self._to_host(losses, self._dream_bytes())
+            return to_host(losses)[0], None
+        return to_host(losses, self._dream_bytes())
 
     def _learn(self, real, latents, d_draws, g_draws) -> torch.Tensor:
         """Update the discriminator, then the generator; the two losses stay on the device."""
@@ -187,22 +188,9 @@ class Trainer:
         images = images.float().add_(1.0).mul_(127.5).clamp_(0, 255).to(torch.uint8)
         return images.permute(0, 2, 3, 1)  # a view; contiguous when channels-last
 
-    def _to_host(self, *tensors: torch.Tensor) -> list[np.ndarray]:
-        """On a GPU: asynchronous copies through pinned memory and one wait, the step's only
-        synchronisation with the host. The arrays keep their pinned buffers alive."""
-        if self.device.type != "cuda":
-            return [t.cpu().numpy() for t in tensors]
-        pinned = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True) for t in tensors]
-        for host, device in zip(pinned, tensors, strict=True):
-            host.copy_(device, non_blocking=True)
-        done = torch.cuda.Event()
-        done.record()
-        done.synchronize()
-        return [host.numpy() for host in pinned]
-
     def render(self) -> np.ndarray:
         """The live network's dreams as (dreams, size, size, C) uint8 images on the host."""
-        return self._to_host(self._dream_bytes())[0]
+        return to_host(self._dream_bytes())[0]
 
     @property
     def batch_size(self) -> int:

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import ScreenConfig
+from engine.device import to_host
 from installation.compositor import GRAIN_SD, Compositor
 
 
@@ -40,7 +41,7 @@ class TorchCompositor(Compositor):
             picture = torch.lerp(picture, self._zoomed(dreams[b], zoom_b), alpha)
         picture = self._add_grain_on_device(picture)
         picture = picture.round_().clamp_(0, 255).to(torch.uint8).expand(3, -1, -1)
-        return self._download(picture.permute(1, 2, 0))
+        return to_host(picture.permute(1, 2, 0).contiguous())[0]  # on this stream
 
     def _upload(self, images: np.ndarray) -> torch.Tensor:
         """(n, C, size, size) float on the device; once per network."""
@@ -71,14 +72,6 @@ class TorchCompositor(Compositor):
         top, left = self._random.integers(0, self.side, 2)  # as the CPU's: the same windows
         grain = self._grain_texture[top : top + self.side, left : left + self.side]
         return picture + strength * (grain - 128.0)
-
-    def _download(self, picture: torch.Tensor) -> np.ndarray:
-        if self.device.type != "cuda":
-            return picture.contiguous().numpy()
-        host = torch.empty(picture.shape, dtype=torch.uint8, pin_memory=True)
-        host.copy_(picture, non_blocking=True)
-        self._stream.synchronize()
-        return host.numpy()
 
 
 def make_compositor(config: ScreenConfig, side: int, seed: int, device) -> Compositor:
