@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine.assets import package_file
+from engine.config import PoetConfig
 from engine.corpus import Corpus, default_cache_dir
 from engine.device import pick_device
 from engine.errors import DreamsError
@@ -233,3 +234,19 @@ class Poet:
         per = self.config.lines_per_stanza
         stanzas = [lines[i : i + per] for i in range(0, len(lines), per)]
         return Poem(title_for(lines[0]), stanzas)
+
+
+def open_poet(settings: PoetConfig) -> Poet:
+    """A poet built from its settings: device, threads, corpus and model."""
+    check_poet_model(settings.model)  # a user's mistake is said before a minute of work
+    device = pick_poet_device(settings.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # the poet shares two cores with the dreamer and the screen
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # our own log and progress line say enough
+    cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
+    corpus = Corpus.load(cache, progress=lambda text: log.info("poet: %s", text))
+    model, tokenizer, name = load_language_model(settings.model, device, cache)
+    log.info("poet: %s on %s, %s corpus lines", name, device, f"{len(corpus):,}")
+    return Poet(settings, corpus, model, tokenizer)

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 
 from engine.config import DreamConfig
 from engine.device import to_host
-from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.memory import FrameMemory
+from engine.networks import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.speed import Speed, keep_compiled_kernels, pick_speed
 
 log = logging.getLogger(__name__)

@@ -167,13 +167,13 @@ def _toml_string(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from installation.assemble import open_show
-    from installation.health import peak_gpu_mb
+    from installation.show.assemble import open_show
+    from installation.show.health import peak_gpu_mb
 
     config = _load(args)
     numbers = None
     if config.state.enabled:
-        from installation.logbook import open_log_file
+        from installation.show.log_file import open_log_file
 
         numbers = open_log_file(config.state)
     show = open_show(
@@ -213,9 +213,9 @@ def run(args: argparse.Namespace) -> int:
 
 def bench(args: argparse.Namespace) -> int:
     from engine.device import pick_device
-    from installation.bench import run_osc_bench
-    from installation.bench_suite import plan_for, run_suite
-    from installation.recorder import check_output
+    from installation.bench.networks import run_osc_bench
+    from installation.bench.suite import plan_for, run_suite
+    from installation.media.recorder import check_output
 
     config = _load(args)
     check_output(args.json, "--json")
@@ -228,26 +228,26 @@ def bench(args: argparse.Namespace) -> int:
     if args.osc:
         run_osc_bench(config, plan.seconds)
     if args.record:
-        from installation.bench_record import run_record_bench
+        from installation.bench.record import run_record_bench
 
         run_record_bench(config, args.record, plan.seconds)
     return 0
 
 
 def record(args: argparse.Namespace) -> int:
-    from installation.offline import record_cut
+    from installation.cut.run import record_cut
 
     return record_cut(_load(args), args.out, args.networks, args.resume)
 
 
 def write(args: argparse.Namespace) -> int:
-    from installation.write import write_book
+    from installation.poems.write import write_book
 
     return write_book(_load(args), args.words, args.out, args.batch)
 
 
 def teach_poet(args: argparse.Namespace) -> int:
-    from installation.teach import teach_poet as teach
+    from installation.poems.teach import teach_poet as teach
 
     return teach(_load(args), args.out, args.steps, args.batch)
 

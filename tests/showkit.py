@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 
 from engine.config import load_config
-from installation.assemble import open_show
+from installation.show.assemble import open_show
 
 
 def open_test_show(tmp_path, *settings, networks=0, duration=0.0):

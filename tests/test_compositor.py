@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from engine.config import ScreenConfig, load_config
-from installation.bench import memory_of_the_film
-from installation.compositor import Compositor
-from installation.compositor_torch import TorchCompositor
+from installation.bench.networks import memory_of_the_film
+from installation.media.compositor import Compositor
+from installation.media.gpu_compositor import TorchCompositor
 
 
 def dreams(count: int = 4, size: int = 16) -> np.ndarray:
@@ -47,7 +47,7 @@ def film_dreams(channels: int) -> np.ndarray:
 
 GPU = pytest.param(
     "cuda",
-    marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU: bench/gpu.sh"),
+    marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU: tools/gpu.sh"),
 )
 
 

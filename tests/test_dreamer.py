@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from engine.config import DreamConfig
-from engine.dreamer import Discriminator, Generator, diff_augment, draw_augment
 from engine.memory import FrameMemory
+from engine.networks import Discriminator, Generator, diff_augment, draw_augment
 from engine.trainer import Trainer, pick_resolution, pick_width
 
 

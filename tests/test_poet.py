@@ -13,7 +13,7 @@ from engine.corpus import Corpus
 from engine.poet import Poet, PoetError, load_language_model
 from engine.teacher import held_out_loss, save_model, teach
 from engine.verse import clean_corpus_line
-from installation.poetry import PoetThread
+from installation.voice.poet_thread import PoetThread
 
 
 def make_poet(cache, model_dir, **settings) -> Poet:

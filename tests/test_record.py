@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.config import RecordConfig
-from installation.recorder import Recorder
+from installation.media.recorder import Recorder
 from tests.conftest import ROOT, run_dreams
 from tests.cutkit import events, sound, streams, subtitles, video_frames
 

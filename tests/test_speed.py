@@ -13,7 +13,7 @@ from engine.config import DreamConfig, load_config
 from engine.corpus import default_cache_dir
 from engine.speed import Speed, pick_speed
 from engine.trainer import Trainer
-from installation.bench import memory_of_the_film
+from installation.bench.networks import memory_of_the_film
 
 CPU = torch.device("cpu")
 
@@ -110,7 +110,7 @@ def test_without_a_compiler_the_compiled_path_falls_back_to_eager(tmp_path):
     assert "same losses: True" in result.stdout
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU: bench/gpu.sh")
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU: tools/gpu.sh")
 def test_on_a_gpu_the_fast_step_keeps_to_the_eager_step_within_bf16_tolerance():
     """The whole GPU path (channels-last, bf16, fused Adam, torch.compile) against eager float32
     on the same GPU."""

@@ -13,7 +13,7 @@ import pytest
 from engine.config import VoiceConfig
 from engine.poet import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
-from installation.narrator import Narrator
+from installation.voice.narrator import Narrator
 from tests.conftest import ROOT, run_dreams
 
 LINE = "The curfew tolls the knell of parting day,"
@@ -143,7 +143,7 @@ def test_skip_cuts_the_line_short():
 
 SOUND_CHECK = """
 import time, numpy as np
-from installation.speaker import SoundSpeaker
+from installation.voice.speaker import SoundSpeaker
 speaker = SoundSpeaker(22050)
 speaker.play(np.full(11025, 0.1, np.float32))
 deadline = time.monotonic() + 10

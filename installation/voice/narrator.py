@@ -13,7 +13,7 @@ import numpy as np
 from engine.config import VoiceConfig
 from engine.poet import PoemLine
 from engine.voice import Voice
-from installation.speaker import SilentSpeaker, open_speaker
+from installation.voice.speaker import SilentSpeaker, open_speaker
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from engine.film import FilmSource
 from engine.saves import StateFolder, default_state_folder
 from engine.state import StateError
 from engine.trainer import Trainer
-from installation.slot import LatestSlot
+from installation.threads import LatestSlot
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pygame
 
 from engine.config import RecordConfig
-from installation.canvas import pixels
-from installation.logfiles import SubtitleFile
-from installation.recorder import Recorder, RecordingSummary, check_output
+from installation.media.canvas import pixels
+from installation.media.recorder import Recorder, RecordingSummary, check_output
+from installation.media.side_files import SubtitleFile
 
 log = logging.getLogger(__name__)
 

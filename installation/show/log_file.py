@@ -5,7 +5,7 @@ import logging
 from logging.handlers import RotatingFileHandler
 
 from engine.config import StateConfig
-from installation.keeper import state_folder, unwritable
+from installation.show.keeper import state_folder, unwritable
 
 FORMAT = "%(asctime)s %(levelname)s network %(network)s %(message)s"
 

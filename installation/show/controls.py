@@ -5,7 +5,7 @@ import logging
 import queue
 import time
 
-from installation.osc import OscSender, OscServer
+from installation.show.osc import OscSender, OscServer
 
 log = logging.getLogger(__name__)
 

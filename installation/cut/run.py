@@ -29,7 +29,8 @@ from engine.poet import check_poet_model, pick_poet_device
 from engine.state import save_state
 from engine.trainer import Trainer, pick_resolution
 from engine.voice import voice_path
-from installation.cut import (
+from installation.cut.narration import LEAD_S, Narration, PlacedLine
+from installation.cut.plan import (
     CutFiles,
     CutPlan,
     Painter,
@@ -39,15 +40,14 @@ from installation.cut import (
     film_frames_per_network,
     title_card,
 )
-from installation.logfiles import JsonLog, SubtitleFile
-from installation.narration import LEAD_S, Narration, PlacedLine
-from installation.recorder import Recorder, RecordError, check_output
-from installation.resume import (
+from installation.cut.resume import (
     interrupted_frames,
     interrupted_sound,
     newest_checkpoint,
     prune_checkpoints,
 )
+from installation.media.recorder import Recorder, RecordError, check_output
+from installation.media.side_files import JsonLog, SubtitleFile
 
 log = logging.getLogger(__name__)
 

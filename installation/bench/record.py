@@ -13,8 +13,8 @@ import torch
 from engine.config import Config
 from engine.device import pick_device
 from engine.trainer import Trainer, pick_resolution
-from installation.bench import memory_of_the_film, networks_per_second
-from installation.offline import record_cut
+from installation.bench.networks import memory_of_the_film, networks_per_second
+from installation.cut.run import record_cut
 
 
 def run_record_bench(config: Config, networks: int, seconds: float) -> dict:

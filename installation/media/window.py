@@ -10,7 +10,7 @@ import pygame
 
 from engine.config import ScreenConfig
 from engine.errors import DreamsError
-from installation.canvas import Canvas
+from installation.media.canvas import Canvas
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from engine.config import Config
+from engine.poet import open_poet
 from engine.teacher import save_model, teach
-from installation.poet_setup import open_poet
 
 
 def teach_poet(config: Config, out: Path, steps: int, batch: int) -> int:
@@ -13,7 +13,7 @@ def teach_poet(config: Config, out: Path, steps: int, batch: int) -> int:
     if out.exists() and any(out.iterdir()):  # before minutes of work, not after
         print(f"dreams: error: {out} exists and is not empty; choose a new folder", file=sys.stderr)
         return 2
-    poet = open_poet(config)
+    poet = open_poet(config.poet)
 
     def progress(step: int, total: int, loss: float) -> None:
         sys.stderr.write(f"\rteaching the poet: step {step}/{total}, loss {loss:.3f}  ")

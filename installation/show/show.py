@@ -30,20 +30,20 @@ from engine.film import FilmSource
 from engine.memory import FrameMemory
 from engine.rebirth import Guardian
 from engine.trainer import Network, Trainer
-from installation.compositor import Compositor
-from installation.compositor_torch import make_compositor
-from installation.controls import Controls
-from installation.health import gpu_text, rss_mb
-from installation.keeper import Keeper, Waking, mind_state
-from installation.live_recording import LiveRecording, new_recording_path
-from installation.narrator import Narrator
-from installation.osc import OscSender
-from installation.poetry import PoetThread
-from installation.recorder import RecordingSummary
-from installation.screen import Window
-from installation.slot import LatestSlot
-from installation.subtitles import Subtitles, opacity
-from installation.watching import Watching
+from installation.media.compositor import Compositor
+from installation.media.gpu_compositor import make_compositor
+from installation.media.recorder import RecordingSummary
+from installation.media.subtitles import Subtitles, opacity
+from installation.media.window import Window
+from installation.show.controls import Controls
+from installation.show.film_thread import Watching
+from installation.show.health import gpu_text, rss_mb
+from installation.show.keeper import Keeper, Waking, mind_state
+from installation.show.live_recording import LiveRecording, new_recording_path
+from installation.show.osc import OscSender
+from installation.threads import LatestSlot
+from installation.voice.narrator import Narrator
+from installation.voice.poet_thread import PoetThread
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,12 @@
 # Every GPU figure of issue 7 in one call of the device tool (a machine with python3, torch,
 # Triton and CUDA, but none of this project's other packages, and no network).
 #
-# Here, once:     bench/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
+# Here, once:     tools/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
 # Then, there, two calls (each well inside the tool's 10 minutes), carry [".whl"]:
-#   bash bench/gpu.sh main        the tests of the fast path and the compositor on the GPU, and
+#   bash tools/gpu.sh main        the tests of the fast path and the compositor on the GPU, and
 #                                 `dreams bench` (networks at 64 to 512 with GPU memory, the
 #                                 screen, the live show at 256) as text and JSON
-#   bash bench/gpu.sh variants    the networks at 256 again without CUDA graphs, and on the
+#   bash tools/gpu.sh variants    the networks at 256 again without CUDA graphs, and on the
 #                                 plain eager path of our own step: what each part gives
 # Each writes its files into $OUT. The poet and the voice are left out: their model
 # files (93 MB and 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they
@@ -29,7 +29,7 @@ if [ "${1:-}" = fetch ]; then
 fi
 
 if [ "${1:-}" != main ] && [ "${1:-}" != variants ]; then
-    echo "usage: bench/gpu.sh fetch | main | variants" >&2
+    echo "usage: tools/gpu.sh fetch | main | variants" >&2
     exit 2
 fi
 OUT="${OUT:-bench-gpu}"

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from engine.config import ScreenConfig
 from engine.device import to_host
-from installation.compositor import GRAIN_SD, Compositor
+from installation.media.compositor import GRAIN_SD, Compositor
 
 
 class TorchCompositor(Compositor):

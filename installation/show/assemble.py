@@ -12,11 +12,11 @@ from engine.memory import FrameMemory
 from engine.poet import check_poet_model
 from engine.trainer import Trainer
 from engine.voice import voice_path
-from installation.keeper import Keeper, Waking, mind_shape, restore
-from installation.osc import OscSender, OscServer
-from installation.recorder import RecordError, check_output
-from installation.screen import Window
-from installation.show import Show
+from installation.media.recorder import RecordError, check_output
+from installation.media.window import Window
+from installation.show.keeper import Keeper, Waking, mind_shape, restore
+from installation.show.osc import OscSender, OscServer
+from installation.show.show import Show
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +77,12 @@ def open_show(
         voice_path(config.voice.model)  # a missing voice is said before the window opens
     make_poet = None
     if config.poet.enabled:
-        from engine.poet import pick_poet_device
-        from installation.poet_setup import open_poet
+        from engine.poet import open_poet, pick_poet_device
 
         pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
         check_poet_model(config.poet.model)
         seeded = replace(config.poet, seed=config.poet.seed + waking.poet_lines)  # a new page
-        make_poet = partial(open_poet, replace(config, poet=seeded))
+        make_poet = partial(open_poet, seeded)
     osc_server = osc_sender = None
     if config.osc.enabled:  # a busy port or a bad target is said before the window opens
         osc_sender = OscSender(config.osc.targets)

@@ -14,8 +14,8 @@ from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
 from engine.poet import DEFAULT_NAME
 from engine.voice import voice_path
-from installation.canvas import Canvas, pixels
-from installation.compositor_torch import make_compositor
+from installation.media.canvas import Canvas, pixels
+from installation.media.gpu_compositor import make_compositor
 
 CARD_FADE_S = 1.0
 

@@ -8,8 +8,8 @@ import av
 import numpy as np
 
 from engine.state import StateError, load_state
-from installation.cut import CutFiles
-from installation.recorder import RecordError
+from installation.cut.plan import CutFiles
+from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from torch import nn
 
 from engine.config import Config
 from engine.device import pick_device
-from engine.dreamer import Discriminator, Generator, weights_init
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from engine.networks import Discriminator, Generator, weights_init
 from engine.trainer import Trainer, pick_width
 
 ROUNDS = 4  # alternating rounds of each loop per resolution
@@ -139,9 +139,9 @@ ORIGINAL_WORDS_PER_S = 1_623_811 / (18 * 3600)  # the 2020 GPT-2: 1,623,811 word
 
 def run_poet_bench(config: Config, batches: list[int], seconds: float) -> list[dict]:
     """Words per second of the poet at each batch size, against batch 1 and the original."""
-    from installation.poet_setup import open_poet
+    from engine.poet import open_poet
 
-    poet = open_poet(config)
+    poet = open_poet(config.poet)
     results = []
     for batch in batches:
         poems = poet.poems(batch)
@@ -212,7 +212,7 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
 
     from pythonosc.osc_message_builder import build_msg
 
-    from installation.assemble import open_show
+    from installation.show.assemble import open_show
 
     config = copy.deepcopy(config)  # the caller's settings stay as they were
     config.poet.enabled = False

@@ -2,7 +2,7 @@
 random moment, start it again, and count what was lost (the networks created since the last
 save). The figures for RELIABILITY.md.
 
-    .venv/bin/python bench/power_cut.py --cycles 10 --save-every 5
+    .venv/bin/python tools/power_cut.py --cycles 10 --save-every 5
 """
 
 import argparse

@@ -14,11 +14,11 @@ import numpy as np
 
 from engine.book import Book, Scribe
 from engine.config import Config
+from engine.poet import open_poet
 from engine.voice import Voice
-from installation.narrator import pause_after
-from installation.poet_setup import open_poet
-from installation.poetry import PoetThread, put_until_stopped
-from installation.subtitles import opacity
+from installation.media.subtitles import opacity
+from installation.voice.narrator import pause_after
+from installation.voice.poet_thread import PoetThread, put_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ class Narration:
         self.ended = False
         self.placed: list[PlacedLine] = []
         poet_config = replace(config.poet, seed=config.poet.seed + lines_before)
-        seeded = replace(config, poet=poet_config)
-        self.poet = PoetThread(lambda: open_poet(seeded), config.poet.queue_lines, stop)
+        self.poet = PoetThread(lambda: open_poet(poet_config), config.poet.queue_lines, stop)
         self._spoken: queue.Queue = queue.Queue(maxsize=4)
         self._voice_seed = config.poet.seed + lines_before
         self.scribe = Scribe(Book(book_path)) if book_path else None
