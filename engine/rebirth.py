@@ -76,7 +76,7 @@ class Guardian:
             trainer.load_networks(copy.deepcopy(self._snapshot))
             losses = self._snapshot_losses
         self._start_calm(network.number)
-        return replace(network, images=trainer.render(), d_loss=losses[0], g_loss=losses[1])
+        return replace(network, images=trainer.dreams(), d_loss=losses[0], g_loss=losses[1])
 
     def _start_calm(self, number: int) -> None:
         if self._rates is None:

@@ -42,10 +42,11 @@ def pick_width(setting: int | str, device: torch.device) -> int:
 
 @dataclass
 class Network:
-    """What one network left behind: its number and its dreams, (dreams, size, size, C) uint8."""
+    """What one network left behind: its number and its dreams, (dreams, size, size, C) uint8:
+    a host array, or a tensor on the training device where the trainer keeps them there."""
 
     number: int
-    images: np.ndarray | None
+    images: np.ndarray | torch.Tensor | None
     d_loss: float
     g_loss: float
     born_at: float  # time.monotonic() when it was created
@@ -63,6 +64,8 @@ class Trainer:
         self.width = pick_width(config.width, self.device)
         self.policy = tuple(p for p in config.augment.split(",") if p)
         self.number = 0  # networks created so far; the live one is number `number`
+        # the dreams stay on the device for a compositor there (one copy a frame, not two)
+        self.dreams_on_device = False
         self._random = torch.Generator(device=self.device)
         self._random.manual_seed(config.seed)
         self.dream_latents = torch.randn(
@@ -145,6 +148,9 @@ class Trainer:
         losses = self._learn(real, latents, d_draws, g_draws)
         if not render:
             return to_host(losses)[0], None
+        if self.dreams_on_device:
+            images = self._dream_bytes()
+            return to_host(losses)[0], images
         return to_host(losses, self._dream_bytes())
 
     def _learn(self, real, latents, d_draws, g_draws) -> torch.Tensor:
@@ -191,6 +197,10 @@ class Trainer:
     def render(self) -> np.ndarray:
         """The live network's dreams as (dreams, size, size, C) uint8 images on the host."""
         return to_host(self._dream_bytes())[0]
+
+    def dreams(self) -> np.ndarray | torch.Tensor:
+        """The live network's dreams where a Network carries them (see dreams_on_device)."""
+        return self._dream_bytes() if self.dreams_on_device else self.render()
 
     @property
     def batch_size(self) -> int:

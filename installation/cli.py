@@ -237,7 +237,7 @@ def bench(args: argparse.Namespace) -> int:
 def record(args: argparse.Namespace) -> int:
     from installation.cut.run import record_cut
 
-    return record_cut(_load(args), args.out, args.networks, args.resume)
+    return record_cut(_load(args), args.out, args.networks, args.resume).status
 
 
 def write(args: argparse.Namespace) -> int:

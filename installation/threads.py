@@ -1,8 +1,55 @@
-"""LatestSlot: the hand-off from the trainer to the screen. The newest item wins (no queue can
-grow), and the producer can wait until the screen has taken what it put, so that at one step per
-frame every network is seen."""
+"""What crosses between threads, and nothing else does (DESIGN.md: one rule across threads).
 
+LatestSlot: the hand-off from a producer to a consumer where only the newest item matters (the
+trainer's networks to the screen, the mind to the keeper); no queue can grow. Inbox: the requests
+other threads make of an owner (a new learning rate, a reset, a mute), applied by the owner
+between its steps, in order. put_until_stopped: a bounded queue's patient producer.
+"""
+
+import queue
 import threading
+
+INBOX_CAPACITY = 10_000  # requests waiting; beyond this they are dropped and counted
+
+
+class Inbox:
+    """Requests to the thread that owns an object, put from any thread, drained by the owner.
+    Bounded: a request that finds it full is dropped and counted, never waited for."""
+
+    def __init__(self, capacity: int = INBOX_CAPACITY):
+        self._requests: queue.Queue = queue.Queue(maxsize=capacity)
+        self.arrived = threading.Event()  # for an owner that sleeps between its steps
+        self.dropped = 0
+
+    def ask(self, request: str, value=None) -> bool:
+        try:
+            self._requests.put_nowait((request, value))
+        except queue.Full:
+            self.dropped += 1
+            return False
+        self.arrived.set()
+        return True
+
+    def drain(self) -> list[tuple[str, object]]:
+        """Every request waiting, oldest first; for the owner's thread only."""
+        self.arrived.clear()
+        requests = []
+        while True:
+            try:
+                requests.append(self._requests.get_nowait())
+            except queue.Empty:
+                return requests
+
+
+def put_until_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:
+    """Queue the item, waiting while the queue is full; False once stopped."""
+    while not stop.is_set():
+        try:
+            into.put(item, timeout=0.2)
+            return True
+        except queue.Full:
+            pass
+    return False
 
 
 class LatestSlot:

@@ -14,6 +14,7 @@ import time
 import torch
 
 from engine.saves import StateFolder
+from installation.show.hud import hud_lines
 from tests.conftest import ROOT
 from tests.oscclient import Listener
 from tests.showkit import open_test_show, run_with, when
@@ -112,11 +113,11 @@ def test_a_planted_nan_is_a_rebirth_and_the_show_goes_on(tmp_path, shapes_film):
         with torch.no_grad():  # as if a bad step had poisoned the weights
             for weight in show.trainer.discriminator.parameters():
                 weight.fill_(math.nan)
-        when(lambda: show.guardian.rebirths == 1)
+        when(lambda: show.dreaming.guardian.rebirths == 1)
         reborn = show.trainer.number
         when(lambda: show.current.number >= reborn + 10)
-        assert math.isfinite(show.current.d_loss) and show.guardian.weights_finite()
-        assert "reborn 1 time" in show._hud_lines()[0]
+        assert math.isfinite(show.current.d_loss) and show.dreaming.guardian.weights_finite()
+        assert "reborn 1 time" in hud_lines(show)[0]
         when(lambda: listener.got("/dreams/rebirths") == [(1,)], timeout=5)
         assert ("rebirth",) in listener.got("/dreams/event")
 
@@ -144,14 +145,14 @@ def test_the_film_deleted_mid_show_the_dreams_go_on(tmp_path, shapes_film, caplo
 def test_the_screen_says_the_mind_was_resumed(tmp_path, shapes_film):
     state = (f"film.source={shapes_film}", "state.enabled=true", f"state.folder={tmp_path}")
     first = open_test_show(tmp_path, *state, networks=5)
-    assert first._hud_lines() == [f"a blank mind is watching {first.film.name}"]
+    assert hud_lines(first) == [f"a blank mind is watching {first.film.name}"]
     assert first.run().last_network == 5
 
     again = open_test_show(tmp_path, *state, "screen.hud=false", networks=3)
 
     def actions():
         when(lambda: again.current is not None)
-        notice = again._hud_lines()  # said even with the HUD off, for its first seconds
+        notice = hud_lines(again)  # said even with the HUD off, for its first seconds
         assert len(notice) == 1 and notice[0].startswith("resumed: the mind of network 5, saved")
 
     assert run_with(again, actions, end_with_actions=False).last_network == 8

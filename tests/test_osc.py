@@ -33,7 +33,7 @@ def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
         send(sock, port, "/dreams/reset")
         send(sock, port, "/dreams/learn/resume")
         when(lambda: show.current.number >= paused_at + 2)
-        assert abs(show.config.screen.grain - 0.2) < 1e-6  # OSC floats are 32-bit
+        assert abs(show.stage.look.grain - 0.2) < 1e-6  # OSC floats are 32-bit
         assert abs(show.trainer.g_optimizer.param_groups[0]["lr"] - 0.0005) < 1e-9
         fresh = show.current.images.astype(float)
         assert np.abs(fresh - trained).mean() > 10  # a blank mind dreams otherwise
@@ -93,9 +93,9 @@ def test_beyond_loopback_only_the_allowed_are_heard(tmp_path, shapes_film):
         send(stranger, port, "/dreams/learn/pause")
         when(lambda: show.osc.gate.refused >= 1)
         time.sleep(0.2)
-        assert show.learning.is_set()  # the stranger changed nothing
+        assert not show.dreaming.paused  # the stranger changed nothing
         send(friend, port, "/dreams/learn/pause")
-        when(lambda: not show.learning.is_set())
+        when(lambda: show.dreaming.paused)
 
     run_with(show, actions)
 
@@ -142,9 +142,11 @@ def test_voice_film_and_dream_commands(tmp_path, shapes_film, poet_cache, tiny_m
         when(lambda: listener.got("/dreams/voice/line"), timeout=60)
         when(lambda: listener.got("/dreams/voice/end"), timeout=60)
         send(sock, port, "/dreams/dream/index", 5)
-        when(lambda: show.dream_offset != 0 or show._compositor.schedule(
-            show._dream_clock, 8, show.dream_offset)[1] == 5)  # fmt: skip
-        a, b, alpha, *_ = show._compositor.schedule(show._dream_clock, 8, show.dream_offset)
+        when(lambda: show.stage.dream_offset != 0 or show.stage.compositor.schedule(
+            show.stage.dream_clock, 8, show.stage.dream_offset)[1] == 5)  # fmt: skip
+        a, b, alpha, *_ = show.stage.compositor.schedule(
+            show.stage.dream_clock, 8, show.stage.dream_offset
+        )
         assert b == 5  # dissolving into dream 5
         send(sock, port, "/dreams/film/seek", 0.5)
         when(lambda: 45 <= show.film.position <= 60)

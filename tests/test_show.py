@@ -50,7 +50,7 @@ def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
         press(pygame.K_SPACE)
         when(lambda: show.trainer.number > seen["still"] + 2)
         press(pygame.K_h)
-        when(lambda: not show.hud_on)
+        when(lambda: not show.stage.hud_on)
         press(pygame.K_ESCAPE)
 
     started = time.monotonic()
@@ -110,7 +110,7 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
         press(pygame.K_s)
         when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 1)
         press(pygame.K_t)
-        when(lambda: not show.subtitles_on)
+        when(lambda: not show.stage.subtitles_on)
         time.sleep(0.2)
         press(pygame.K_s)
         when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 2)

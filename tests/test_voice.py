@@ -130,7 +130,7 @@ def test_skip_cuts_the_line_short():
         while narrator.now_speaking is None:
             time.sleep(0.01)
         first = narrator.now_speaking
-        narrator.skip()
+        narrator.inbox.ask("skip")
         deadline = time.monotonic() + 10
         while narrator.now_speaking.text == LINE:
             assert time.monotonic() < deadline  # well before the line and its 5 s pause ended
@@ -170,7 +170,7 @@ def test_asking_for_sound_again_opens_a_new_speaker():
     narrator, stop = start_narrator(lines, line_pause_s=0.1)
     try:
         first = narrator.speaker
-        narrator.retry_sound()
+        narrator.inbox.ask("retry_sound")
         lines.put(poem_line(LINE))
         deadline = time.monotonic() + 30
         while narrator.lines_spoken < 1:

@@ -31,7 +31,7 @@ def run_record_bench(config: Config, networks: int, seconds: float) -> dict:
     config = replace(config, record=record)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        status = record_cut(config, Path(folder) / "bench.mp4", networks, resume=False)
+        status = record_cut(config, Path(folder) / "bench.mp4", networks, resume=False).status
         elapsed = time.perf_counter() - started
     rate = networks / elapsed
     film_s = networks * record.frames_per_network / record.fps

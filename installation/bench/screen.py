@@ -19,12 +19,13 @@ SUBTITLE = "And leaves the world to darkness and to me."
 def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) -> dict:
     """Frame times in ms of `frames` frames showing `images`, (dreams, size, size, C) uint8."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # as asked: no vsync, no desktop compositing
+    from installation.media.compositor import Look
     from installation.media.gpu_compositor import TorchCompositor, make_compositor
     from installation.media.window import Window
 
     screen = replace(config.screen, window_width=SIZE[0], window_height=SIZE[1])
     window = Window(screen, fullscreen=False, title="Dreams bench")
-    compositor = make_compositor(screen, window.picture_side, config.dream.seed, device)
+    compositor = make_compositor(Look.of(screen), window.picture_side, config.dream.seed, device)
     times = []
     try:
         for frame in range(frames + 10):  # the first 10 warm the caches

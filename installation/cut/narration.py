@@ -17,8 +17,9 @@ from engine.config import Config
 from engine.poet import open_poet
 from engine.voice import Voice
 from installation.media.subtitles import opacity
+from installation.threads import put_until_stopped
 from installation.voice.narrator import pause_after
-from installation.voice.poet_thread import PoetThread, put_until_stopped
+from installation.voice.poet_thread import PoetThread
 
 log = logging.getLogger(__name__)
 

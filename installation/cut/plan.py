@@ -15,6 +15,7 @@ from engine.config import Config
 from engine.poet import DEFAULT_NAME
 from engine.voice import voice_path
 from installation.media.canvas import Canvas, pixels
+from installation.media.compositor import Look
 from installation.media.gpu_compositor import make_compositor
 
 CARD_FADE_S = 1.0
@@ -130,7 +131,7 @@ class Painter:
         self.surface = pygame.Surface((width, height))
         self.canvas = Canvas()
         side, seed = min(width, height), config.dream.seed
-        self.compositor = make_compositor(config.screen, side, seed, device)
+        self.compositor = make_compositor(Look.of(config.screen), side, seed, device)
         self.footer = footer
 
     def picture(

@@ -1,5 +1,6 @@
-"""Resuming an interrupted cut: which checkpoint to trust, which to keep, and what of the
-interrupted file to carry over."""
+"""Resuming an interrupted cut: which checkpoint to trust, whether it fits the mind of this run,
+which checkpoints to keep, and what of the interrupted file to carry over. Nothing is moved
+until a checkpoint that fits has been found."""
 
 import logging
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from engine.mind import Mind, check_fits
 from engine.state import StateError, load_state
 from installation.cut.plan import CutFiles
 from installation.media.recorder import RecordError
@@ -16,30 +18,50 @@ log = logging.getLogger(__name__)
 CHECKPOINTS_KEPT = 3
 
 
-def newest_checkpoint(files: CutFiles) -> dict:
-    """The newest checkpoint that loads and whose frames the interrupted cut holds. The
-    interrupted cut is the longer of the cut and a copy set aside by an earlier resume."""
-    kept = [path for path in (files.video, files.interrupted) if path.exists()]
+def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
+    """The newest checkpoint that loads and whose frames the interrupted cut holds, and that cut:
+    the longer of the cut and a copy set aside by an earlier resume. Nothing is moved yet."""
+    kept = [path for path in (files.video, files.interrupted) if path.is_file()]
     if not kept:
         raise RecordError(f"--resume: {files.video} does not exist; start it without --resume")
     frames, longest = max((decodable_frames(path), path) for path in kept)
-    if longest != files.interrupted:
-        longest.replace(files.interrupted)
-    files.video.unlink(missing_ok=True)
     for path in sorted(files.checkpoints.glob("*.state"), reverse=True):
         try:
             state = load_state(path)
         except StateError as error:
             log.warning("record: skipping %s", error)
             continue
-        if state["frame"] <= frames:
+        if state.get("frame", frames + 1) <= frames:
             log.info("record: resuming from frame %d (%s)", state["frame"], path.name)
-            return state
+            return state, longest
         log.warning("record: %s is beyond the %d frames the cut holds", path.name, frames)
     raise RecordError(
         f"--resume: no usable checkpoint for {files.video} in {files.checkpoints}; "
         "start a new cut under another name"
     )
+
+
+def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
+    """One clear line if the checkpoint is of another mind or another film than this run's."""
+    try:
+        check_fits(state, mind.shape)
+    except StateError as error:
+        raise RecordError(
+            f"--resume: {files.video} cannot go on with these settings: {error}; resume with "
+            "the settings it was started with, or start a new cut under another name"
+        ) from None
+    if state.get("film") != mind.film.name:
+        raise RecordError(
+            f"--resume: {files.video} was watching {state.get('film')}, not {mind.film.name}; "
+            "resume with the film it was started with, or start a new cut under another name"
+        )
+
+
+def set_aside(files: CutFiles, longest: Path) -> None:
+    """The interrupted cut, kept as files.interrupted while the resumed run copies it over."""
+    if longest != files.interrupted:
+        longest.replace(files.interrupted)
+    files.video.unlink(missing_ok=True)
 
 
 def decodable_frames(path: Path) -> int:

@@ -5,6 +5,8 @@ next over `dissolve_s`, zooming in slowly all the while, under film grain. Both 
 dissolve come from the newest network, so the picture is always the live mind's.
 """
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -18,9 +20,24 @@ def smoothstep(x: float) -> float:
     return x * x * (3.0 - 2.0 * x)
 
 
+@dataclass
+class Look:
+    """What a performer may change of the picture while it plays (keys, OSC): owned by the
+    thread that composes, never the config it started from."""
+
+    hold_s: float
+    dissolve_s: float
+    zoom: float
+    grain: float
+
+    @classmethod
+    def of(cls, screen: ScreenConfig) -> "Look":
+        return cls(screen.hold_s, screen.dissolve_s, screen.zoom, screen.grain)
+
+
 class Compositor:
-    def __init__(self, config: ScreenConfig, side: int, seed: int = 0):
-        self.config = config
+    def __init__(self, look: Look | ScreenConfig, side: int, seed: int = 0):
+        self.config = look  # read every frame: a change shows on the next one
         self.side = side  # the square picture's side in screen pixels
         self._random = np.random.default_rng(seed)
         # A grain texture twice the picture's size; each frame shows a random window of it.

@@ -7,18 +7,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.config import ScreenConfig
 from engine.device import to_host
-from installation.media.compositor import GRAIN_SD, Compositor
+from installation.media.compositor import GRAIN_SD, Compositor, Look
 
 
 class TorchCompositor(Compositor):
-    def __init__(self, config: ScreenConfig, side: int, seed: int, device: torch.device):
-        super().__init__(config, side, seed)
+    def __init__(self, look: Look, side: int, seed: int, device: torch.device):
+        super().__init__(look, side, seed)
         self.device = torch.device(device)
         self._grain_texture = torch.from_numpy(self._grain[:, :, 0]).to(self.device).float()
         self._axis = torch.arange(side, device=self.device, dtype=torch.float32)
-        self._dreams_of: np.ndarray | None = None  # the host images now on the device
+        self._dreams_of: np.ndarray | torch.Tensor | None = None  # the images last uploaded
         self._dreams: torch.Tensor | None = None
         # its own stream: a frame waits for its own work, not for the trainer's step queued
         # on the default stream
@@ -27,13 +26,14 @@ class TorchCompositor(Compositor):
             torch.cuda.synchronize(self.device)  # the grain texture is there before any frame
 
     @torch.no_grad()
-    def compose(self, images: np.ndarray, t: float, offset: int = 0) -> np.ndarray:
+    def compose(self, images, t: float, offset: int = 0) -> np.ndarray:
+        """`images`: (n, size, size, C) uint8, a host array or a tensor on any device."""
         if self._stream is None:
             return self._compose(images, t, offset)
         with torch.cuda.stream(self._stream):
             return self._compose(images, t, offset)
 
-    def _compose(self, images: np.ndarray, t: float, offset: int) -> np.ndarray:
+    def _compose(self, images, t: float, offset: int) -> np.ndarray:
         a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images), offset)
         dreams = self._upload(images)
         picture = self._zoomed(dreams[a], zoom_a)
@@ -43,12 +43,20 @@ class TorchCompositor(Compositor):
         picture = picture.round_().clamp_(0, 255).to(torch.uint8).expand(3, -1, -1)
         return to_host(picture.permute(1, 2, 0).contiguous())[0]  # on this stream
 
-    def _upload(self, images: np.ndarray) -> torch.Tensor:
+    def _upload(self, images) -> torch.Tensor:
         """(n, C, size, size) float on the device; once per network."""
-        if images is not self._dreams_of:
+        if images is self._dreams_of:
+            return self._dreams
+        if isinstance(images, torch.Tensor):
+            tensor = images.to(self.device)  # no copy where they were made
+            if self._stream is not None and tensor.is_cuda:
+                # made on the trainer's stream: wait for it, and keep its memory from reuse
+                self._stream.wait_stream(torch.cuda.default_stream(self.device))
+                tensor.record_stream(self._stream)
+        else:
             tensor = torch.from_numpy(np.ascontiguousarray(images)).to(self.device)
-            self._dreams = tensor.permute(0, 3, 1, 2).float()
-            self._dreams_of = images
+        self._dreams = tensor.permute(0, 3, 1, 2).float()
+        self._dreams_of = images
         return self._dreams
 
     def _zoomed(self, dream: torch.Tensor, zoom: float) -> torch.Tensor:
@@ -74,8 +82,13 @@ class TorchCompositor(Compositor):
         return picture + strength * (grain - 128.0)
 
 
-def make_compositor(config: ScreenConfig, side: int, seed: int, device) -> Compositor:
+def make_compositor(look: Look, side: int, seed: int, device) -> Compositor:
     """On the GPU where the dreams are trained on one; else OpenCV on the CPU."""
     if torch.device(device).type == "cuda":
-        return TorchCompositor(config, side, seed, device)
-    return Compositor(config, side, seed)
+        return TorchCompositor(look, side, seed, device)
+    return Compositor(look, side, seed)
+
+
+def on_host(images) -> np.ndarray:
+    """Dreams as a host array, for the CPU's compositor (free for a tensor on the CPU)."""
+    return to_host(images)[0] if isinstance(images, torch.Tensor) else images

@@ -7,16 +7,15 @@ from functools import partial
 from pathlib import Path
 
 from engine.config import Config
-from engine.film import FilmSource
-from engine.memory import FrameMemory
+from engine.mind import Mind, Waking, build_mind, wake
 from engine.poet import check_poet_model
 from engine.trainer import Trainer
 from engine.voice import voice_path
 from installation.media.recorder import RecordError, check_output
 from installation.media.window import Window
-from installation.show.keeper import Keeper, Waking, mind_shape, restore
+from installation.show.keeper import Keeper
 from installation.show.osc import OscSender, OscServer
-from installation.show.show import Show
+from installation.show.show import Limits, Show, ShowParts
 
 log = logging.getLogger(__name__)
 
@@ -32,47 +31,23 @@ def open_show(
     """Everything the show needs, in the order that reports a user's mistake earliest: the film
     (before any window opens), the mind on its device (resumed from the newest good save unless
     `fresh`), then the window."""
-    import torch
-
-    from engine.device import pick_device
-    from engine.trainer import pick_resolution
-
     if record_to is not None:
         record_to = check_output(record_to, "--record")
         if record_to.exists():  # never over a recording the user made
             raise RecordError(f"--record {record_to} exists; give another name")
-    device = pick_device(config.dream.device)
-    resolution = pick_resolution(config.dream.resolution, device)
-    film = FilmSource.from_config(config.film, resolution)
-    log.info(
-        "film: %s (%s, %.3g fps, %s frames)",
-        film.name,
-        film.kind,
-        film.fps,
-        film.frame_count or "?",
-    )
-    if device.type == "cpu":  # training shares two cores with the screen: one thread each
-        torch.set_num_threads(1)
-    channels = 3 if config.film.color else 1
-    memory = FrameMemory(config.film.memory_frames, resolution, channels, device)
-    trainer = Trainer(config.dream, memory)
+    mind = build_mind(config)
+    config, film = mind.config, mind.film
+    log.info("film: %s (%s, %.3g fps, %s frames)", film.name, film.kind, film.fps,
+             film.frame_count or "?")  # fmt: skip
     keeper, waking = None, Waking()
     if config.state.enabled:
         keeper = Keeper(config.state)
         if fresh:
             keeper.start_fresh()
         else:
-            trainer, waking = _resume(keeper, config, memory, trainer, film)
-    log.info(
-        "dreamer: %dx%d %s on %s, width %d, batch %d, %s",
-        resolution,
-        resolution,
-        "colour" if config.film.color else "grey",
-        device,
-        trainer.width,
-        config.dream.batch_size,
-        trainer.speed.describe(),
-    )
+            waking = _resume(keeper, mind)
+    log.info("dreamer: %s on %s, batch %d, %s", mind.shape.describe(), mind.trainer.device,
+             config.dream.batch_size, mind.trainer.speed.describe())  # fmt: skip
     if config.voice.enabled:
         voice_path(config.voice.model)  # a missing voice is said before the window opens
     make_poet = None
@@ -95,24 +70,24 @@ def open_show(
         if osc_server is not None:
             osc_server.close()
         raise
-    return Show(
-        config, film, trainer, memory, window, networks_limit, duration_s, make_poet,
-        osc_server, osc_sender, record_to, keeper, waking,
-    )  # fmt: skip
+    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender)
+    return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
 
 
-def _resume(keeper: Keeper, config: Config, memory, trainer: Trainer, film: FilmSource):
-    """The trainer and how it wakes: from the newest save that loads, else a blank mind."""
-    found = keeper.newest(mind_shape(trainer))
+def _resume(keeper: Keeper, mind: Mind) -> Waking:
+    """How the mind wakes: from the newest save that loads, else blank (the trainer is replaced
+    by a blank one when a save fails half-way through loading)."""
+    found = keeper.newest(mind.shape)
     if found is None:
         log.info("state: no save in %s; a blank mind", keeper.folder.path)
-        return trainer, Waking()
+        return Waking()
     state, path = found
     try:
-        waking = restore(state, trainer, film)
+        waking = wake(state, mind.trainer, mind.film)
     except (KeyError, RuntimeError, ValueError) as error:  # a save that does not fit after all
         log.warning("state: %s cannot be loaded (%s); a blank mind", path, error)
         keeper.start_fresh()
-        return Trainer(config.dream, memory), Waking()
+        mind.trainer = Trainer(mind.config.dream, mind.memory)
+        return Waking()
     log.info("state: %s (%s)", waking.notice, path)
-    return trainer, waking
+    return waking

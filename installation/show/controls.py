@@ -1,5 +1,7 @@
-"""Controls: what OSC commands do to the running show (applied by the main loop, never by the
-server's thread), and the state that the show tells its OSC targets."""
+"""Controls: what OSC commands and keys do to the running show, applied on the main thread
+(never the server's), and the state that the show tells its OSC targets. What belongs to another
+thread (the trainer's learning, the narrator's voice, the film) is asked of it through its
+inbox; what the main thread owns (the stage's look) is changed here."""
 
 import logging
 import queue
@@ -16,6 +18,8 @@ class Controls:
     def __init__(self, show, server: OscServer | None, sender: OscSender):
         self.show, self.server, self.sender = show, server, sender
         self.applied = 0
+        self.paused = False  # what was last asked of the trainer (keys toggle it)
+        self._told_paused = False  # what the trainer has done, as last told
         self._spoken = None  # the last line announced, and whether its end was
         self._end_sent = True
 
@@ -61,18 +65,26 @@ class Controls:
     # ---- commands -----------------------------------------------------------------------------
 
     def pause(self, _=None):
-        self.show.learning.clear()
-        self.event("paused")
+        self.paused = True
+        self.show.dreaming.inbox.ask("pause")
 
     def resume(self, _=None):
-        self.show.learning.set()
-        self.event("resumed")
+        self.paused = False
+        self.show.dreaming.inbox.ask("resume")
+
+    def learning(self) -> None:
+        """Says "paused" or "resumed" once the trainer has done it (not when it was asked: a
+        step under way ends first)."""
+        paused = self.show.dreaming.paused
+        if paused != self._told_paused:
+            self._told_paused = paused
+            self.event("paused" if paused else "resumed")
 
     def learning_rate(self, rate):
-        self.show.trainer.set_learning_rate(rate)
+        self.show.dreaming.inbox.ask("learning_rate", rate)
 
     def steps_per_frame(self, steps):
-        self.show.config.dream.steps_per_frame = steps
+        self.show.dreaming.inbox.ask("steps_per_frame", steps)
 
     def next_dream(self, _):
         self.show.start_dissolve()
@@ -81,51 +93,51 @@ class Controls:
         self.show.start_dissolve(to=index)
 
     def dissolve_s(self, seconds):
-        self.show.config.screen.dissolve_s = seconds
+        self.show.stage.look.dissolve_s = seconds
 
     def zoom(self, zoom):
-        self.show.config.screen.zoom = zoom
+        self.show.stage.look.zoom = zoom
 
     def grain(self, grain):
-        self.show.config.screen.grain = grain
+        self.show.stage.look.grain = grain
 
     def hud(self, on):
-        self.show.hud_on = bool(on)
+        self.show.stage.hud_on = bool(on)
 
     def subtitles(self, on):
-        self.show.subtitles_on = bool(on)
+        self.show.stage.subtitles_on = bool(on)
+
+    def _ask_the_narrator(self, request: str, value=None) -> None:
+        if self.show.narrator:
+            self.show.narrator.inbox.ask(request, value)
 
     def volume(self, volume):
-        if self.show.narrator:
-            self.show.narrator.set_volume(volume)
+        self._ask_the_narrator("volume", volume)
 
     def mute(self, muted):
-        if self.show.narrator:
-            self.show.narrator.mute(bool(muted))
+        self._ask_the_narrator("mute", bool(muted))
 
     def next_line(self, _):
-        if self.show.narrator:
-            self.show.narrator.skip()
+        self._ask_the_narrator("skip")
 
     def retry_sound(self, _):
-        if self.show.narrator:
-            self.show.narrator.retry_sound()
+        self._ask_the_narrator("retry_sound")
 
     def seek(self, fraction):
-        self.show.watching.request("seek", fraction)
+        self.show.film_thread.inbox.ask("seek", fraction)
 
     def film(self, source):
-        self.show.watching.request("film", source)
+        self.show.film_thread.inbox.ask("film", source)
 
     def reset(self, _):
-        self.show.reset_requested = True
+        self.show.dreaming.inbox.ask("reset")
         self.event("reset")
 
     def screenshot(self, _):
         self.show.screenshot()
 
-    def record_start(self, _):
+    def record_start(self, _=None):
         self.show.start_recording()
 
-    def record_stop(self, _):
+    def record_stop(self, _=None):
         self.show.stop_recording()

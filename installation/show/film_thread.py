@@ -1,6 +1,6 @@
 """The film thread of the live show: one frame into the frame memory per frame of the film's
 own time; a film that ends, drops or is deleted leaves the dreams going on from memory, and is
-retried. Seeks and film changes are asked for from the main loop and done here."""
+retried. Seeks and film changes arrive in its inbox (from the main loop) and are done here."""
 
 import logging
 import threading
@@ -10,28 +10,24 @@ from engine.config import Config
 from engine.errors import DreamsError
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
 
-class Watching:
+class FilmThread:
     def __init__(self, config: Config, film: FilmSource, memory: FrameMemory, stop):
         self.config, self.film, self.memory, self._stop = config, film, memory, stop
         self.position = film.position  # where the film is, for the saves (read by the trainer)
-        self._request = None  # ("seek", 0..1) or ("film", source)
+        self.inbox = Inbox(capacity=16)  # ("seek", 0..1) or ("film", source)
         self.thread = threading.Thread(target=self._run, name="film", daemon=True)
-
-    def request(self, what: str, value) -> None:
-        """A seek to a fraction ("seek") or another film ("film"), from any thread."""
-        self._request = (what, value)
 
     def _run(self) -> None:
         period = 1.0 / self.film.fps
         due = time.monotonic()
         lost = False  # the film gave no frame last time: said once, until it is back
         while not self._stop.is_set():
-            if self._request is not None:
-                request, self._request = self._request, None
+            for request in self.inbox.drain():
                 self._change(*request)
                 period = 1.0 / self.film.fps
             try:

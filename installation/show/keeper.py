@@ -6,21 +6,15 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from engine.config import StateConfig
-from engine.film import FilmSource
+from engine.mind import MindShape, check_fits
 from engine.saves import StateFolder, default_state_folder
 from engine.state import StateError
-from engine.trainer import Trainer
 from installation.threads import LatestSlot
 
 log = logging.getLogger(__name__)
-
-STATE_VERSION = 1
 
 
 def state_folder(config: StateConfig) -> Path:
@@ -32,61 +26,6 @@ def unwritable(folder: Path, error: OSError) -> StateError:
         f"state.folder {folder} cannot be written ({error.strerror or error}); "
         "give a folder you can write, or --set state.enabled=false"
     )
-
-
-def on_cpu(value):
-    """A copy of a state dict with every tensor on the CPU, apart from the live one."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", copy=True)
-    if isinstance(value, dict):
-        return {key: on_cpu(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(on_cpu(item) for item in value)
-    return value
-
-
-@dataclass
-class Waking:
-    """Where a resumed show starts: what the screen says, and what the save carried on."""
-
-    notice: str = ""
-    rebirths: int = 0
-    poet_lines: int = 0
-
-
-def mind_shape(trainer: Trainer) -> dict:
-    """What a save must match to be loaded into this trainer."""
-    return {
-        "resolution": trainer.resolution,
-        "channels": trainer.channels,
-        "width": trainer.width,
-        "latent_size": trainer.config.latent_size,
-        "dreams": trainer.config.dreams,
-    }
-
-
-def mind_state(trainer: Trainer, rebirths: int, film: tuple[str, int], poet_lines: int) -> dict:
-    """The live show's state, on the CPU: from the trainer's thread, between steps."""
-    return {
-        "version": STATE_VERSION,
-        "shape": mind_shape(trainer),
-        "trainer": on_cpu(trainer.state_dict()),
-        "rebirths": rebirths,
-        "film": {"name": film[0], "position": film[1]},
-        "poet_lines": poet_lines,
-        "saved_at": time.time(),
-    }
-
-
-def restore(state: dict, trainer: Trainer, film: FilmSource) -> Waking:
-    """Load a save into the trainer and put the film where it was."""
-    trainer.load_state_dict(state["trainer"])
-    saved_film = state["film"]
-    if saved_film["name"] == film.name:
-        film.go_to(saved_film["position"])
-    when = time.strftime("%d %b %H:%M", time.localtime(state["saved_at"]))
-    notice = f"resumed: the mind of network {trainer.number:,}, saved {when}"
-    return Waking(notice, state["rebirths"], state["poet_lines"])
 
 
 class Keeper:
@@ -116,16 +55,9 @@ class Keeper:
     def stop(self) -> None:
         self._stop.set()
 
-    def newest(self, shape: dict) -> tuple[dict, Path] | None:
+    def newest(self, shape: MindShape) -> tuple[dict, Path] | None:
         """The newest save of a mind of this shape; saves of another shape are set aside."""
-
-        def fits(state: dict) -> None:
-            if state.get("version") != STATE_VERSION:
-                raise StateError("a save from another version of Dreams")
-            if state["shape"] != shape:
-                raise StateError(f"a mind of another shape ({state['shape']}; now {shape})")
-
-        found = self.folder.newest_good(fits)
+        found = self.folder.newest_good(lambda state: check_fits(state, shape))
         if found is None and self.folder.saves():  # none fits: keep them, out of the way
             self.start_fresh()
         return found

@@ -1,7 +1,10 @@
 """Recording the live show: what the screen shows, stamped with the time it was shown, and what
-the voice says, placed at the time it was said; its subtitles go in an .srt beside it."""
+the voice says, placed at the time it was said; its subtitles go in an .srt beside it. The
+narrator hands each line heard through a bounded queue; the main thread places it, so only the
+main thread touches the recording."""
 
 import logging
+import queue
 import time
 from pathlib import Path
 
@@ -13,6 +16,8 @@ from installation.media.recorder import Recorder, RecordingSummary, check_output
 from installation.media.side_files import SubtitleFile
 
 log = logging.getLogger(__name__)
+
+HEARD_WAITING = 16  # lines heard and not yet placed; a frame places them, so a few suffice
 
 
 def new_recording_path(config: RecordConfig) -> Path:
@@ -29,25 +34,32 @@ class LiveRecording:
         self.subtitles = SubtitleFile(path.with_suffix(".srt"), truncate_at=0)
         self.started = time.monotonic()
         self.narrator = narrator
+        self.heard: queue.Queue = queue.Queue(maxsize=HEARD_WAITING)
         if narrator is not None:
-            narrator.listeners.append(self.hear)
+            narrator.inbox.ask("listen", self.heard)
         log.info("record: recording to %s", path)
 
     def see(self, surface: pygame.Surface) -> None:
-        """The frame just shown; dropped (and counted) when the encoder is behind."""
+        """The frame just shown (dropped, and counted, when the encoder is behind), and the
+        lines heard since the last one."""
         self.recorder.add_frame(pixels(surface), time.monotonic() - self.started, wait=False)
+        self._place_heard()
 
-    def hear(self, text: str, audio, sample_rate: int, started: float) -> None:
-        """A narrator listener: the line as the audience hears it, at its volume."""
-        narrator = self.narrator
-        gain = 0.0 if narrator.muted else narrator.volume
-        at = started - self.started
-        self.recorder.add_line(audio, sample_rate, at, gain)
-        self.subtitles.add(at, at + len(audio) / sample_rate, text)
+    def _place_heard(self) -> None:
+        """Each line as the audience heard it, at its time and volume."""
+        while True:
+            try:
+                heard = self.heard.get_nowait()
+            except queue.Empty:
+                return
+            at = heard.started - self.started
+            self.recorder.add_line(heard.audio, heard.sample_rate, at, heard.gain)
+            self.subtitles.add(at, at + len(heard.audio) / heard.sample_rate, heard.text)
 
     def close(self) -> RecordingSummary:
         if self.narrator is not None:
-            self.narrator.listeners.remove(self.hear)
+            self.narrator.inbox.ask("unlisten", self.heard)
+        self._place_heard()
         summary = self.recorder.close()
         self.subtitles.close()
         log.info(

@@ -1,6 +1,8 @@
 """The narrator: a thread that takes the poet's lines, synthesises the next while the current one
-plays, and publishes what is being spoken (text, start, length) for the subtitles and whoever
-listens to the audio (the recorder). Time is kept by the clock, not by the sound card."""
+plays, and publishes what is being spoken (text, start, length) for the subtitles, and each line
+heard (with its audio) to whoever listens through a bounded queue (a live recording). Time is kept
+by the clock, not by the sound card. Other threads ask for a volume, a mute, a skip or a listener
+through its inbox; it applies them between lines and while it waits."""
 
 import logging
 import queue
@@ -13,11 +15,23 @@ import numpy as np
 from engine.config import VoiceConfig
 from engine.poet import PoemLine
 from engine.voice import Voice
+from installation.threads import Inbox
 from installation.voice.speaker import SilentSpeaker, open_speaker
 
 log = logging.getLogger(__name__)
 
 SKIP_PAUSE_S = 0.3  # the breath after a line that was cut short
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A line as the audience heard it, for a listener: its audio at the gain it was played."""
+
+    text: str
+    audio: np.ndarray
+    sample_rate: int
+    started: float  # time.monotonic() when the voice began
+    gain: float
 
 
 @dataclass(frozen=True)
@@ -35,42 +49,44 @@ class Narrator:
     def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event):
         self.config, self._lines, self._stop = config, lines, stop
         self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
-        self.listeners: list = []  # callables (text, audio, sample_rate, started) for each line
+        self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten
+        self.listeners_dropped = 0  # lines a full listener's queue could not take
+        self._listeners: list[queue.Queue] = []
         self.lines_spoken = 0
         self.longest_wait_s = 0.0  # silence beyond the configured pauses: the poet fell behind
         self.volume, self.muted = config.volume, False
         self.speaker = None
         self._free_at = 0.0  # when the next line may begin
         self._retry_sound = False
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="narrator", daemon=True)
 
-    # ---- controls (the OSC issue calls these) ---------------------------------------------
+    # ---- requests, applied on the narrator's thread ----------------------------------------
 
-    def set_volume(self, volume: float) -> None:
-        self.volume = min(max(volume, 0.0), 2.0)
+    def _apply_requests(self) -> None:
+        for request, value in self.inbox.drain():
+            if request == "volume":
+                self.volume = min(max(value, 0.0), 2.0)
+            elif request == "mute":
+                self.muted = bool(value)
+            elif request == "skip":
+                self._skip()
+            elif request == "retry_sound":
+                self._retry_sound = True  # the device is opened again before the next line
+            elif request == "listen":
+                self._listeners.append(value)
+            elif request == "unlisten" and value in self._listeners:
+                self._listeners.remove(value)
         self._apply_gain()
 
-    def mute(self, muted: bool = True) -> None:
-        self.muted = muted
-        self._apply_gain()
-
-    def skip(self) -> None:
+    def _skip(self) -> None:
         """Cut the line being spoken short and go on to the next."""
-        with self._lock:
-            now = time.monotonic()
-            speaking = self.now_speaking
-            if speaking is not None and now < speaking.ends:
-                self.now_speaking = replace(speaking, duration_s=now - speaking.started)
-            if self.speaker is not None:
-                self.speaker.stop_line()
-            self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
-        self._wake.set()
-
-    def retry_sound(self) -> None:
-        """Open the sound device again before the next line (after it came back)."""
-        self._retry_sound = True
+        now = time.monotonic()
+        speaking = self.now_speaking
+        if speaking is not None and now < speaking.ends:
+            self.now_speaking = replace(speaking, duration_s=now - speaking.started)
+        if self.speaker is not None:
+            self.speaker.stop_line()
+        self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
 
     def _apply_gain(self) -> None:
         if self.speaker is not None:
@@ -100,19 +116,20 @@ class Narrator:
             self.speaker.close()
 
     def _next_line(self) -> PoemLine | None:
+        self._apply_requests()
         try:
-            return self._lines.get(timeout=0.2)  # blocks: a slow poet costs no CPU here
+            return self._lines.get(timeout=0.05)  # blocks: a slow poet costs little CPU here
         except queue.Empty:
             return None
 
     def _wait_until_free(self) -> bool:
         """Wait out the line being spoken and its pause; False once the show stops."""
         while not self._stop.is_set():
+            self._apply_requests()
             delay = self._free_at - time.monotonic()
             if delay <= 0:
                 return True
-            self._wake.wait(min(delay, 0.2))
-            self._wake.clear()
+            self.inbox.arrived.wait(min(delay, 0.2))
         return False
 
     def _say(self, line: PoemLine, audio: np.ndarray, sample_rate: int, started: float) -> None:
@@ -128,16 +145,16 @@ class Narrator:
             self.speaker = SilentSpeaker()
             self._apply_gain()
         duration = len(audio) / sample_rate
-        with self._lock:
-            self.speaker.play(audio)
-            self.now_speaking = Speaking(line.text, started, duration)
-            self._free_at = started + duration + pause_after(self.config, line)
+        self.speaker.play(audio)
+        self.now_speaking = Speaking(line.text, started, duration)
+        self._free_at = started + duration + pause_after(self.config, line)
         self.lines_spoken += 1
-        for listener in self.listeners:
+        gain = 0.0 if self.muted else self.volume
+        for listener in self._listeners:
             try:
-                listener(line.text, audio, sample_rate, started)
-            except Exception:
-                log.exception("voice: a listener failed")
+                listener.put_nowait(Heard(line.text, audio, sample_rate, started, gain))
+            except queue.Full:
+                self.listeners_dropped += 1
 
 
 def pause_after(config: VoiceConfig, line: PoemLine) -> float:

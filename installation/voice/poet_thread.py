@@ -8,6 +8,7 @@ import threading
 
 from engine.book import Scribe
 from engine.poet import PoemLine
+from installation.threads import put_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +58,3 @@ class PoetThread:
             return self.lines.get_nowait()
         except queue.Empty:
             return None
-
-
-def put_until_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:
-    """Queue the item, waiting while the queue is full; False once stopped."""
-    while not stop.is_set():
-        try:
-            into.put(item, timeout=0.2)
-            return True
-        except queue.Full:
-            pass
-    return False

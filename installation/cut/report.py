@@ -1,0 +1,71 @@
+"""What a cut tells its user and its log: where it came from (provenance, every "auto" already
+resolved), a progress line while it runs, and the last word when it ends."""
+
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from engine.config import as_dict
+from installation.cut.plan import clock
+
+PACKAGES = ("dreams", "torch", "av", "transformers", "piper-tts", "numpy", "opencv-python")
+
+
+@dataclass
+class CutStats:
+    """A cut's figures as data (for `dreams bench --record` and whoever asks)."""
+
+    status: int  # the exit status: 0 done, 1 failed, 130 interrupted
+    networks: int  # the mind's number at the end (a resumed cut counts from its start)
+    frames: int
+    seconds: float  # of work, a resumed cut's earlier runs included
+    lines_spoken: int
+    networks_per_s: float
+
+
+def provenance(run) -> dict:
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    mind = run.mind
+    return {
+        "networks": run.plan.networks,
+        "fps": run.plan.fps,
+        "frames": run.plan.total_frames,
+        "film": mind.film.name,
+        "device": str(mind.trainer.device),
+        "speed": mind.trainer.speed.describe(),
+        "seed": run.config.dream.seed,
+        "shape": mind.shape.describe(),
+        "config": as_dict(run.config),  # resolved: the resolution and width used, not "auto"
+        "versions": {"python": platform.python_version(), **{p: installed(p) for p in PACKAGES}},
+    }
+
+
+class Progress:
+    """A progress bar on a terminal; a line every ten seconds into a log file."""
+
+    def __init__(self, started: float):
+        self.started, self._last = started, 0.0
+
+    def show(self, done: int, goal: int, frame: int, total_frames: int, fps: int) -> None:
+        now = time.monotonic()
+        every = 0.25 if sys.stderr.isatty() else 10.0
+        if now - self._last < every and done < goal:
+            return
+        self._last = now
+        rate = done / max(now - self.started, 1e-9)
+        eta = (goal - done) / rate if rate else 0.0
+        share = done / goal
+        bar = "#" * int(share * 30)
+        start = "\r" if sys.stderr.isatty() else "\n"
+        sys.stderr.write(
+            f"{start}[{bar:<30}] {share:6.1%} network {done:,}/{goal:,}, {rate:.1f} networks/s, "
+            f"ETA {clock(eta)}, cut {clock(frame / fps)} of {clock(total_frames / fps)}  "
+        )
+        sys.stderr.flush()

@@ -1,0 +1,119 @@
+"""The trainer thread of the live show: networks, one after another, each put in a latest-value
+slot for the screen, `steps_per_frame` networks per frame drawn (at 1, every network is seen).
+
+It owns the trainer: whatever other threads want of it (a learning rate, steps per frame, a
+reset, a pause) arrives in its inbox and is applied here, in order, between steps. A diverging
+network is reborn (engine/rebirth.py); out of GPU memory, the batch is halved; every
+`state.save_every_s` a copy of the mind goes to the keeper.
+"""
+
+import logging
+import threading
+
+import torch
+
+from engine.mind import Mind, Waking, live_save
+from engine.rebirth import Guardian
+from engine.trainer import Network
+from installation.threads import Inbox, LatestSlot
+
+log = logging.getLogger(__name__)
+
+OUT_OF_MEMORY_WAIT_S = 5.0  # before trying again at batch 1
+
+
+class Dreaming:
+    def __init__(self, mind: Mind, stop: threading.Event, waking: Waking, keeper=None,
+                 networks_limit: int = 0):  # fmt: skip
+        self.mind, self.trainer = mind, mind.trainer
+        self._stop, self.keeper = stop, keeper
+        self.inbox = Inbox()
+        self.slot = LatestSlot()  # the newest network, for the screen
+        self.guardian = Guardian(self.trainer)
+        self.guardian.rebirths = waking.rebirths
+        self.first_number = self.trainer.number  # a resumed mind goes on from its number
+        self.networks_limit = networks_limit
+        self.steps_per_frame = mind.config.dream.steps_per_frame
+        self.paused = False  # published: written here only
+        self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
+        self.film_place = lambda: (mind.film.name, 0)  # the film thread's, for the saves
+        self.poet_lines = lambda: waking.poet_lines  # the poet's count, for the saves
+        self.thread = threading.Thread(target=self._run, name="trainer", daemon=True)
+
+    def limit_reached(self, number: int) -> bool:
+        return bool(self.networks_limit) and number - self.first_number >= self.networks_limit
+
+    def _run(self) -> None:
+        memory = self.mind.memory
+        while len(memory) == 0:  # nothing watched yet
+            if self._stop.wait(0.01):
+                return
+        while not self._stop.is_set():
+            self._apply_requests()
+            if self.paused or self.limit_reached(self.trainer.number):
+                self.inbox.arrived.wait(0.05)
+                continue
+            count = self.steps_per_frame
+            if self.networks_limit:  # never past the limit
+                count = min(count, self.first_number + self.networks_limit - self.trainer.number)
+            try:
+                network = self._steps(count)
+            except torch.OutOfMemoryError:
+                self._out_of_memory()
+                continue
+            except Exception:
+                log.exception("dreamer: a training step failed; going on")
+                self._stop.wait(0.5)
+                continue
+            if self.keeper is not None and self.keeper.due():
+                self.keeper.offer(self.save())
+            self.slot.put(network)
+            while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
+                if self._stop.is_set():
+                    return
+
+    def _apply_requests(self) -> None:
+        requests = self.inbox.drain()
+        for request, value in requests:
+            if request == "learning_rate":
+                self.trainer.set_learning_rate(value)
+            elif request == "steps_per_frame":
+                self.steps_per_frame = value
+            elif request == "reset":
+                self.trainer.reset()
+                self.guardian.forget()
+            elif request in ("pause", "resume"):
+                self.paused = request == "pause"
+        if requests:  # replaced whole: a reader on another thread sees one list or the other
+            self.applied = (self.applied + requests)[-1000:]
+
+    def _steps(self, count: int) -> Network:
+        """`count` networks; the last one rendered. A divergence ends them early, reborn."""
+        for step in range(count):
+            network = self.trainer.step(render=step == count - 1)
+            network, why = self.guardian.watch(network)
+            if why is not None:
+                log.warning(
+                    "dreamer: network %d diverged (%s); reborn from an earlier mind (rebirth %d), "
+                    "learning rate %g for %d networks",
+                    network.number,
+                    why,
+                    self.guardian.rebirths,
+                    self.trainer.config.learning_rate,
+                    self.mind.config.dream.calm_networks,
+                )
+                break
+        return network
+
+    def _out_of_memory(self) -> None:
+        """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
+        if self.trainer.halve_batch():
+            log.warning("dreamer: out of GPU memory; batch halved to %d", self.trainer.batch_size)
+        else:
+            log.error("dreamer: out of GPU memory at batch 1; trying again")
+            self._stop.wait(OUT_OF_MEMORY_WAIT_S)
+
+    def save(self) -> dict:
+        """A copy of what a save holds; on the trainer's thread between steps (or after it)."""
+        return live_save(self.trainer, self.guardian.rebirths, self.film_place(),
+                         self.poet_lines())  # fmt: skip

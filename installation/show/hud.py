@@ -1,0 +1,28 @@
+"""The HUD: the network's number, the rate, the losses, the film (key H, OSC). The notice of a
+resumed mind shows for the show's first seconds, HUD or not."""
+
+import time
+
+
+def hud_lines(show) -> list[str]:
+    notice = [show.waking.notice] if time.monotonic() < show.notice_until else []
+    if not show.stage.hud_on:
+        return notice
+    network, first = show.current, show.dreaming.first_number
+    if network is None:
+        mind = f"the mind of network {first:,}" if first else "a blank mind"
+        return [*notice, f"{mind} is watching {show.film.name}"]
+    rebirths = show.dreaming.guardian.rebirths
+    reborn = f" · reborn {rebirths:,} time{'s' * (rebirths != 1)}" if rebirths else ""
+    lines = [
+        *notice,
+        f"network {network.number:,} created · {network.number - 1:,} destroyed{reborn}",
+        f"{show.networks_per_second():.1f} networks/s · "
+        f"D {network.d_loss:.3f} · G {network.g_loss:.3f}",
+        f"{show.film.name} · {show.memory.frames_seen:,} frames watched",
+    ]
+    if show.dreaming.paused:
+        lines.append("learning paused")
+    if show.recording is not None:
+        lines.append(f"recording {show.recording.path.name}")
+    return lines

@@ -1,0 +1,61 @@
+"""The stage: what the main thread puts on screen each frame. The newest network's dreams,
+composited (dissolve, zoom, grain) on the GPU where they were made or else on the CPU, with the
+HUD, the footer and a subtitle. Everything a performer changes of the picture (the look, the HUD,
+the subtitles, which dream) lives here, owned by the main thread, apart from the config.
+"""
+
+import logging
+
+import numpy as np
+
+from engine.config import ScreenConfig
+from installation.media.compositor import Compositor, Look
+from installation.media.gpu_compositor import make_compositor, on_host
+from installation.media.window import Window
+
+log = logging.getLogger(__name__)
+
+
+class Stage:
+    def __init__(self, screen: ScreenConfig, window: Window, seed: int, device, footer: str):
+        self.window, self.seed, self.device, self.footer = window, seed, device, footer
+        self.look = Look.of(screen)
+        self.hud_on, self.subtitles_on = screen.hud, screen.subtitles
+        self.compositor: Compositor | None = None
+        self.dream_clock = 0.0  # the dreams' clock at the last frame drawn
+        self.dream_shift_s = 0.0  # added to the show's clock (next dream)
+        self.dream_offset = 0  # added to the dream index (which dream)
+
+    def compositor_for(self, side: int) -> Compositor:
+        """The compositor for pictures of this side (made again when the window changes)."""
+        if self.compositor is None or self.compositor.side != side:
+            self.compositor = make_compositor(self.look, side, self.seed, self.device)
+        return self.compositor
+
+    def draw(self, t: float, images, hud: list[str], subtitle: str | None, fade: float) -> None:
+        """A frame at show time `t`: `images` the newest network's dreams (or None yet)."""
+        t += self.dream_shift_s
+        compositor = self.compositor_for(self.window.picture_side)
+        picture = None if images is None else self._compose(compositor, images, t)
+        self.dream_clock = t
+        self.window.draw(picture, hud, self.footer, subtitle if self.subtitles_on else None, fade)
+
+    def _compose(self, compositor: Compositor, images, t: float) -> np.ndarray:
+        if type(compositor) is Compositor:
+            return compositor.compose(on_host(images), t, self.dream_offset)
+        try:
+            return compositor.compose(images, t, self.dream_offset)
+        except Exception:  # the GPU's compositor (out of memory, say): the CPU's from now on
+            log.exception("screen: composing on the GPU failed; composing on the CPU from now on")
+            self.compositor = Compositor(self.look, compositor.side, self.seed)
+            return self.compositor.compose(on_host(images), t, self.dream_offset)
+
+    def start_dissolve(self, dreams: int, to: int | None = None) -> None:
+        """Begin the dissolve into the next dream now, or into dream `to` of `dreams`."""
+        look = self.look
+        period = max(look.hold_s + look.dissolve_s, 1e-3)
+        turn, phase = divmod(self.dream_clock, period)
+        self.dream_shift_s += (look.hold_s - phase) if phase < look.hold_s else (period - phase)
+        if to is not None and dreams:
+            upcoming = int(turn if phase < look.hold_s else turn + 1) + 1
+            self.dream_offset = (to - upcoming) % dreams
