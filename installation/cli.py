@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
 
 def bench(args: argparse.Namespace) -> int:
     from engine.device import pick_device
-    from installation.bench.networks import run_osc_bench
+    from installation.bench.osc import run_osc_bench
     from installation.bench.suite import plan_for, run_suite
     from installation.media.recorder import check_output
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from engine.config import ScreenConfig, load_config
-from installation.bench.networks import memory_of_the_film
+from installation.bench.networks import bench_mind
 from installation.media.compositor import Compositor
 from installation.media.gpu_compositor import TorchCompositor
 
@@ -41,7 +41,8 @@ def test_a_dissolve_blends_two_dreams_under_grain():
 
 def film_dreams(channels: int) -> np.ndarray:
     """Eight dreams with edges and texture (a bicubic zoom of flat grey would prove little)."""
-    memory = memory_of_the_film(load_config(), 32, channels == 3, torch.device("cpu"))
+    settings = ["dream.device=cpu", f"film.color={str(channels == 3).lower()}"]
+    memory = bench_mind(load_config(None, settings), 32).memory
     return memory.state_dict()["frames"][:8].permute(0, 2, 3, 1).numpy()
 
 

@@ -13,14 +13,14 @@ from engine.config import DreamConfig, load_config
 from engine.corpus import default_cache_dir
 from engine.speed import Speed, pick_speed
 from engine.trainer import Trainer
-from installation.bench.networks import memory_of_the_film
+from installation.bench.networks import bench_mind
 
 CPU = torch.device("cpu")
 
 
 @pytest.fixture(scope="module")
 def memory():
-    return memory_of_the_film(load_config(), 32, False, CPU)  # the default film's frames
+    return bench_mind(load_config(None, ["dream.device=cpu"]), 32).memory  # the default film
 
 
 def trainer(memory, speed: Speed) -> Trainer:
@@ -115,7 +115,7 @@ def test_on_a_gpu_the_fast_step_keeps_to_the_eager_step_within_bf16_tolerance():
     """The whole GPU path (channels-last, bf16, fused Adam, torch.compile) against eager float32
     on the same GPU."""
     cuda = torch.device("cuda")
-    memory = memory_of_the_film(load_config(), 64, False, cuda)
+    memory = bench_mind(load_config(None, ["dream.device=cuda"]), 64).memory
     config = DreamConfig(resolution=64, width=16, batch_size=16, seed=3)
     eager = Trainer(config, memory, Speed())
     fast = Trainer(config, memory, pick_speed("auto", cuda))

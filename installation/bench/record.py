@@ -8,22 +8,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
 from engine.config import Config
-from engine.device import pick_device
-from engine.trainer import Trainer, pick_resolution
-from installation.bench.networks import memory_of_the_film, networks_per_second
+from engine.mind import resolve
+from installation.bench.networks import bench_mind, networks_per_second
 from installation.cut.run import record_cut
 
 
 def run_record_bench(config: Config, networks: int, seconds: float) -> dict:
-    device = pick_device(config.dream.device)
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # as `dreams record` runs
-    resolution = pick_resolution(config.dream.resolution, device)
-    memory = memory_of_the_film(config, resolution, config.film.color, device)
-    trainer = Trainer(config.dream, memory)
+    config = resolve(config)  # the resolution `dreams record` will use
+    resolution = config.dream.resolution
+    trainer = bench_mind(config, resolution).trainer
     for _ in range(3):
         trainer.step()
     alone = networks_per_second(trainer.step, seconds)
@@ -37,7 +31,7 @@ def run_record_bench(config: Config, networks: int, seconds: float) -> dict:
     film_s = networks * record.frames_per_network / record.fps
     row = {
         "resolution": resolution,
-        "device": str(device),
+        "device": config.dream.device,
         "size": f"{record.width}x{record.height}",
         "networks": networks,
         "record_per_s": rate,

@@ -13,15 +13,12 @@ import torch
 from engine.config import Config
 from engine.device import pick_device
 from engine.trainer import pick_resolution
-from installation.bench.networks import (
-    ORIGINAL_WORDS_PER_S,
-    run_bench,
-    run_poet_bench,
-    run_voice_bench,
-)
+from installation.bench.networks import run_bench
+from installation.bench.poet import ORIGINAL_WORDS_PER_S, run_poet_bench
 from installation.bench.report import Report, describe_device
 from installation.bench.screen import run_screen_bench
 from installation.bench.show import run_show_bench
+from installation.bench.voice import run_voice_bench
 
 
 @dataclass
