@@ -19,7 +19,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="A machine watches a film and learns to see; every new network is shown.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(commands)
+    _add_record(commands)
+    _add_poems(commands)
+    _add_bench(commands)
+    return parser
 
+
+def _add_run(commands) -> None:
     run = commands.add_parser("run", help="the live show (the default command)")
     _add_config_options(run)
     run.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
@@ -32,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="a blank mind (the saves are kept aside, not resumed)"
     )
 
+
+def _add_record(commands) -> None:
     record = commands.add_parser("record", help="render the whole experiment into a film, headless")
     _add_config_options(record)
     record.add_argument("--out", type=Path, required=True, help="the cut, an .mp4 file")
@@ -45,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--size", type=_size, help="of the film, WIDTHxHEIGHT (record.width ...)")
     record.add_argument("--resume", action="store_true", help="go on with an interrupted cut")
 
+
+def _add_poems(commands) -> None:
     write = commands.add_parser("write", help="write a book of poems, headless")
     _add_config_options(write)
     write.add_argument("--words", type=_positive_int, required=True, help="words to write")
@@ -59,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     teach.add_argument("--batch", type=_positive_int, default=8, help="passages per step")
     teach.add_argument("--model", help="the model to start from (poet.model)")
 
+
+def _add_bench(commands) -> None:
     bench = commands.add_parser(
         "bench", help="every speed figure against its baseline: a table, and JSON"
     )
@@ -88,7 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--record", type=_positive_int, metavar="NETWORKS",
         help="also `dreams record` of this many networks: networks/s and film seconds a second",
     )  # fmt: skip
-    return parser
 
 
 BENCH_PARTS = ("networks", "screen", "poet", "voice", "show")

@@ -67,3 +67,34 @@ def test_the_gpu_compositor_makes_the_cpu_compositors_picture(channels, device):
         difference = np.abs(picture.astype(int) - expected)
         assert difference.mean() < 0.5 and np.percentile(difference, 99.9) <= 2, t  # levels
     assert not np.array_equal(opencv.compose(images, 1.0), opencv.compose(images, 7.0))
+
+
+@pytest.mark.parametrize("device", ["cpu", GPU])
+def test_the_dreams_stay_where_they_were_made_until_the_picture_comes_down(device, monkeypatch):
+    """A trainer whose dreams stay on its device hands the compositor there a tensor, and one
+    copy a frame comes to the host: the picture (not the dreams as well)."""
+    import engine.device
+    import engine.trainer
+    import installation.media.gpu_compositor as gpu_compositor
+
+    settings = ["dream.device=" + device, "dream.resolution=32", "dream.width=8"]
+    mind = bench_mind(load_config(None, settings), 32)
+    copies = []
+
+    def counted(*tensors):
+        copies.append([tuple(t.shape) for t in tensors])
+        return engine.device.to_host(*tensors)
+
+    monkeypatch.setattr(engine.trainer, "to_host", counted)
+    monkeypatch.setattr(gpu_compositor, "to_host", counted)
+    mind.trainer.dreams_on_device = True
+    network = mind.trainer.step()
+    assert isinstance(network.images, torch.Tensor) and network.images.device.type == device
+    assert copies == [[(2,)]]  # the two losses alone
+    compositor = TorchCompositor(ScreenConfig(grain=0), side=64, seed=1, device=device)
+    picture = compositor.compose(network.images, 1.0)
+    assert copies[1:] == [[(64, 64, 3)]]  # the picture, once
+    expected = Compositor(ScreenConfig(grain=0), side=64, seed=1).compose(
+        mind.trainer.render(), 1.0
+    )
+    assert np.abs(picture.astype(int) - expected).mean() < 0.5  # the same picture

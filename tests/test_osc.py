@@ -2,9 +2,11 @@
 
 import random
 import socket
+import threading
 import time
 
 import numpy as np
+import pytest
 
 from tests.conftest import run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
@@ -61,6 +63,45 @@ def test_a_burst_of_5000_arrives_whole(tmp_path, shapes_film):
         assert show.osc.gate.dropped == 0 and show.osc.commands_dropped == 0
 
     run_with(show, actions)
+
+
+def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
+    """The main thread never touches the trainer: a burst of rates and steps per frame, sent
+    while it steps, is applied by the trainer's own thread, every one, in the order sent."""
+    show = open_test_show(tmp_path, f"film.source={shapes_film}")
+    port, sock = show.osc.port, sender()
+    setters, set_rate = set(), show.trainer.set_learning_rate
+
+    def watched(rate):
+        setters.add(threading.current_thread().name)
+        set_rate(rate)
+
+    show.trainer.set_learning_rate = watched
+    sent = []
+    for i in range(400):
+        rate = float(np.float32(1e-4 + i * 1e-7))  # as a 32-bit OSC float arrives
+        sent += [("learning_rate", rate), ("steps_per_frame", 1 + i % 3)]
+
+    def actions():
+        when(lambda: show.current is not None)
+        before = show.trainer.number
+        for request, value in sent:
+            send(sock, port, ADDRESS_OF[request], value)
+        when(lambda: len(show.dreaming.applied) >= len(sent), timeout=60)
+        when(lambda: show.trainer.number > before + 5)  # it went on learning meanwhile
+        applied = [(r, float(np.float32(v)) if r == "learning_rate" else v)
+                   for r, v in show.dreaming.applied]  # fmt: skip
+        assert applied == sent
+        assert setters == {"trainer"}
+        assert show.trainer.g_optimizer.param_groups[0]["lr"] == pytest.approx(sent[-2][1])
+
+    run_with(show, actions)
+
+
+ADDRESS_OF = {
+    "learning_rate": "/dreams/learn/rate",
+    "steps_per_frame": "/dreams/learn/steps_per_frame",
+}
 
 
 def test_malformed_packets_never_take_the_show_down(tmp_path, shapes_film):

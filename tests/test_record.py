@@ -104,7 +104,17 @@ def wait_for_networks(log_path, count: int, process) -> None:
     raise AssertionError(f"{count} networks were not made in time")
 
 
-def test_killed_and_interrupted_cuts_play_and_resume(tmp_path):
+def refused_resume(out, *args) -> str:
+    """A --resume that does not fit the interrupted cut: one line, exit 2, nothing moved."""
+    before = out.read_bytes()
+    result = run_dreams("record", "--networks", str(NETWORKS), "--out", str(out), *SMALL,
+                        "--set", "poet.enabled=false", "--resume", *args)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert out.read_bytes() == before and not out.with_name("cut.interrupted.mp4").exists()
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     out = tmp_path / "cut.mp4"
     log_path = tmp_path / "cut.log.jsonl"
     process = start_recording(out)
@@ -123,12 +133,17 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path):
     frames = video_frames(out)
     assert len(frames) == interrupted["frames"]  # every frame, to the last
     assert frames[-1].std() > 3  # a dream, not black
+    line = refused_resume(out, "--resolution", "128")
+    assert "64 x 64 grey, width 32" in line and "128 x 128" in line
+    assert "was watching" in refused_resume(out, "--film", str(shapes_film))
 
     result = run_dreams("record", "--networks", str(NETWORKS), "--out", str(out), *SMALL,
                         "--set", "poet.enabled=false", "--resume")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(video_frames(out)) == TITLE + NETWORKS + CREDITS
     log = events(log_path)
+    dream = log[0]["config"]["dream"]  # the provenance says what was used, never "auto"
+    assert (log[0]["event"], dream["resolution"], dream["width"]) == ("start", 64, 32)
     resumed = [e for e in log if e["event"] == "resumed"]
     assert len(resumed) == 2
     after = [e["number"] for e in log[log.index(resumed[-1]) :] if e["event"] == "network"]

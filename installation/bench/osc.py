@@ -66,10 +66,14 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
     thread.start()
     show.run()
     thread.join()
+    _report(result, commands, config.screen.fps)
+    return result
+
+
+def _report(result: dict, commands: int, fps: int) -> None:
     median, p99 = result["latency_ms"]
     print(f"osc bench: {commands} commands, latency to the screen median {median:.1f} ms, "
-          f"p99 {p99:.1f} ms (screen.fps {config.screen.fps})")  # fmt: skip
+          f"p99 {p99:.1f} ms (screen.fps {fps})")  # fmt: skip
     print(f"frames/s calm {result['fps_calm']:.1f}, under a flood of "
           f"{result['flood_per_s']:,.0f} messages/s {result['fps_flood']:.1f} "
           f"({result['fps_flood'] / result['fps_calm']:.2f} x calm)")  # fmt: skip
-    return result

@@ -65,34 +65,12 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
         if images is None:  # a grey ramp of the live size stands in for the dreams
             ramp = (np.arange(live) * 255 // (live - 1)).astype(np.uint8)
             images = np.tile(ramp[None, :, None, None], (8, 1, live, 1))
-        screen = run_screen_bench(config, images, plan.frames, device)
-        report.raw["screen"] = screen
-        budget = f"{screen['budget_ms']:.1f} ms, a frame at {config.screen.fps} Hz"
-        for name in ("median", "p99"):
-            value = screen[f"{name}_ms"]
-            report.add(
-                f"screen frame time {screen['size']} ({screen['compositor']}), {name} (ms)",
-                f"{value:.1f}",
-                budget,
-                value / screen["budget_ms"],
-                "under the budget",
-            )
+        _screen_rows(report, run_screen_bench(config, images, plan.frames, device), config)
     if "poet" not in plan.skip:
         poet_config = config
         if plan.short_poems:  # one stanza of two lines
             poet_config = replace(config, poet=replace(config.poet, stanzas=1, lines_per_stanza=2))
-        poet = run_poet_bench(poet_config, plan.poet_batches, plan.seconds)
-        report.raw["poet"] = poet
-        first = poet[0]["words_per_s"]
-        for row in poet:
-            rate, batch = row["words_per_s"], row["batch"]
-            if batch == poet[0]["batch"]:
-                baseline = f"{ORIGINAL_WORDS_PER_S:.1f}, the 2020 GPT-2"
-                ratio = rate / ORIGINAL_WORDS_PER_S
-            else:
-                baseline, ratio = f"{first:.1f}, batch {poet[0]['batch']}", rate / first
-            goal = "2,500 (GPU)" if cuda and batch > 1 else ""
-            report.add(f"poet words/s, batch {batch}", f"{rate:.1f}", baseline, ratio, goal)
+        _poet_rows(report, run_poet_bench(poet_config, plan.poet_batches, plan.seconds), cuda)
     if "voice" not in plan.skip:
         voice = run_voice_bench(config, plan.seconds)
         report.raw["voice"] = voice
@@ -115,6 +93,34 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
     report.write_json(json_path)
     print(f"\nwritten: {json_path}")
     return report
+
+
+def _screen_rows(report: Report, screen: dict, config: Config) -> None:
+    report.raw["screen"] = screen
+    budget = f"{screen['budget_ms']:.1f} ms, a frame at {config.screen.fps} Hz"
+    for name in ("median", "p99"):
+        value = screen[f"{name}_ms"]
+        report.add(
+            f"screen frame time {screen['size']} ({screen['compositor']}), {name} (ms)",
+            f"{value:.1f}",
+            budget,
+            value / screen["budget_ms"],
+            "under the budget",
+        )
+
+
+def _poet_rows(report: Report, poet: list[dict], cuda: bool) -> None:
+    report.raw["poet"] = poet
+    first = poet[0]["words_per_s"]
+    for row in poet:
+        rate, batch = row["words_per_s"], row["batch"]
+        if batch == poet[0]["batch"]:
+            baseline = f"{ORIGINAL_WORDS_PER_S:.1f}, the 2020 GPT-2"
+            ratio = rate / ORIGINAL_WORDS_PER_S
+        else:
+            baseline, ratio = f"{first:.1f}, batch {poet[0]['batch']}", rate / first
+        goal = "2,500 (GPU)" if cuda and batch > 1 else ""
+        report.add(f"poet words/s, batch {batch}", f"{rate:.1f}", baseline, ratio, goal)
 
 
 def _networks_rows(report: Report, row: dict, cuda: bool) -> None:
