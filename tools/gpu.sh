@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Every GPU figure of issue 7 in one call of the device tool (a machine with python3, torch,
-# Triton and CUDA, but none of this project's other packages, and no network).
+# Every GPU figure of issue 7, on a GPU machine without network: one with python3, torch,
+# Triton, CUDA and pytest, but none of this project's other packages.
 #
-# Here, once:     tools/gpu.sh fetch      (wheels for Python 3.12 into .whl/, about 55 MB)
-# Then, there, two calls (each well inside the tool's 10 minutes), carry [".whl"]:
+# On a machine with network, once:
+#   tools/gpu.sh fetch            downloads the wheels for Python 3.12 into .whl/ (about 55 MB)
+# Copy the repository with .whl/ over to the GPU machine; there, in the repository:
 #   bash tools/gpu.sh main        the tests of the fast path and the compositor on the GPU, and
 #                                 `dreams bench` (networks at 64 to 512 with GPU memory, the
 #                                 screen, the live show at 256) as text and JSON
 #   bash tools/gpu.sh variants    the networks at 256 again without CUDA graphs, and on the
 #                                 plain eager path of our own step: what each part gives
-# Each writes its files into $OUT. The poet and the voice are left out: their model
-# files (93 MB and 58 MB) do not fit the tool's 64 MB beside the wheels; measure them where they
-# are installed with `dreams bench --skip networks screen show`.
+# Each is meant to take under ten minutes. The wheels are installed into /tmp/site, not into
+# the system. Each writes its text and JSON into gpu-results/ in the repository (made if
+# missing), or into the folder named by $OUT (`OUT=somewhere bash tools/gpu.sh main`).
+# The poet and the voice are left out: their model files (93 MB and 58 MB) are not among the
+# wheels; measure them where they are installed with `dreams bench --skip networks screen show`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +35,7 @@ if [ "${1:-}" != main ] && [ "${1:-}" != variants ]; then
     echo "usage: tools/gpu.sh fetch | main | variants" >&2
     exit 2
 fi
-OUT="${OUT:-bench-gpu}"
+OUT="${OUT:-gpu-results}"
 mkdir -p "$OUT"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl
