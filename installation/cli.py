@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.config import Config, load_config
 from engine.errors import DreamsError
+from installation.show.stats import Began, FirstArrival, show_stats, write_stats
 
 log = logging.getLogger("dreams")
 
@@ -37,6 +38,9 @@ def _add_run(commands) -> None:
     run.add_argument("--record", type=Path, help="record what is seen and heard to FILE.mp4")
     run.add_argument(
         "--fresh", action="store_true", help="a blank mind (the saves are kept aside, not resumed)"
+    )
+    run.add_argument(
+        "--stats", type=Path, metavar="FILE.json", help="write the show's figures as JSON at exit"
     )
 
 
@@ -179,10 +183,15 @@ def _toml_string(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    began = Began()  # before the imports and the loading: the user's wait starts here
     from installation.show.assemble import open_show
     from installation.show.health import peak_gpu_mb
 
     config = _load(args)
+    if args.stats is not None:
+        from installation.media.recorder import check_output
+
+        check_output(args.stats, "--stats")  # refused now, not after the show
     numbers = None
     if config.state.enabled:
         from installation.show.log_file import open_log_file
@@ -200,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
         numbers.number = lambda: show.trainer.number
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: show.stop())
+    show.slot = arrival = FirstArrival(show.slot)
     summary = show.run()
     log.info(
         "show: ended after %.1f s at network %d: %d networks created, %d shown, "
@@ -220,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
             summary.lines_spoken,
             summary.longest_wait_s,
         )
+    if args.stats is not None:
+        write_stats(args.stats, show_stats(summary, began, show.started, arrival.at, peak))
     return 0
 
 

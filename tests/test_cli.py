@@ -95,11 +95,13 @@ def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache)
         "bench", "--quick", "--poet", "1", "4", "--json", str(out),
         "--set", f"poet.cache_dir={poet_cache}", timeout=900,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    said = f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-2000:]}"
+    assert result.returncode == 0, said
     document = json.loads(out.read_text())
+    raw = document["raw"]
+    assert set(raw) >= {"networks", "screen", "poet", "voice", "show"}, said  # a part failed
     for row in document["rows"]:  # the printed table holds what the JSON holds
         assert re.search(rf"{re.escape(row['figure'])}\s+{re.escape(row['value'])}", result.stdout)
-    raw = document["raw"]
     (networks,) = raw["networks"]
     assert networks["resolution"] == 64 and networks["eager_per_s"] > 0
     assert networks["ratio"] == pytest.approx(networks["dreams_per_s"] / networks["eager_per_s"])
