@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.config import Config, load_config
 from engine.errors import DreamsError
-from installation.show.stats import Began, FirstArrival, show_stats, write_stats
+from installation.show.stats import Began, show_stats, write_stats
 
 log = logging.getLogger("dreams")
 
@@ -209,7 +209,6 @@ def run(args: argparse.Namespace) -> int:
         numbers.number = lambda: show.trainer.number
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: show.stop())
-    show.slot = arrival = FirstArrival(show.slot)
     summary = show.run()
     log.info(
         "show: ended after %.1f s at network %d: %d networks created, %d shown, "
@@ -231,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
             summary.longest_wait_s,
         )
     if args.stats is not None:
-        write_stats(args.stats, show_stats(summary, began, show.started, arrival.at, peak))
+        write_stats(args.stats, show_stats(summary, began, show.started, peak))
     return 0
 
 

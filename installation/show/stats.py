@@ -23,30 +23,10 @@ class Began:
         return self.unix + monotonic - self.monotonic
 
 
-class FirstArrival:
-    """The show's slot for new networks, noting when the main loop takes its first one.
-    (A stand-in until the Show keeps that moment itself.)"""
-
-    def __init__(self, slot):
-        self._slot = slot
-        self.at: float | None = None  # time.monotonic()
-
-    def take(self):
-        network = self._slot.take()
-        if network is not None and self.at is None:
-            self.at = time.monotonic()
-        return network
-
-    def __getattr__(self, name):  # put, wait_taken, wake...: the slot's own
-        return getattr(self._slot, name)
-
-
-def show_stats(
-    summary, began: Began, show_started: float, first_at: float | None, peak_gpu_mb
-) -> dict:
-    """`summary`: the ShowSummary; `show_started`, `first_at`: monotonic seconds when the show
-    began and when its first network was on screen (None: none was)."""
-    first_s = None if first_at is None else first_at - show_started
+def show_stats(summary, began: Began, show_started: float, peak_gpu_mb) -> dict:
+    """`summary`: the ShowSummary; `show_started`: monotonic seconds when the show began."""
+    first_s = summary.first_network_s  # None: no network was on screen
+    first_at = None if first_s is None else show_started + first_s
     rate = None
     if first_s is not None:  # from the first network on: the start-up is another figure
         rate = (summary.networks_created - 1) / max(summary.seconds - first_s, 1e-6)
