@@ -89,7 +89,7 @@ class Window:
         subtitle: str | None = None,
         subtitle_opacity: float = 1.0,
     ) -> None:
-        """Paint the frame (installation/canvas.py) and show it."""
+        """Paint the frame (installation/media/canvas.py) and show it."""
         self.canvas.paint(self.surface, picture, hud, footer, subtitle, subtitle_opacity)
         pygame.display.flip()
 
