@@ -1,7 +1,8 @@
 """The compositor on the training GPU: the same picture as installation/media/compositor.py (the
-dissolve, the slow zoom, the grain), made where the dreams were made. A network's dreams (a few
-hundred KB) go up once; the upscaled picture (3.5 MB at 1080 x 1080) comes down once a frame,
-through pinned memory, instead of two bicubic warps of a million pixels on the CPU every frame."""
+dissolve, the slow zoom, the grain), made where the dreams were made. A network's dreams come as
+a tensor on the device that made them and stay there (host arrays are taken too, and go up once
+a network); the upscaled picture (3.5 MB at 1080 x 1080) comes down once a frame, through pinned
+memory, instead of two bicubic warps of a million pixels on the CPU every frame."""
 
 import numpy as np
 import torch
