@@ -100,13 +100,15 @@ class ScreenConfig:
 class PoetConfig:
     enabled: bool = True
     model: str = _setting("", hint='"" for the bundled SmolLM2, a model folder or a hub id')
+    adapter: str = "bundled"
     device: str = _device()
     seed: int = 0
     prompt_lines: int = _between(6, 1, 40)
     temperature: float = _setting(0.9, lambda v: 0 < v <= 5, "between 0 and 5")
     top_p: float = _setting(0.95, lambda v: 0 < v <= 1, "between 0 and 1")
     repetition_penalty: float = _between(1.15, 1, 3)
-    max_new_tokens: int = _between(64, 8, 1024)
+    max_new_tokens: int = _between(32, 8, 1024)
+    candidates: int = _between(0, 0, 256, " (0: auto)")
     lines_per_stanza: int = _between(4, 1, 32)
     stanzas: int = _between(3, 1, 32)
     queue_lines: int = _between(24, 1, 1000)

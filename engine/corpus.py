@@ -9,12 +9,13 @@ use maps the cached file into memory and indexes its line starts: no pandas, lit
 import json
 import mmap
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from engine.assets import package_file
-from engine.verse import clean_corpus_line, is_death_line
+from engine.verse import WORD, clean_corpus_line, is_death_line
 
 CACHE_VERSION = 1  # bump when the cleaning rules change
 
@@ -50,6 +51,7 @@ class Corpus:
         self._ends = newlines
         info = path.with_suffix(".json")
         self.info = json.loads(info.read_text()) if info.exists() else {}
+        self._vocabulary: dict[str, dict[str, int]] | None = None
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -65,6 +67,25 @@ class Corpus:
         first = int(rng.integers(start, max(stop - lines, start + 1)))
         return [self.line(i) for i in range(first, min(first + lines, stop))]
 
+    def vocabulary(self) -> dict[str, int]:
+        """How often the corpus uses each word (lower case), counted once and cached beside it."""
+        return self._counts()["all"]
+
+    def common_words(self) -> dict[str, int]:
+        """How often each word is written in lower case: a name ("Jim", "Mabel") hardly ever is."""
+        return self._counts()["lower"]
+
+    def _counts(self) -> dict[str, dict[str, int]]:
+        if self._vocabulary is None:
+            path = self.path.with_suffix(".words.json")
+            try:
+                self._vocabulary = json.loads(path.read_text())
+                assert set(self._vocabulary) == {"all", "lower"}
+            except (OSError, ValueError, AssertionError):  # missing or damaged: count again
+                self._vocabulary = count_words(self._map[:].decode("utf-8"))
+                write_atomically(path, json.dumps(self._vocabulary).encode())
+        return self._vocabulary
+
     @property
     def death_index(self) -> float:
         return float(self.info.get("death_index", 0.0))
@@ -79,6 +100,19 @@ class Corpus:
                 progress("cleaning the poetry corpus once (about a minute)")
             build_cache(path, *read_package_corpus())
         return cls(path)
+
+
+def count_words(text: str) -> dict[str, dict[str, int]]:
+    """Word counts, case folded ("all") and of the words as written in lower case ("lower")."""
+    written = Counter(w.replace("’", "'").strip("'") for w in WORD.findall(text))
+    counts: dict[str, dict[str, int]] = {"all": {}, "lower": {}}
+    for word, n in written.items():
+        if word:
+            folded = word.lower()
+            counts["all"][folded] = counts["all"].get(folded, 0) + n
+            if word == folded:
+                counts["lower"][folded] = n
+    return counts
 
 
 def read_package_corpus() -> tuple[list[str], list[int]]:

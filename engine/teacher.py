@@ -4,16 +4,17 @@ the original GPT-2 was trained on three million lines of poetry, and saves a fol
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.corpus import Corpus
-from engine.poet import PoetError
+from engine.language_model import PoetError
 
 HELD_OUT_SHARE = 0.02  # the corpus's last 2% of lines are never trained on
-PASSAGE_LINES = 8
+PASSAGE_LINES = 12  # three stanzas of four: enough to hear a rhyme scheme
 
 
 def _batch(corpus, rng, tokenizer, size: int, held_out: bool, block: int, device):
@@ -27,7 +28,7 @@ def _batch(corpus, rng, tokenizer, size: int, held_out: bool, block: int, device
 
 
 @torch.no_grad()
-def held_out_loss(model, tokenizer, corpus: Corpus, batches: int = 4, size: int = 8, block=128):
+def held_out_loss(model, tokenizer, corpus: Corpus, batches: int = 4, size: int = 8, block=160):
     """Mean loss on the same held-out passages every time (a fixed seed)."""
     rng, device = np.random.default_rng(12345), next(model.parameters()).device
     model.eval()
@@ -38,6 +39,17 @@ def held_out_loss(model, tokenizer, corpus: Corpus, batches: int = 4, size: int 
     return float(np.mean(losses))
 
 
+@dataclass
+class Lesson:
+    """What a run of teaching did: the figures that go into an adapter's provenance."""
+
+    steps: int = 0
+    tokens: int = 0
+    loss_before: float = float("nan")
+    loss_after: float = float("nan")
+    interrupted: bool = False
+
+
 def teach(
     model,
     tokenizer,
@@ -45,31 +57,41 @@ def teach(
     steps: int,
     batch: int = 8,
     learning_rate: float = 5e-5,
-    block: int = 128,
+    block: int = 160,
     seed: int = 0,
     progress=None,
-) -> tuple[float, float]:
-    """Fine-tune for `steps` steps; returns the held-out loss before and after."""
+) -> Lesson:
+    """Train the model's trainable weights (all of them, or a LoRA adapter's) for `steps` steps
+    at a constant rate after a short warm-up, so that a run stopped at step N (Ctrl-C keeps
+    what it learned) is the same as a run asked for N steps."""
     device = next(model.parameters()).device
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "right"
-    before = held_out_loss(model, tokenizer, corpus, block=block)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    torch.manual_seed(seed)
+    lesson = Lesson(loss_before=held_out_loss(model, tokenizer, corpus, block=block))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=learning_rate)
+    warm_up = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 50))
     rng = np.random.default_rng(seed)
     model.train()
-    for step in range(1, steps + 1):
-        inputs, labels = _batch(corpus, rng, tokenizer, batch, False, block, device)
-        with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
-            loss = model(**inputs, labels=labels).loss
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if progress:
-            progress(step, steps, loss.item())
-    after = held_out_loss(model, tokenizer, corpus, block=block)
+    try:
+        for step in range(1, steps + 1):
+            inputs, labels = _batch(corpus, rng, tokenizer, batch, False, block, device)
+            with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
+                loss = model(**inputs, labels=labels).loss
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            warm_up.step()
+            lesson.steps, lesson.tokens = step, lesson.tokens + int(inputs["attention_mask"].sum())
+            if progress:
+                progress(step, steps, loss.item())
+    except KeyboardInterrupt:
+        lesson.interrupted = True
+    lesson.loss_after = held_out_loss(model, tokenizer, corpus, block=block)
     model.eval()
-    return before, after
+    return lesson
 
 
 def save_model(model, tokenizer, out: Path) -> None:

@@ -29,6 +29,7 @@ FURNITURE = re.compile(
     r"\[|\]|\{|\}|<|>|_|#|@|\||=|\+|~|\^|\\|\d",
     re.IGNORECASE,
 )
+RARE = 3  # a word the corpus uses fewer times than this is one it does not know
 WORD = re.compile(r"[A-Za-z’']+")
 
 DEATH_WORDS = set(
@@ -42,7 +43,8 @@ DEATH_WORDS = set(
 
 
 def words(line: str) -> list[str]:
-    return [w.strip("’'").lower() for w in WORD.findall(line) if w.strip("’'")]
+    found = (w.replace("’", "'").strip("'").lower() for w in WORD.findall(line))
+    return [w for w in found if w]
 
 
 def clean_corpus_line(text: str, syllables: int = 0) -> str | None:
@@ -88,18 +90,24 @@ def normalised(line: str) -> str:
 
 
 class LineFilter:
-    """Keeps generated lines that read as verse, and not as a copy or a repeat."""
+    """Keeps generated lines that read as verse, and not as a copy or a repeat. Given the
+    corpus's vocabulary, every word must be one the corpus uses at least `RARE` times."""
 
-    def __init__(self, recent: int = 500):
+    def __init__(self, vocabulary: dict[str, int] | None = None, recent: int = 500):
         self.recent: dict[str, None] = {}  # insertion-ordered set of recent lines
         self.limit = recent
+        self.vocabulary = vocabulary
 
     def accept(self, line: str, poem: list[str], prompt: list[str]) -> str | None:
         cleaned = clean_corpus_line(line)
         if cleaned is None or ASSISTANT.search(cleaned) or cleaned.rstrip().endswith("-"):
             return None
+        if is_junk(cleaned):
+            return None
         key = normalised(cleaned)
         found = key.split()
+        if self.vocabulary is not None and any(self.vocabulary.get(w, 0) < RARE for w in found):
+            return None
         if max(found.count(w) for w in found) >= 3:  # "the night, the night, the night"
             return None
         if key in self.recent or key in (normalised(p) for p in poem):
@@ -119,3 +127,28 @@ def title_for(first_line: str) -> str:
     while len(chosen) > 1 and chosen[-1].lower() in ENGLISH:  # not "The sea gave him a"
         chosen.pop()
     return " ".join(chosen) if chosen else "Untitled"
+
+
+# What no line of 19th-century verse holds: a byline, brackets, a run of dots, a word in
+# capitals (a heading or a numeral), or a word of our own century.
+BYLINE = re.compile(r"^\s*[Bb]y\s+(?:[A-Z][\w.'’-]*\s*){2,}$")
+RESIDUE = re.compile(r"[&()\[\]{}<>]|\.{4,}|(?:\. ){2,}\.|\b[A-Z]{2,}\b|\d")
+MODERN = set(
+    "internet computer computers email e-mail phone phones telephone television tv radio "
+    "online website ok okay app apps cell mobile car cars plane airplane movie movies film "
+    "films photo photos selfie facebook twitter google youtube blog digital download "
+    "software hardware robot robots laser lasers nuclear atomic rocket rockets spaceship "
+    "astronaut".split()
+)
+
+
+def quotes_balanced(line: str) -> bool:
+    return line.count('"') % 2 == 0 and line.count("“") == line.count("”")
+
+
+def is_junk(line: str) -> bool:
+    """A line that gives itself away as not verse of the period (the scorer's and the filter's
+    rule alike)."""
+    if BYLINE.match(line) or RESIDUE.search(line):
+        return True
+    return not quotes_balanced(line) or any(w in MODERN for w in words(line))

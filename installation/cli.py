@@ -3,6 +3,7 @@ mistake is one line on stderr and exit status 2, never a traceback."""
 
 import argparse
 import logging
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -73,6 +74,10 @@ def _add_poems(commands) -> None:
     teach.add_argument("--steps", type=_positive_int, default=1000, help="training steps")
     teach.add_argument("--batch", type=_positive_int, default=8, help="passages per step")
     teach.add_argument("--model", help="the model to start from (poet.model)")
+    teach.add_argument(
+        "--lora", action="store_true", help="learn a small LoRA adapter (poet.adapter), not a copy"
+    )
+    teach.add_argument("--learning-rate", type=float, help="default: 5e-4 for --lora, else 5e-5")
 
 
 def _add_bench(commands) -> None:
@@ -270,9 +275,13 @@ def write(args: argparse.Namespace) -> int:
 
 
 def teach_poet(args: argparse.Namespace) -> int:
+    from installation.poems.teach import Course
     from installation.poems.teach import teach_poet as teach
 
-    return teach(_load(args), args.out, args.steps, args.batch)
+    course = Course(
+        args.steps, args.batch, args.lora, args.learning_rate, shlex.join(["dreams", *args.argv])
+    )
+    return teach(_load(args), args.out, course)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # a bare `dreams` is `dreams run`
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the command as typed, for what it makes to say how it was made
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",

@@ -70,7 +70,7 @@ def poet_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_model_dir(poet_cache) -> Path:
     """The bundled SmolLM2, prepared from its GGUF file into the test cache (the first load)."""
-    from engine.poet import default_model_folder
+    from engine.language_model import default_model_folder
 
     return default_model_folder(poet_cache)
 

@@ -33,7 +33,7 @@ def tiny_poet(cache, model) -> list[str]:
     """Settings for a show whose poet is the tiny test model (quick, and writes nonsense, so
     corpus lines stand in)."""
     return ["poet.enabled=true", f"poet.cache_dir={cache}", f"poet.model={model}",
-            "poet.max_new_tokens=8"]  # fmt: skip
+            "poet.adapter=", "poet.max_new_tokens=8"]  # fmt: skip
 
 
 def press(key: int) -> None:

@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from engine.adapter import AdapterError, attach_lora, load_adapter, save_adapter
+from engine.candidates import Candidate
 from engine.config import PoetConfig
 from engine.corpus import Corpus
-from engine.poet import Poet, PoetError, load_language_model
+from engine.language_model import PoetError, load_language_model
+from engine.poet import Poet, open_poet
+from engine.prosody import syllables
 from engine.teacher import held_out_loss, save_model, teach
 from engine.verse import clean_corpus_line
 from installation.voice.poet_thread import PoetThread
@@ -110,8 +114,10 @@ def test_teaching_lowers_the_held_out_loss(tmp_path, poet_cache, tiny_model_dir)
     model, tokenizer, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
     corpus = Corpus.load(poet_cache)
     torch.manual_seed(0)
-    before, after = teach(model, tokenizer, corpus, steps=30, batch=4, learning_rate=3e-3, block=64)
+    lesson = teach(model, tokenizer, corpus, steps=30, batch=4, learning_rate=3e-3, block=64)
+    before, after = lesson.loss_before, lesson.loss_after
     assert after < before - 0.5, (before, after)
+    assert lesson.steps == 30 and lesson.tokens > 30 * 4 * 10
     out = tmp_path / "taught"
     save_model(model, tokenizer, out)
     reloaded, tokenizer2, name = load_language_model(str(out), torch.device("cpu"), poet_cache)
@@ -138,3 +144,71 @@ def test_lines_come_one_at_a_time_with_their_place_in_the_poem(poet_cache, tiny_
     assert [x.last_of_stanza for x in lines] == [False, True, False, True, False]
     assert [x.last_of_poem for x in lines] == [False, False, False, True, False]
     assert len({x.poem_title for x in lines[:4]}) == 1 and all(x.text for x in lines)
+
+
+class RecordingSampler:
+    """Stands in for the model: offers known verse, and keeps every context it was given."""
+
+    def __init__(self, lines):
+        self.contexts, self.lines = [], iter(lines)
+
+    def sample(self, contexts, per_context, abort=None):
+        self.contexts += contexts
+        return [[Candidate(next(self.lines), -1.0)] for _ in contexts]
+
+    def endings(self, context, start, words):
+        return [0.0] * len(words)
+
+
+def test_a_poem_continues_itself(poet_cache, tiny_model_dir):
+    poet = make_poet(poet_cache, tiny_model_dir, lines_per_stanza=4, stanzas=1)
+    verse = [line for line in map(poet.corpus.line, range(0, 4000, 7)) if 6 <= syllables(line)]
+    poet.sampler = RecordingSampler(verse)
+    poet.filter.vocabulary = None  # the test's slice of the corpus is small
+    lines = []
+    for line in poet.lines():
+        lines.append(line.text)
+        if line.last_of_poem:
+            break
+    contexts = poet.sampler.contexts
+    assert len(contexts[0].splitlines()) == poet.config.prompt_lines  # a corpus passage
+    taken = []
+    for context in contexts:  # then the poem's own lines so far, in order
+        assert context.startswith(contexts[0])
+        so_far = context[len(contexts[0]) :].splitlines()
+        assert so_far == lines[: len(so_far)]
+        taken.append(len(so_far))
+    assert taken == sorted(taken) and taken[-1] == len(lines) - 1
+
+
+def test_an_adapter_is_saved_small_and_loads(tmp_path, poet_cache, tiny_model_dir):
+    model, tokenizer, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
+    ids = tokenizer("The curfew tolls", return_tensors="pt")["input_ids"]
+    bare = model(ids).logits
+    taught = attach_lora(model)
+    for name, weight in taught.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(weight, std=0.5)  # as if it had learned something
+    expected = taught.eval()(ids).logits  # no dropout
+    save_adapter(taught, tmp_path / "adapter", {"steps": 1})
+    assert (tmp_path / "adapter" / "provenance.json").is_file()
+    fresh, _, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
+    loaded = load_adapter(fresh, str(tmp_path / "adapter"))
+    assert not torch.allclose(loaded(ids).logits, bare, atol=1e-3)
+    assert torch.allclose(loaded(ids).logits, expected, atol=2e-2)  # saved in half precision
+    assert load_adapter(fresh, "") is fresh  # "": the bare model
+
+
+def test_a_damaged_adapter_is_an_error_or_a_warning(tmp_path, poet_cache, tiny_model_dir, caplog):
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text("{}")
+    (folder / "adapter_model.safetensors").write_bytes(b"not a tensor file")
+    settings = dict(model=str(tiny_model_dir), cache_dir=str(poet_cache), adapter=str(folder))
+    with pytest.raises(AdapterError, match="cannot be loaded"):
+        open_poet(PoetConfig(**settings))
+    with pytest.raises(AdapterError, match="no LoRA adapter"):
+        open_poet(PoetConfig(**{**settings, "adapter": str(tmp_path / "nowhere")}))
+    with caplog.at_level(logging.WARNING):
+        poet = open_poet(PoetConfig(**settings), lenient=True)  # the live show goes on
+    assert "bare" in caplog.text and poet.model is not None

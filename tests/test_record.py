@@ -22,7 +22,8 @@ SMALL = ["--size", "320x180", "--fps", str(FPS),
 
 def poet(cache, model) -> list[str]:
     return ["--set", f"poet.cache_dir={cache}", "--set", f"poet.model={model}",
-            "--set", "poet.max_new_tokens=8", "--set", "voice.line_pause_s=0.8"]  # fmt: skip
+            "--set", "poet.adapter=", "--set", "poet.max_new_tokens=8",
+            "--set", "voice.line_pause_s=0.8"]  # fmt: skip
 
 
 def record(out, *args, timeout=600):

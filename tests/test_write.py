@@ -1,5 +1,6 @@
 """`dreams write` and `dreams teach-poet` as a person runs them."""
 
+import json
 import re
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from tests.conftest import ROOT, run_dreams
 def poet_settings(cache, model):
     """The tiny model writes no verse, so corpus lines stand in: keep poems short and quick."""
     small = ["poet.stanzas=1", "poet.lines_per_stanza=2", "poet.max_new_tokens=8"]
-    settings = [f"poet.cache_dir={cache}", f"poet.model={model}", *small]
+    settings = [f"poet.cache_dir={cache}", f"poet.model={model}", "poet.adapter=", *small]
     return [part for setting in settings for part in ("--set", setting)]
 
 
@@ -28,6 +29,7 @@ def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
     first = run_dreams(*args, *poet_settings(poet_cache, tiny_model_dir))
     assert first.returncode == 0, first.stderr
     assert "death index" in first.stdout and "the corpus:" in first.stdout
+    assert "stanzas that rhyme" in first.stdout  # the book read beside the corpus
     numbers = headings(book)
     assert numbers == list(range(1, len(numbers) + 1)) and numbers
     second = run_dreams(*args, *poet_settings(poet_cache, tiny_model_dir))
@@ -101,3 +103,40 @@ def test_teach_poet_saves_a_poet_that_can_be_named(tmp_path, poet_cache, tiny_mo
     assert (out / "config.json").is_file() and "held-out loss" in result.stdout
     again = run_dreams("teach-poet", "--out", str(out), *poet_settings(poet_cache, tiny_model_dir))
     assert again.returncode == 2 and "not empty" in again.stderr
+
+
+def test_teach_poet_lora_lowers_the_held_out_loss_and_says_how(
+    tmp_path, poet_cache, tiny_model_dir
+):
+    out = tmp_path / "adapter"
+    result = run_dreams(
+        "teach-poet", "--lora", "--out", str(out), "--steps", "12", "--batch", "2",
+        "--learning-rate", "0.05", *poet_settings(poet_cache, tiny_model_dir),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    before, after = map(float, re.search(r"loss ([\d.]+) -> ([\d.]+)", result.stdout).groups())
+    assert after < before - 0.05, result.stdout
+    made = json.loads((out / "provenance.json").read_text())
+    assert made["steps"] == 12 and made["tokens_seen"] > 0 and "--lora" in made["command"]
+    assert made["held_out_loss_after"] < made["held_out_loss_before"]
+    assert (out / "adapter_model.safetensors").stat().st_size < 2_000_000
+    book = tmp_path / "book.txt"
+    settings = [*poet_settings(poet_cache, tiny_model_dir), "--set", f"poet.adapter={out}"]
+    wrote = run_dreams("write", "--words", "10", "--out", str(book), *settings)
+    assert wrote.returncode == 0, wrote.stderr
+    assert "adapter" in wrote.stderr and book.read_text()
+
+
+def test_a_missing_or_damaged_adapter_is_one_clear_line(tmp_path, poet_cache, tiny_model_dir):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "adapter_config.json").write_text('{"peft_type": "LORA"}')
+    (damaged / "adapter_model.safetensors").write_bytes(b"\0" * 64)
+    for adapter in (tmp_path / "nowhere", damaged):
+        settings = [*poet_settings(poet_cache, tiny_model_dir), "--set", f"poet.adapter={adapter}"]
+        for command in (["write", "--words", "5"], ["teach-poet", "--steps", "1"]):
+            out = tmp_path / "out"
+            result = run_dreams(*command, "--out", str(out), *settings)
+            assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+            (line,) = [x for x in result.stderr.splitlines() if "error:" in x]
+            assert str(adapter) in line and "poet.adapter" in line

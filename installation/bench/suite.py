@@ -70,7 +70,10 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
         poet_config = config
         if plan.short_poems:  # one stanza of two lines
             poet_config = replace(config, poet=replace(config.poet, stanzas=1, lines_per_stanza=2))
-        _poet_rows(report, run_poet_bench(poet_config, plan.poet_batches, plan.seconds), cuda)
+        stanzas = 1 if plan.short_poems else 6
+        rates, reading = run_poet_bench(poet_config, plan.poet_batches, plan.seconds, stanzas)
+        _poet_rows(report, rates, cuda)
+        _reading_rows(report, reading)
     if "voice" not in plan.skip:
         voice = run_voice_bench(config, plan.seconds)
         report.raw["voice"] = voice
@@ -121,6 +124,22 @@ def _poet_rows(report: Report, poet: list[dict], cuda: bool) -> None:
             baseline, ratio = f"{first:.1f}, batch {poet[0]['batch']}", rate / first
         goal = "2,500 (GPU)" if cuda and batch > 1 else ""
         report.add(f"poet words/s, batch {batch}", f"{rate:.1f}", baseline, ratio, goal)
+
+
+def _reading_rows(report: Report, reading: dict) -> None:
+    """The live poet beside the corpus, on the measures `dreams write` reports."""
+    report.raw["poet_reading"] = reading
+    rate = reading["words_per_s"]
+    report.add(f"live poet words/s, {reading['candidates']} candidates a line", f"{rate:.1f}")
+    book, corpus = reading["book"], reading["corpus"]
+    for key, name in (
+        ("unknown", "lines with a rare word"),
+        ("rhymed", "stanzas that rhyme"),
+        ("in_metre", "lines of 6 to 12 syllables"),
+        ("junk", "junk lines"),
+    ):
+        report.add(f"live poet: {name}", f"{book[key]:.1%}", f"{corpus[key]:.1%}, the corpus",
+                   book[key] / corpus[key] if corpus[key] else None)  # fmt: skip
 
 
 def _networks_rows(report: Report, row: dict, cuda: bool) -> None:

@@ -8,6 +8,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,8 @@ class Narration:
         self.ended = False
         self.placed: list[PlacedLine] = []
         poet_config = replace(config.poet, seed=config.poet.seed + lines_before)
-        self.poet = PoetThread(lambda: open_poet(poet_config), config.poet.queue_lines, stop)
+        make_poet = partial(open_poet, poet_config, lenient=True)  # a bad adapter: the bare model
+        self.poet = PoetThread(make_poet, config.poet.queue_lines, stop)
         self._spoken: queue.Queue = queue.Queue(maxsize=4)
         self._voice_seed = config.poet.seed + lines_before
         self.scribe = Scribe(Book(book_path)) if book_path else None

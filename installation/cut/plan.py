@@ -12,7 +12,7 @@ import torch
 
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
-from engine.poet import DEFAULT_NAME
+from engine.language_model import DEFAULT_NAME
 from engine.voice import voice_path
 from installation.media.canvas import Canvas, pixels
 from installation.media.compositor import Look

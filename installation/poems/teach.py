@@ -1,34 +1,106 @@
-"""`dreams teach-poet`: fine-tune the poet on the corpus and save it for `poet.model`."""
+"""`dreams teach-poet`: teach the poet the corpus, as a LoRA adapter (`--lora`, a few MB for
+`poet.adapter`, learned over the bare model) or as a full copy of the model as it writes, its
+adapter merged in (a folder for `poet.model`)."""
 
+import dataclasses
+import datetime
+import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from engine.adapter import attach_lora, save_adapter
 from engine.config import Config
 from engine.poet import open_poet
-from engine.teacher import save_model, teach
+from engine.teacher import Lesson, save_model, teach
 
 
-def teach_poet(config: Config, out: Path, steps: int, batch: int) -> int:
+@dataclass(frozen=True)
+class Course:
+    """What the user asked for."""
+
+    steps: int
+    batch: int
+    lora: bool
+    learning_rate: float | None
+    command: str
+
+    @property
+    def rate(self) -> float:
+        return self.learning_rate or (5e-4 if self.lora else 5e-5)
+
+
+def teach_poet(config: Config, out: Path, course: Course) -> int:
     out = Path(out).expanduser()
-    if out.exists() and any(out.iterdir()):  # before minutes of work, not after
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # before minutes of work
         print(f"dreams: error: {out} exists and is not empty; choose a new folder", file=sys.stderr)
         return 2
-    poet = open_poet(config.poet)
+    # A LoRA adapter is learned afresh over the bare model; a full copy goes on from the poet as
+    # it writes (its adapter, if any, merged in).
+    poet = open_poet(dataclasses.replace(config.poet, adapter="") if course.lora else config.poet)
+    model = attach_lora(poet.model) if course.lora else poet.model
 
     def progress(step: int, total: int, loss: float) -> None:
         sys.stderr.write(f"\rteaching the poet: step {step}/{total}, loss {loss:.3f}  ")
         sys.stderr.flush()
 
-    before, after = teach(
-        poet.model,
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a kill keeps what was learned
+        signal.signal(signum, _interrupt)
+    lesson = teach(
+        model,
         poet.tokenizer,
         poet.corpus,
-        steps,
-        batch,
+        course.steps,
+        course.batch,
+        course.rate,
         seed=config.poet.seed,
         progress=progress,
     )
-    save_model(poet.model, poet.tokenizer, out)
     print(file=sys.stderr)
-    print(f"{out}: held-out loss {before:.3f} -> {after:.3f}; use it with --set poet.model={out}")
+    if lesson.interrupted:
+        print(f"dreams teach-poet: interrupted; keeping {lesson.steps} steps", file=sys.stderr)
+    if course.lora:
+        save_adapter(model, out, provenance(course, lesson, config, poet))
+        use = f"--set poet.adapter={out}"
+    else:
+        save_model(model, poet.tokenizer, out)
+        use = f"--set poet.model={out}"
+    print(
+        f"{out}: held-out loss {lesson.loss_before:.3f} -> {lesson.loss_after:.3f} after "
+        f"{lesson.steps} steps ({lesson.tokens:,} tokens); use it with {use}"
+    )
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def provenance(course: Course, lesson: Lesson, config: Config, poet) -> dict:
+    """How the adapter was made, enough to make it again."""
+    again = course.command if not lesson.interrupted else _with_steps(course.command, lesson.steps)
+    return {
+        "command": again,
+        "steps": lesson.steps,
+        "batch": course.batch,
+        "learning_rate": course.rate,
+        "seed": config.poet.seed,
+        "tokens_seen": lesson.tokens,
+        "held_out_loss_before": round(lesson.loss_before, 4),
+        "held_out_loss_after": round(lesson.loss_after, 4),
+        "base_model": poet.model_name,
+        "corpus_lines": len(poet.corpus),
+        "device": str(poet.device),
+        "made": datetime.date.today().isoformat(),
+    }
+
+
+def _with_steps(command: str, steps: int) -> str:
+    """The command as it would have been typed to stop where an interrupted run stopped."""
+    words = command.split()
+    if "--steps" in words:
+        at = words.index("--steps")
+        words[at + 1 : at + 2] = [str(steps)]
+    else:
+        words += ["--steps", str(steps)]
+    return " ".join(words)

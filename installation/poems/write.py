@@ -8,6 +8,7 @@ import torch
 
 from engine.book import Book
 from engine.config import Config
+from engine.critic import read, read_corpus, report, stanzas_of_book
 from engine.poet import open_poet
 
 
@@ -34,15 +35,23 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         f"{out}: {written:,} words in {elapsed:.0f} s ({rate:.1f} words/s), "
         f"{book.poems} poems, {book.words:,} words in all; death index {book.death_index:.1%} "
         f"(the corpus: {poet.corpus.death_index:.1%}); "
-        f"{poet.corpus_lines} corpus lines stood in",
+        f"{poet.corpus_lines} corpus lines stood in, {poet.rhymes_mended} rhymes mended",
     )
+    if book.poems:
+        print(book_report(out, poet.corpus))
     return 0
 
 
+def book_report(out: Path, corpus) -> str:
+    """The whole book read beside the corpus, on the critic's measures (engine/critic.py)."""
+    stanzas = stanzas_of_book(Path(out).read_text(encoding="utf-8"))
+    return report(read(stanzas, corpus.vocabulary()), read_corpus(corpus))
+
+
 def write_batch(device: torch.device) -> int:
-    """Prompts generated together: large on a GPU; 16 on a CPU, where it wrote 4.5 times the
-    words per second of batch 1 (BENCHMARKS.md)."""
-    return 256 if device.type == "cuda" else 16
+    """Poems written side by side, each sampling several candidates a line: many on a GPU; 4 on
+    a CPU (BENCHMARKS.md)."""
+    return 64 if device.type == "cuda" else 4
 
 
 def _progress(written: int, goal: int, elapsed: float, number: int) -> None:

@@ -7,8 +7,8 @@ from functools import partial
 from pathlib import Path
 
 from engine.config import Config
+from engine.language_model import check_poet_model
 from engine.mind import Mind, Waking, build_mind, wake
-from engine.poet import check_poet_model
 from engine.trainer import Trainer
 from engine.voice import voice_path
 from installation.media.recorder import RecordError, check_output
@@ -52,12 +52,13 @@ def open_show(
         voice_path(config.voice.model)  # a missing voice is said before the window opens
     make_poet = None
     if config.poet.enabled:
-        from engine.poet import open_poet, pick_poet_device
+        from engine.language_model import pick_poet_device
+        from engine.poet import open_poet
 
         pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
         check_poet_model(config.poet.model)
         seeded = replace(config.poet, seed=config.poet.seed + waking.poet_lines)  # a new page
-        make_poet = partial(open_poet, seeded)
+        make_poet = partial(open_poet, seeded, lenient=True)  # a bad adapter: the bare model
     osc_server = osc_sender = None
     if config.osc.enabled:  # a busy port or a bad target is said before the window opens
         osc_sender = OscSender(config.osc.targets)

@@ -1,0 +1,116 @@
+"""The poet's LoRA adapter (peft): a few MB of low-rank weights that teach the bare SmolLM2 the
+corpus's manner, as the 2020 film's GPT-2 was fine-tuned on its poetry.
+
+A saved adapter is a folder: peft's `adapter_config.json` and `adapter_model.safetensors` (half
+precision, to keep it small), and `provenance.json` saying how it was made. The adapter this
+project trained ships in `assets/poet-adapter/` and is the default poet (`poet.adapter`).
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+
+from engine.errors import DreamsError
+
+BUNDLED = "bundled"  # the poet.adapter value that names the shipped adapter
+BUNDLED_FOLDER = Path(__file__).resolve().parents[1] / "assets" / "poet-adapter"
+# Every linear layer of a Llama block: the manner of verse lives in the MLPs as much as in
+# attention, and rank 8 keeps the file at about 5 MB.
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+WEIGHTS, SETTINGS, PROVENANCE = (
+    "adapter_model.safetensors",
+    "adapter_config.json",
+    "provenance.json",
+)
+
+
+class AdapterError(DreamsError):
+    pass
+
+
+def adapter_folder(setting: str) -> Path | None:
+    """The folder `poet.adapter` names: None for "" (the bare model)."""
+    if not setting:
+        return None
+    return BUNDLED_FOLDER if setting == BUNDLED else Path(setting).expanduser()
+
+
+def check_adapter(setting: str) -> None:
+    """A named adapter must be a folder with its two peft files; said before anything loads."""
+    folder = adapter_folder(setting)
+    if folder is None:
+        return
+    missing = [name for name in (SETTINGS, WEIGHTS) if not (folder / name).is_file()]
+    if missing:
+        raise AdapterError(
+            f"poet.adapter: no LoRA adapter at {folder} ({', '.join(missing)} missing); name a "
+            'folder that `dreams teach-poet --lora` saved, "bundled", or "" for the bare model'
+        )
+
+
+def attach_lora(model, rank: int = 8, alpha: int = 16, dropout: float = 0.05):
+    """The model wrapped with fresh, trainable LoRA weights; the base weights stay frozen."""
+    from peft import LoraConfig, get_peft_model
+
+    settings = LoraConfig(
+        r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=TARGETS, bias="none"
+    )
+    return get_peft_model(model, settings)
+
+
+def load_adapter(model, setting: str):
+    """The model with the adapter `poet.adapter` names, merged into its weights (no cost per
+    token); the model unchanged for "". A damaged adapter is an AdapterError."""
+    folder = adapter_folder(setting)
+    if folder is None:
+        return model
+    check_adapter(setting)
+    from peft import PeftModel
+
+    try:
+        adapted = PeftModel.from_pretrained(model, str(folder))
+        return adapted.merge_and_unload()
+    except Exception as error:  # safetensors, json and shape errors all mean a damaged file
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error)
+        raise AdapterError(
+            f"poet.adapter: the adapter at {folder} cannot be loaded ({reason}); train it again "
+            'with `dreams teach-poet --lora`, or set poet.adapter = "" for the bare model'
+        ) from None
+
+
+def read_provenance(setting: str) -> dict:
+    folder = adapter_folder(setting)
+    try:
+        return json.loads((folder / PROVENANCE).read_text()) if folder else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_adapter(model, out: Path, provenance: dict) -> None:
+    """Save the LoRA weights (half precision) and provenance, atomically: a folder that is half
+    written never has the final name."""
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        model.peft_config["default"].save_pretrained(str(partial))
+        state = get_peft_model_state_dict(model)
+        save_file(
+            {k: v.detach().to(torch.float16).contiguous() for k, v in state.items()},
+            str(partial / WEIGHTS),
+            metadata={"format": "pt"},
+        )
+        (partial / PROVENANCE).write_text(json.dumps(provenance, indent=2) + "\n")
+        if out.exists():
+            shutil.rmtree(out)  # the caller checked it is ours to replace (empty, or --force)
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise

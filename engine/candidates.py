@@ -1,0 +1,146 @@
+"""The language model's two jobs for the poet, both batched:
+
+- `sample`: several candidate next lines for each poem at once, each with its likelihood (the
+  mean log-probability of its tokens, as the model saw them under the repetition penalty);
+- `endings`: how likely each of a list of words is to end a line that has its start already,
+  for a rhyme the samples missed (the context is run once and its cache shared by every word).
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    likelihood: float  # mean log-probability per token: higher reads more like the model
+
+
+class _Likelihoods:
+    """A logits processor that keeps the log-probability of each token as it is chosen."""
+
+    def __init__(self):
+        self.previous, self.steps = None, []
+
+    def __call__(self, input_ids, scores):
+        if self.previous is not None:  # the token chosen from the last step's distribution
+            self.steps.append(self.previous.gather(1, input_ids[:, -1:]).squeeze(1))
+        self.previous = torch.log_softmax(scores.float(), dim=-1)
+        return scores
+
+    def table(self, sequences) -> torch.Tensor:
+        """[sequences, new tokens] log-probabilities."""
+        self.steps.append(self.previous.gather(1, sequences[:, -1:]).squeeze(1))
+        return torch.stack(self.steps, dim=1)
+
+
+class LineSampler:
+    def __init__(self, model, tokenizer, settings):
+        self.model, self.tokenizer, self.settings = model, tokenizer, settings
+        self.device = next(model.parameters()).device
+        self.newline_ids = [i for i in range(len(tokenizer)) if "\n" in tokenizer.decode([i])]
+        self._ends = torch.zeros(len(tokenizer), dtype=torch.bool)
+        self._ends[self.newline_ids] = True
+        if tokenizer.eos_token_id is not None:
+            self._ends[tokenizer.eos_token_id] = True
+        self._ends = self._ends.to(self.device)
+
+    @torch.no_grad()
+    def sample(self, contexts: list[str], per_context: int, abort=None) -> list[list[Candidate]]:
+        """`per_context` sampled next lines for each context (text ending in a newline). Each
+        context is read once and its cache shared by its samples: on a CPU, reading a poem of
+        200 tokens six times over cost more than writing the six lines."""
+        from transformers import LogitsProcessorList
+
+        inputs = self.tokenizer(contexts, return_tensors="pt", padding=True).to(self.device)
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        read = self.model(
+            input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
+            use_cache=True,
+        )  # fmt: skip
+        cache = _cache_of(read)
+        cache.batch_repeat_interleave(per_context)
+        ids, mask = ids.repeat_interleave(per_context, 0), mask.repeat_interleave(per_context, 0)
+        likelihoods, prompt, ends = _Likelihoods(), ids.shape[1], self._ends
+        wanted = max(1, (2 * per_context + 2) // 3)  # enough finished lines to choose among
+
+        def done(input_ids, scores, **kwargs):
+            finished = ends[input_ids[:, prompt:]].any(dim=1).view(-1, per_context).sum(1)
+            stop = bool((finished >= wanted).all()) or bool(abort and abort())
+            return torch.full((input_ids.shape[0],), stop, device=input_ids.device)
+
+        s = self.settings
+        output = self.model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            **{_cache_name(self.model): cache},
+            do_sample=True,
+            temperature=s.temperature,
+            top_p=s.top_p,
+            repetition_penalty=s.repetition_penalty,
+            max_new_tokens=s.max_new_tokens,
+            pad_token_id=self.tokenizer.pad_token_id,
+            logits_processor=LogitsProcessorList([likelihoods]),
+            stopping_criteria=_stopping(done),
+        )
+        table = likelihoods.table(output)
+        found = [self._line(t, lp) for t, lp in zip(output[:, prompt:], table, strict=True)]
+        return [found[i : i + per_context] for i in range(0, len(found), per_context)]
+
+    def _line(self, tokens, logps) -> Candidate | None:
+        """The sample's first line, if it finished one (a line cut off by the token limit or the
+        end of text is no line)."""
+        ends = self._ends[tokens].nonzero()
+        if not len(ends):
+            return None
+        stop = int(ends[0])
+        text = self.tokenizer.decode(tokens[: stop + 1], skip_special_tokens=True)
+        if "\n" not in text:
+            return None
+        return Candidate(text.split("\n")[0].strip(), float(logps[: stop + 1].mean()))
+
+    @torch.no_grad()
+    def endings(self, context: str, start: str, words: list[str]) -> list[float]:
+        """For each word, the log-probability that the line `start` ends with it (the word, then
+        a newline), after `context`."""
+        ids = self.tokenizer(context + start, return_tensors="pt")["input_ids"].to(self.device)
+        first = self.model(ids, use_cache=True)
+        opening = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
+        tails = [self.tokenizer(" " + w + "\n")["input_ids"] for w in words]
+        width = max(len(t) for t in tails)
+        batch = torch.tensor([t + [t[-1]] * (width - len(t)) for t in tails], device=self.device)
+        cache = _cache_of(first)
+        cache.batch_repeat_interleave(len(words))
+        rest = self.model(batch[:, :-1], **{_cache_name(self.model): cache}).logits
+        rest = torch.log_softmax(rest.float(), -1)
+        scores = []
+        for row, tail in enumerate(tails):
+            total = float(opening[tail[0]])
+            for at in range(1, len(tail)):
+                total += float(rest[row, at - 1, tail[at]])
+            scores.append(total)  # the same place for every word: compare whole likelihoods
+        return scores
+
+
+def _cache_name(model) -> str:
+    """transformers 5 renamed `past_key_values` to `cache` (the old name warns until 6.0)."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def _cache_of(output):
+    return output["cache"] if "cache" in output else output["past_key_values"]
+
+
+def _stopping(function):
+    """A stopping criterion from a plain function (transformers wants its class; imported late,
+    as transformers takes seconds to import)."""
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class Wrapped(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            return function(input_ids, scores, **kwargs)
+
+    return StoppingCriteriaList([Wrapped()])

@@ -1,0 +1,114 @@
+"""How lines sound, how the poet selects among candidates, and how the critic reads a book:
+on lines whose answers are known."""
+
+import numpy as np
+
+from engine.candidates import Candidate
+from engine.critic import read, report, stanzas_of_book
+from engine.prosody import Form, rhymes, syllables
+from engine.selection import NO_END, choose, finish
+from engine.verse import LineFilter, is_junk
+
+GRAY = [
+    "The curfew tolls the knell of parting day,",
+    "The lowing herd wind slowly o'er the lea,",
+    "The ploughman homeward plods his weary way,",
+    "And leaves the world to darkness and to me.",
+]
+VOCABULARY = {w: 50 for line in GRAY for w in line.lower().replace(",", "").split()}
+VOCABULARY |= {"o'er": 50, "day": 50, "way": 50, "me": 50, "lea": 50, "night": 50}
+
+
+def test_syllables_and_rhymes_of_known_lines():
+    assert [syllables(line) for line in GRAY] == [10, 10, 10, 10]
+    assert syllables("Shall I compare thee to a summer's day?") == 10
+    assert rhymes(GRAY[0], GRAY[2]) and rhymes(GRAY[1], GRAY[3])
+    assert not rhymes(GRAY[0], GRAY[1])
+    assert not rhymes("I love the day", "I hate the day")  # a word never rhymes with itself
+    assert not rhymes("All is love", "All must move")  # an eye rhyme is not a rhyme
+    assert rhymes("Across the silent night", "A candle's light")
+
+
+def test_a_scheme_names_the_line_to_rhyme_with():
+    abab, aabb, abcb = Form("ABAB", 10), Form("AABB", 8), Form("ABCB", 8)
+    assert abab.partner([], 4) is None and abab.partner(["a", "b"], 4) == "a"
+    assert abab.partner(["a", "b", "c"], 4) == "b"
+    assert aabb.partner(["a"], 4) == "a" and aabb.partner(["a", "b"], 4) is None
+    assert abcb.partner(["a", "b", "c"], 4) == "b" and abcb.partner(["a", "b"], 4) is None
+    assert abab.scans(GRAY[0]) and not Form("ABAB", 6).scans(GRAY[0])
+    forms = {Form.chosen(np.random.default_rng(seed)) for seed in range(40)}
+    assert len({f.scheme for f in forms}) >= 3  # the seed chooses among the schemes
+
+
+def test_the_filter_keeps_verse_and_drops_collage():
+    verse = LineFilter(vocabulary=VOCABULARY)
+    assert verse.accept(GRAY[0], [], []) == GRAY[0]
+    known = LineFilter({**VOCABULARY, "abeeth": 1, "vellen": 2})
+    for bad in ("Abeeth to vellen or the lea", "The lowing herd o'er Chatterfonteneres"):
+        assert known.accept(bad, [], []) is None  # words the corpus hardly uses
+    for junk in (
+        "The Lady Chatterfonteneres Lions (Lionesses)",
+        "By Dame Lorna Crookes-Bunyk",
+        "That's me: Queen Elizabeth II.",
+        "(BEGAN)",
+        "And all the world to darkness....",
+        '"And leaves the world to darkness',
+        "The ploughman checks his phone at day",
+    ):
+        assert is_junk(junk), junk
+    assert not any(map(is_junk, GRAY)) and not is_junk("By the waters of Babylon we sat")
+
+
+def candidates(*pairs):
+    return [Candidate(text, likelihood) for text, likelihood in pairs]
+
+
+def accept(text):
+    return text
+
+
+def test_selection_takes_the_likeliest_line_that_scans_and_rhymes():
+    form = Form("ABAB", 10)
+    found = candidates(
+        ("And leaves the world to darkness and to the sea,", -0.5),  # 12: scans, no rhyme
+        ("The ploughman homeward plods his weary way,", -2.0),  # rhymes with day
+        ("Away,", -0.1),  # too short to scan
+    )
+    assert choose(found, accept, form, GRAY[0], VOCABULARY).line == found[1].text
+    alone = choose(found, accept, form, None, VOCABULARY)  # no rhyme asked: the likeliest
+    assert alone.line == found[0].text
+    assert choose(found[2:], accept, form, None, VOCABULARY).line is None  # nothing scans
+
+
+def test_when_no_line_rhymes_the_likeliest_ending_does():
+    form = Form("ABAB", 10)
+    common = {"way": 900, "say": 800, "grey": 700, "the": 9000, "day": 50, "sea": 60}
+    choice = choose(candidates(("The lowing herd wind slowly to the sea,", -1.0)), accept,
+                    form, GRAY[0], common)  # fmt: skip
+    assert choice.line is None and choice.ending is not None
+    words = choice.ending.words
+    assert words[:3] == ["way", "say", "grey"]  # the most used first
+    assert "day" not in words and not NO_END & set(words)  # not the partner's own word
+    line = finish(choice.ending, [0.0 if w != "grey" else 1.0 for w in words])
+    assert line == "The lowing herd wind slowly to the grey," and rhymes(line, GRAY[0])
+
+
+def test_the_critic_reads_known_stanzas():
+    unrhymed = ["The sea is calm tonight", "The tide is full", "Upon the straits", "Gleams"]
+    xyzzy = ["The xyzzy of the morning light", *unrhymed[1:]]
+    arnold = "the sea is calm tonight tide full upon straits gleams of morning light"
+    reading = read([GRAY, unrhymed, xyzzy], VOCABULARY | {w: 9 for w in arnold.split()})
+    assert reading.stanzas == 3 and reading.lines == 12
+    assert abs(reading.rhymed - 1 / 3) < 1e-9
+    assert abs(reading.unknown - 1 / 12) < 1e-9  # "xyzzy" alone
+    assert reading.junk == 0 and reading.death_index > 0  # "darkness"
+    # Gray's four, "The sea is calm tonight" (6) and the xyzzy line (8): the rest are shorter
+    assert abs(reading.in_metre - 6 / 12) < 1e-9
+    table = report(reading, reading)
+    assert "stanzas that rhyme" in table and "33.3%" in table
+
+
+def test_the_critic_reads_a_book_file_without_its_headings():
+    text = "1. The curfew\n\n" + "\n".join(GRAY) + "\n\n" + "\n".join(GRAY) + "\n\n\n"
+    text += "2. Another\n\n" + "\n".join(GRAY[:2]) + "\n\n\n"
+    assert stanzas_of_book(text) == [GRAY, GRAY, GRAY[:2]]
