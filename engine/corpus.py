@@ -7,6 +7,7 @@ use maps the cached file into memory and indexes its line starts: no pandas, lit
 """
 
 import json
+import logging
 import mmap
 import os
 from collections import Counter
@@ -16,6 +17,8 @@ import numpy as np
 
 from engine.assets import package_file
 from engine.verse import WORD, clean_corpus_line, is_death_line
+
+log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1  # bump when the cleaning rules change
 
@@ -82,6 +85,7 @@ class Corpus:
                 self._vocabulary = json.loads(path.read_text())
                 assert set(self._vocabulary) == {"all", "lower"}
             except (OSError, ValueError, AssertionError):  # missing or damaged: count again
+                log.info("poet: counting the corpus's words, once (about half a minute)")
                 self._vocabulary = count_words(self._map[:].decode("utf-8"))
                 write_atomically(path, json.dumps(self._vocabulary).encode())
         return self._vocabulary

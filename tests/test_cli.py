@@ -108,6 +108,9 @@ def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache)
     assert 0 < raw["screen"]["median_ms"] <= raw["screen"]["p99_ms"]
     assert [row["batch"] for row in raw["poet"]] == [1, 4]
     assert all(row["words_per_s"] > 0 for row in raw["poet"])
+    reading = raw["poet_reading"]  # the live poet's first stanza beside the corpus
+    assert reading["words_per_s"] > 0 and reading["book"]["lines"] == 4
+    assert reading["book"]["unknown"] == 0 and reading["corpus"]["rhymed"] > 0.3
     assert 0 < raw["voice"]["alone"] < 1 and 0 < raw["voice"]["beside_dreamer"] < 1
     assert 0 < raw["show"]["first_network_s"] < 120 and raw["show"]["networks_per_s"] > 0
     assert raw["peak_ram_mb"] > 100 and raw["show"]["peak_ram_mb"] > 100  # MB
