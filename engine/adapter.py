@@ -81,14 +81,6 @@ def load_adapter(model, setting: str):
         ) from None
 
 
-def read_provenance(setting: str) -> dict:
-    folder = adapter_folder(setting)
-    try:
-        return json.loads((folder / PROVENANCE).read_text()) if folder else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def save_adapter(model, out: Path, provenance: dict) -> None:
     """Save the LoRA weights (half precision) and provenance, atomically: a folder that is half
     written never has the final name."""
@@ -109,8 +101,8 @@ def save_adapter(model, out: Path, provenance: dict) -> None:
         )
         (partial / PROVENANCE).write_text(json.dumps(provenance, indent=2) + "\n")
         if out.exists():
-            shutil.rmtree(out)  # the caller checked it is ours to replace (empty, or --force)
+            out.rmdir()  # an empty folder made ready for it; a full one is never replaced
         partial.rename(out)
-    except BaseException:
+    except BaseException:  # a full disk: no half-written adapter is left behind
         shutil.rmtree(partial, ignore_errors=True)
         raise

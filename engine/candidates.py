@@ -103,13 +103,15 @@ class LineSampler:
         return Candidate(text.split("\n")[0].strip(), float(logps[: stop + 1].mean()))
 
     @torch.no_grad()
-    def endings(self, context: str, start: str, words: list[str]) -> list[float]:
-        """For each word, the log-probability that the line `start` ends with it (the word, then
-        a newline), after `context`."""
+    def endings(self, context: str, start: str, words: list[str], end: str = "") -> list[float]:
+        """For each word, the log-probability that the line `start` ends with it (the word, the
+        line's last punctuation `end`, then a newline), after `context`."""
         ids = self.tokenizer(context + start, return_tensors="pt")["input_ids"].to(self.device)
         first = self.model(ids, use_cache=True)
         opening = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
-        tails = [self.tokenizer(" " + w + "\n")["input_ids"] for w in words]
+        tails = [
+            self.tokenizer(f" {w}{end}\n", add_special_tokens=False)["input_ids"] for w in words
+        ]
         width = max(len(t) for t in tails)
         batch = torch.tensor([t + [t[-1]] * (width - len(t)) for t in tails], device=self.device)
         cache = _cache_of(first)

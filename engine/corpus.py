@@ -83,8 +83,9 @@ class Corpus:
             path = self.path.with_suffix(".words.json")
             try:
                 self._vocabulary = json.loads(path.read_text())
-                assert set(self._vocabulary) == {"all", "lower"}
-            except (OSError, ValueError, AssertionError):  # missing or damaged: count again
+                if set(self._vocabulary) != {"all", "lower"}:
+                    raise ValueError(f"{path} holds something else")
+            except (OSError, ValueError):  # missing or damaged: count again
                 log.info("poet: counting the corpus's words, once (about half a minute)")
                 self._vocabulary = count_words(self._map[:].decode("utf-8"))
                 write_atomically(path, json.dumps(self._vocabulary).encode())

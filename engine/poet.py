@@ -101,10 +101,11 @@ class Poet:
             choice = choose(candidates, self._accepter(draft), draft.form, partner, self.common)
             line = choice.line
             if choice.ending is not None:
+                ending = choice.ending
                 scores = self.sampler.endings(
-                    draft.context(), choice.ending.start, choice.ending.words
+                    draft.context(), ending.start, ending.words, ending.end
                 )
-                line = self._accepter(draft)(finish(choice.ending, scores))
+                line = self._accepter(draft)(finish(ending, scores))
                 self.rhymes_mended += line is not None
             self._take(draft, line)
 
@@ -120,6 +121,7 @@ class Poet:
             self.corpus_lines += 1
         else:
             self.generated_lines += 1
+            self.filter.remember(line)
         draft.misses = 0
         draft.lines.append(line)
         self.words_written += len(line.split())

@@ -14,8 +14,8 @@ from engine.verse import words
 # A stanza of four: which lines rhyme with which (a letter per line; lines that share a letter
 # rhyme). ABCB is the ballad's, ABAB the hymn's, AABB couplets; ABBA the envelope.
 SCHEMES = ("ABAB", "ABCB", "AABB", "ABBA")
-# Syllables per line (the middle of a range of plus or minus one): tetrameter, trimeter and
-# tetrameter in turn as ballads have them (6 and 8 both fall in 5 to 9), pentameter.
+# Syllables per line, give or take SLACK: tetrameter (and the ballad's trimeter and tetrameter
+# in turn, 6 and 8), pentameter.
 METRES = (8, 10)
 SLACK = 2  # syllables either side of the metre's own count: 6 to 10, or 8 to 12
 VOWELS = re.compile(r"[aeiouy]+")
@@ -62,6 +62,8 @@ def rhyme_sound(word: str) -> str:
         start = (stressed or vowels or [0])[-1]
         return " ".join(p.rstrip("012") for p in parts[start:])
     spelled = word.lower().strip("'’")
+    if spelled.endswith("e") and len(VOWELS.findall(spelled)) > 1:
+        spelled = spelled[:-1]  # a silent e: "morne" ends on "orn", not on "e"
     found = list(VOWELS.finditer(spelled))
     return spelled[found[-1].start() :] if found else spelled
 

@@ -60,10 +60,11 @@ def teach(
     block: int = 160,
     seed: int = 0,
     progress=None,
+    stop=None,
 ) -> Lesson:
     """Train the model's trainable weights (all of them, or a LoRA adapter's) for `steps` steps
-    at a constant rate after a short warm-up, so that a run stopped at step N (Ctrl-C keeps
-    what it learned) is the same as a run asked for N steps."""
+    at a constant rate after a short warm-up, so that a run stopped at step N (`stop()` is
+    asked between steps) is the same as a run asked for N steps."""
     device = next(model.parameters()).device
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -75,20 +76,20 @@ def teach(
     warm_up = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 50))
     rng = np.random.default_rng(seed)
     model.train()
-    try:
-        for step in range(1, steps + 1):
-            inputs, labels = _batch(corpus, rng, tokenizer, batch, False, block, device)
-            with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
-                loss = model(**inputs, labels=labels).loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            warm_up.step()
-            lesson.steps, lesson.tokens = step, lesson.tokens + int(inputs["attention_mask"].sum())
-            if progress:
-                progress(step, steps, loss.item())
-    except KeyboardInterrupt:
-        lesson.interrupted = True
+    for step in range(1, steps + 1):
+        if stop is not None and stop():
+            lesson.interrupted = True
+            break
+        inputs, labels = _batch(corpus, rng, tokenizer, batch, False, block, device)
+        with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
+            loss = model(**inputs, labels=labels).loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        warm_up.step()
+        lesson.steps, lesson.tokens = step, lesson.tokens + int(inputs["attention_mask"].sum())
+        if progress:
+            progress(step, steps, loss.item())
     lesson.loss_after = held_out_loss(model, tokenizer, corpus, block=block)
     model.eval()
     return lesson

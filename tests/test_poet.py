@@ -192,6 +192,9 @@ def test_an_adapter_is_saved_small_and_loads(tmp_path, poet_cache, tiny_model_di
     expected = taught.eval()(ids).logits  # no dropout
     save_adapter(taught, tmp_path / "adapter", {"steps": 1})
     assert (tmp_path / "adapter" / "provenance.json").is_file()
+    weights = (tmp_path / "adapter" / "adapter_model.safetensors").stat().st_size
+    lora = sum(w.numel() for n, w in taught.named_parameters() if "lora_" in n)
+    assert weights < lora * 2 + 100_000  # half precision
     fresh, _, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
     loaded = load_adapter(fresh, str(tmp_path / "adapter"))
     assert not torch.allclose(loaded(ids).logits, bare, atol=1e-3)

@@ -57,6 +57,7 @@ def test_the_filter_keeps_verse_and_drops_collage():
     ):
         assert is_junk(junk), junk
     assert not any(map(is_junk, GRAY)) and not is_junk("By the waters of Babylon we sat")
+    assert not is_junk("Within his lonely cell he prayed") and not is_junk("The car of day")
 
 
 def candidates(*pairs):
@@ -70,7 +71,7 @@ def accept(text):
 def test_selection_takes_the_likeliest_line_that_scans_and_rhymes():
     form = Form("ABAB", 10)
     found = candidates(
-        ("And leaves the world to darkness and to the sea,", -0.5),  # 12: scans, no rhyme
+        ("And leaves the world to darkness and to the sea,", -0.5),  # 11: scans, no rhyme
         ("The ploughman homeward plods his weary way,", -2.0),  # rhymes with day
         ("Away,", -0.1),  # too short to scan
     )

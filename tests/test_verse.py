@@ -56,6 +56,7 @@ def test_the_filter_catches_what_a_chat_model_and_a_copyist_would_write():
         assert lines.accept(junk, [], prompt) is None, junk
     good = "The grey tide whispers of the drowned below,"
     assert lines.accept(good, [], prompt) == good
+    lines.remember(good)  # taken into a poem
     assert lines.accept(good, [], prompt) is None  # not twice
 
 

@@ -140,3 +140,29 @@ def test_a_missing_or_damaged_adapter_is_one_clear_line(tmp_path, poet_cache, ti
             assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
             (line,) = [x for x in result.stderr.splitlines() if "error:" in x]
             assert str(adapter) in line and "poet.adapter" in line
+
+
+def test_ctrl_c_keeps_what_the_poet_learned_and_how_to_learn_it_again(
+    tmp_path, poet_cache, tiny_model_dir
+):
+    out = tmp_path / "adapter"
+    args = ["teach-poet", "--lora", "--out", str(out), "--steps", "100000", "--batch", "2"]
+    args += poet_settings(poet_cache, tiny_model_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "installation.cli", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        said = ""
+        while "step 3/" not in said:  # the progress line is rewritten with \r, not \n
+            assert process.poll() is None, said
+            said += process.stderr.read(1)
+        process.send_signal(signal.SIGINT)
+        out_text, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "interrupted" in err and "Traceback" not in err
+    made = json.loads((out / "provenance.json").read_text())
+    assert made["steps"] >= 3 and f"--steps {made['steps']}" in made["command"]
+    assert "100000" not in made["command"] and str(made["steps"]) in out_text

@@ -23,7 +23,8 @@ def run_poet_bench(config: Config, batches: list[int], seconds: float, stanzas: 
 def read_live_poems(poet: Poet, stanzas: int) -> dict:
     """The live path (one line at a time, as the show asks) from a fresh poet of default shape:
     its first stanzas, read beside the corpus."""
-    settings = replace(poet.config, lines_per_stanza=4, stanzas=max(stanzas, 1))
+    stanzas = max(stanzas, 1)
+    settings = replace(poet.config, lines_per_stanza=4, stanzas=stanzas)
     live = Poet(settings, poet.corpus, poet.model, poet.tokenizer)
     written, started = [[]], time.perf_counter()
     for line in live.lines():

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from engine.config import Config
+from engine.critic import SYLLABLE_RANGE
 from engine.device import pick_device
 from engine.trainer import pick_resolution
 from installation.bench.networks import run_bench
@@ -135,11 +136,10 @@ def _reading_rows(report: Report, reading: dict) -> None:
     for key, name in (
         ("unknown", "lines with a rare word"),
         ("rhymed", "stanzas that rhyme"),
-        ("in_metre", "lines of 6 to 12 syllables"),
+        ("in_metre", "lines of {} to {} syllables".format(*SYLLABLE_RANGE)),
         ("junk", "junk lines"),
     ):
-        report.add(f"live poet: {name}", f"{book[key]:.1%}", f"{corpus[key]:.1%}, the corpus",
-                   book[key] / corpus[key] if corpus[key] else None)  # fmt: skip
+        report.add(f"live poet: {name}", f"{book[key]:.1%}", f"{corpus[key]:.1%}, the corpus")
 
 
 def _networks_rows(report: Report, row: dict, cuda: bool) -> None:

@@ -4,8 +4,10 @@ adapter merged in (a folder for `poet.model`)."""
 
 import dataclasses
 import datetime
+import shlex
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,27 +46,27 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         sys.stderr.write(f"\rteaching the poet: step {step}/{total}, loss {loss:.3f}  ")
         sys.stderr.flush()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a kill keeps what was learned
-        signal.signal(signum, _interrupt)
-    lesson = teach(
-        model,
-        poet.tokenizer,
-        poet.corpus,
-        course.steps,
-        course.batch,
-        course.rate,
-        seed=config.poet.seed,
-        progress=progress,
-    )
-    print(file=sys.stderr)
-    if lesson.interrupted:
-        print(f"dreams teach-poet: interrupted; keeping {lesson.steps} steps", file=sys.stderr)
-    if course.lora:
-        save_adapter(model, out, provenance(course, lesson, config, poet))
-        use = f"--set poet.adapter={out}"
-    else:
-        save_model(model, poet.tokenizer, out)
-        use = f"--set poet.model={out}"
+    # Ctrl-C or a kill ends the lesson between two steps and keeps what was learned; more of
+    # them wait until it is saved.
+    stop = threading.Event()
+    handlers = {n: signal.signal(n, lambda *_: stop.set()) for n in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        lesson = teach(
+            model, poet.tokenizer, poet.corpus, course.steps, course.batch, course.rate,
+            seed=config.poet.seed, progress=progress, stop=stop.is_set,
+        )  # fmt: skip
+        print(file=sys.stderr)
+        if lesson.steps == 0:
+            print(
+                "dreams teach-poet: stopped before its first step; nothing saved", file=sys.stderr
+            )
+            return 1
+        if lesson.interrupted:
+            print(f"dreams teach-poet: interrupted; keeping {lesson.steps} steps", file=sys.stderr)
+        use = _save(model, out, course, lesson, config, poet)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     print(
         f"{out}: held-out loss {lesson.loss_before:.3f} -> {lesson.loss_after:.3f} after "
         f"{lesson.steps} steps ({lesson.tokens:,} tokens); use it with {use}"
@@ -72,8 +74,13 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
     return 0
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+def _save(model, out: Path, course: Course, lesson: Lesson, config: Config, poet) -> str:
+    """Save what was learned; returns the settings that name it."""
+    if course.lora:
+        save_adapter(model, out, provenance(course, lesson, config, poet))
+        return f"--set poet.adapter={out}"
+    save_model(model, poet.tokenizer, out)  # the adapter is in its weights: never added twice
+    return f'--set poet.model={out} --set poet.adapter=""'
 
 
 def provenance(course: Course, lesson: Lesson, config: Config, poet) -> dict:
@@ -97,10 +104,8 @@ def provenance(course: Course, lesson: Lesson, config: Config, poet) -> dict:
 
 def _with_steps(command: str, steps: int) -> str:
     """The command as it would have been typed to stop where an interrupted run stopped."""
-    words = command.split()
+    words = [w for w in shlex.split(command) if not w.startswith("--steps=")]
     if "--steps" in words:
         at = words.index("--steps")
-        words[at + 1 : at + 2] = [str(steps)]
-    else:
-        words += ["--steps", str(steps)]
-    return " ".join(words)
+        del words[at : at + 2]
+    return shlex.join([*words, "--steps", str(steps)])
