@@ -1,7 +1,8 @@
 """The language model's two jobs for the poet, both batched:
 
 - `sample`: several candidate next lines for each poem at once, each with its likelihood (the
-  mean log-probability of its tokens, as the model saw them under the repetition penalty);
+  mean log-probability of its tokens, as the model saw them under the repetition penalty, which
+  spares the newline);
 - `endings`: how likely each of a list of words is to end a line that has its start already,
   for a rhyme the samples missed (the context is run once and its cache shared by every word).
 """
@@ -36,6 +37,23 @@ class _Likelihoods:
         return torch.stack(self.steps, dim=1)
 
 
+class _Penalty:
+    """The repetition penalty (as transformers applies it: the score of every token already in
+    the context divided by it, or multiplied where negative), but never on a line's end: every
+    line of the context ends in one, and penalising it pushed lines to run on past the metre."""
+
+    def __init__(self, penalty: float, exempt: list[int]):
+        self.penalty, self.exempt = penalty, exempt
+
+    def __call__(self, input_ids, scores):
+        kept = scores[:, self.exempt].clone()
+        seen = scores.gather(1, input_ids)
+        seen = torch.where(seen < 0, seen * self.penalty, seen / self.penalty)
+        scores = scores.scatter(1, input_ids, seen)
+        scores[:, self.exempt] = kept
+        return scores
+
+
 class LineSampler:
     def __init__(self, model, tokenizer, settings):
         self.model, self.tokenizer, self.settings = model, tokenizer, settings
@@ -65,6 +83,7 @@ class LineSampler:
         cache.batch_repeat_interleave(per_context)
         ids, mask = ids.repeat_interleave(per_context, 0), mask.repeat_interleave(per_context, 0)
         likelihoods, prompt, ends = _Likelihoods(), ids.shape[1], self._ends
+        penalty = _Penalty(self.settings.repetition_penalty, self.newline_ids)
         wanted = max(1, (2 * per_context + 2) // 3)  # enough finished lines to choose among
 
         def done(input_ids, scores, **kwargs):
@@ -80,10 +99,9 @@ class LineSampler:
             do_sample=True,
             temperature=s.temperature,
             top_p=s.top_p,
-            repetition_penalty=s.repetition_penalty,
             max_new_tokens=s.max_new_tokens,
             pad_token_id=self.tokenizer.pad_token_id,
-            logits_processor=LogitsProcessorList([likelihoods]),
+            logits_processor=LogitsProcessorList([penalty, likelihoods]),
             stopping_criteria=_stopping(done),
         )
         table = likelihoods.table(output)
