@@ -172,11 +172,13 @@ def test_a_poem_continues_itself(poet_cache, tiny_model_dir):
             break
     contexts = poet.sampler.contexts
     assert len(contexts[0].splitlines()) == poet.config.prompt_lines  # a corpus passage
+    passage = contexts[0].splitlines()
     taken = []
-    for context in contexts:  # then the poem's own lines so far, in order
-        assert context.startswith(contexts[0])
-        so_far = context[len(contexts[0]) :].splitlines()
-        assert so_far == lines[: len(so_far)]
+    for context in contexts:  # then the poem's own lines so far, in order, after the passage
+        read = context.splitlines()
+        so_far = [line for line in read if line not in passage]
+        assert so_far == lines[: len(so_far)] and read[len(read) - len(so_far) :] == so_far
+        assert read[: len(read) - len(so_far)] == passage[len(so_far) :]
         taken.append(len(so_far))
     assert taken == sorted(taken) and taken[-1] == len(lines) - 1
 
