@@ -107,8 +107,10 @@ def credits_card(networks: int, film, config: Config, resolution: int) -> list[s
     ]
     if config.poet.enabled:
         model = Path(config.poet.model).name if config.poet.model else DEFAULT_NAME
+        taught = ", taught" if config.poet.adapter else ""
         lines.append(
-            f"Poems: {model}, prompted with the Gutenberg Poetry Corpus (Allison Parrish, CC0)"
+            f"Poems: {model}{taught} and prompted with the Gutenberg Poetry Corpus "
+            "(Allison Parrish, CC0)"
         )
         if config.voice.enabled:
             lines.append(f"Voice: Piper, {voice_path(config.voice.model).stem}")
