@@ -99,6 +99,7 @@ def save_adapter(model, out: Path, provenance: dict) -> None:
             str(partial / WEIGHTS),
             metadata={"format": "pt"},
         )
+        os.chmod(partial / WEIGHTS, 0o644)  # safetensors writes it private; it is shared work
         (partial / PROVENANCE).write_text(json.dumps(provenance, indent=2) + "\n")
         if out.exists():
             out.rmdir()  # an empty folder made ready for it; a full one is never replaced
