@@ -64,6 +64,8 @@ def ending_for(line: str, partner: str, form: Form, common: dict[str, int]) -> E
         return None
     last = found[-1]
     start, end = line[: last.start()].rstrip(), line[last.end() :]
+    if start.endswith((".", "!", "?", ";", ":", "-")):  # the last word begins a new sentence
+        return None
     target, old = last_word(partner), last_word(line)
     room = form.metre - syllables(start)
     choices = [

@@ -92,6 +92,9 @@ def test_when_no_line_rhymes_the_likeliest_ending_does():
     assert "day" not in words and not NO_END & set(words)  # not the partner's own word
     line = finish(choice.ending, [0.0 if w != "grey" else 1.0 for w in words])
     assert line == "The lowing herd wind slowly to the grey," and rhymes(line, GRAY[0])
+    mended = choose(candidates(("The lowing herd wind slowly. Sea,", -1.0)), accept,
+                    Form("ABAB", 8), GRAY[0], common)  # fmt: skip
+    assert mended.ending is None  # no word is put after a sentence's end
 
 
 def test_the_critic_reads_known_stanzas():
