@@ -9,6 +9,7 @@ project trained ships in `assets/poet-adapter/` and is the default poet (`poet.a
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -58,7 +59,9 @@ def attach_lora(model, rank: int = 8, alpha: int = 16, dropout: float = 0.05):
     settings = LoraConfig(
         r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=TARGETS, bias="none"
     )
-    return get_peft_model(model, settings)
+    with warnings.catch_warnings():  # peft asks transformers a deprecated question
+        warnings.simplefilter("ignore", FutureWarning)
+        return get_peft_model(model, settings)
 
 
 def load_adapter(model, setting: str):
@@ -71,7 +74,9 @@ def load_adapter(model, setting: str):
     from peft import PeftModel
 
     try:
-        adapted = PeftModel.from_pretrained(model, str(folder))
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.simplefilter("ignore", FutureWarning)
+            adapted = PeftModel.from_pretrained(model, str(folder))
         return adapted.merge_and_unload()
     except Exception as error:  # safetensors, json and shape errors all mean a damaged file
         reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error)
