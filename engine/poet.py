@@ -79,7 +79,8 @@ class Poet:
         self.vocabulary, self.common = corpus.vocabulary(), corpus.common_words()
         self.filter = LineFilter(self.vocabulary)
         self.sampler = LineSampler(model, tokenizer, config)
-        self.per_place = config.candidates or candidates_for(self.device)
+        self.per_line = config.candidates or candidates_for(self.device, live=True)
+        self.per_line_in_books = config.candidates or candidates_for(self.device, live=False)
         self.generated_lines = self.corpus_lines = 0  # corpus lines stand in when none is good
         self.rhymes_mended = 0  # lines whose last word was chosen to rhyme
         self.words_written = 0  # words of every line taken, finished poems or not
@@ -93,10 +94,10 @@ class Poet:
         passage = self.corpus.passage(self.rng, self.config.prompt_lines)
         return Draft(passage, Form.chosen(self.rng))
 
-    def _write(self, drafts: list[Draft]) -> None:
-        """One more line for each draft (or a miss)."""
+    def _write(self, drafts: list[Draft], per_line: int) -> None:
+        """One more line for each draft (or a miss), chosen among `per_line` candidates."""
         contexts = [draft.context() for draft in drafts]
-        samples = self.sampler.sample(contexts, self.per_place, self.abort)
+        samples = self.sampler.sample(contexts, per_line, self.abort)
         for draft, candidates in zip(drafts, samples, strict=True):
             per = self.config.lines_per_stanza
             stanza = draft.lines[len(draft.lines) // per * per :]
@@ -133,7 +134,7 @@ class Poet:
         """Whole poems until aborted, for the book: `batch` poems are written side by side."""
         drafts = [self._draft() for _ in range(batch)]
         while not (self.abort and self.abort()):
-            self._write(drafts)
+            self._write(drafts, self.per_line_in_books)
             for slot, draft in enumerate(drafts):
                 if len(draft.lines) >= self.size:
                     yield self._shape(draft.lines)
@@ -146,7 +147,7 @@ class Poet:
         draft = self._draft()
         while not (self.abort and self.abort()):
             before = len(draft.lines)
-            self._write([draft])
+            self._write([draft], self.per_line)
             poem = draft.lines
             for n in range(before + 1, len(poem) + 1):
                 yield PoemLine(
@@ -161,10 +162,12 @@ class Poet:
         return Poem(title_for(lines[0]), stanzas)
 
 
-def candidates_for(device: torch.device) -> int:
-    """Candidate lines sampled for each place: a GPU samples many at almost no cost; on a CPU
-    each costs time the live voice is waiting for (BENCHMARKS.md)."""
-    return 16 if device.type == "cuda" else 6
+def candidates_for(device: torch.device, live: bool) -> int:
+    """Candidate lines sampled for each line: a GPU samples many at almost no cost; on a CPU
+    each costs time, which the live voice is waiting for and a book is not (BENCHMARKS.md)."""
+    if device.type == "cuda":
+        return 16
+    return 4 if live else 6
 
 
 def open_poet(settings: PoetConfig, lenient: bool = False) -> Poet:

@@ -37,7 +37,7 @@ def read_live_poems(poet: Poet, stanzas: int) -> dict:
     print(f"the live poet: {rate:.1f} words/s with selection", flush=True)
     return {
         "words_per_s": rate,
-        "candidates": live.per_place,
+        "candidates": live.per_line,
         "book": read(written, poet.vocabulary).as_dict(),
         "corpus": read_corpus(poet.corpus).as_dict(),
     }

@@ -122,7 +122,8 @@ class Show:
         self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested, book=book)
         self.dreaming.poet_lines = lambda: self.waking.poet_lines + self.poet.lines_written
         if config.voice.enabled:
-            self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested)
+            lead = min(2 * config.poet.lines_per_stanza, config.poet.queue_lines)
+            self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested, lead)
 
     @property
     def film(self):

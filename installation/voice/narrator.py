@@ -46,8 +46,9 @@ class Speaking:
 
 
 class Narrator:
-    def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event):
+    def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event, lead=1):
         self.config, self._lines, self._stop = config, lines, stop
+        self.lead = lead  # lines written ahead before the first is spoken
         self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
         self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten
         self.listeners_dropped = 0  # lines a full listener's queue could not take
@@ -101,6 +102,7 @@ class Narrator:
         self._apply_gain()
         log.info("voice: %s on %s", voice.name, self.speaker.name)
         try:
+            self._wait_for_lead()
             while not self._stop.is_set():
                 line = self._next_line()
                 if line is None:
@@ -114,6 +116,15 @@ class Narrator:
                 self._say(line, audio, voice.sample_rate, started)
         finally:
             self.speaker.close()
+
+    def _wait_for_lead(self) -> None:
+        """The voice begins once the poet is `lead` lines ahead (or its queue is full), so that
+        a poet who writes about as fast as the voice reads never leaves it waiting mid-poem."""
+        while (
+            not self._stop.is_set() and self._lines.qsize() < self.lead and not self._lines.full()
+        ):
+            self._apply_requests()
+            self._stop.wait(0.1)
 
     def _next_line(self) -> PoemLine | None:
         self._apply_requests()
