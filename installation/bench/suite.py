@@ -39,7 +39,7 @@ def plan_for(quick: bool, cuda: bool, resolutions, seconds, poet_batches, skip) 
     return Plan(
         resolutions=resolutions or default_resolutions,
         seconds=2.0 if quick else seconds,
-        poet_batches=poet_batches or [1, 64 if cuda else 16],
+        poet_batches=poet_batches or [1, 64 if cuda else 4],
         show_s=12.0 if quick else 40.0,
         frames=60 if quick else 600,
         skip=tuple(skip),
