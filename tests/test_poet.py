@@ -77,6 +77,10 @@ def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir)
     thread.start()
     try:
         wait_until_full(thread)
+        deadline = time.monotonic() + 60
+        while thread.lines_written <= 5:  # the next line in hand, waiting for room
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         written = thread.poet.generated_lines + thread.poet.corpus_lines
         cpu = time.process_time()
         time.sleep(1.0)

@@ -19,6 +19,12 @@ def poet_settings(cache, model):
     return [part for setting in settings for part in ("--set", setting)]
 
 
+def ctrl_c_works() -> None:
+    """In the child: Ctrl-C as at a terminal, even where the tests run in the background (a shell
+    starts background jobs with SIGINT ignored, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def headings(path) -> list[int]:
     return [int(n) for n in re.findall(r"^(\d+)\. ", path.read_text(), re.MULTILINE)]
 
@@ -52,6 +58,7 @@ def test_ctrl_c_leaves_a_valid_book(tmp_path, poet_cache, tiny_model_dir):
             *poet_settings(poet_cache, tiny_model_dir),
         ],
         cwd=ROOT,
+        preexec_fn=ctrl_c_works,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -150,7 +157,8 @@ def test_ctrl_c_keeps_what_the_poet_learned_and_how_to_learn_it_again(
     args += poet_settings(poet_cache, tiny_model_dir)
     process = subprocess.Popen(
         [sys.executable, "-m", "installation.cli", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, preexec_fn=ctrl_c_works, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
     )  # fmt: skip
     try:
         said = ""
