@@ -16,6 +16,7 @@ from engine.corpus import Corpus
 from engine.language_model import check_poet_model, load_language_model, pick_poet_device
 from engine.prosody import Form
 from engine.selection import choose, finish
+from engine.selection import prepare as prepare_rhymes
 from engine.verse import LineFilter, title_for
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Poet:
         self.vocabulary, self.common = corpus.vocabulary(), corpus.common_words()
         self.filter = LineFilter(self.vocabulary)
         self.sampler = LineSampler(model, tokenizer, config)
+        prepare_rhymes()
         self.per_line = config.candidates or candidates_for(self.device, live=True)
         self.per_line_in_books = config.candidates or candidates_for(self.device, live=False)
         self.generated_lines = self.corpus_lines = 0  # corpus lines stand in when none is good
