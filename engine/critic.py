@@ -15,8 +15,9 @@ from itertools import combinations
 
 import numpy as np
 
+from engine.book import HEADING
 from engine.prosody import rhymes, syllables
-from engine.verse import RARE, is_death_line, is_junk, words
+from engine.verse import is_death_line, is_junk, knows_every_word
 
 SYLLABLE_RANGE = (6, 12)
 CORPUS_STANZAS = 2000
@@ -38,10 +39,6 @@ class Reading:
 
 def stanza_rhymes(stanza: list[str]) -> bool:
     return any(rhymes(a, b) for a, b in combinations(stanza, 2))
-
-
-def knows_every_word(line: str, vocabulary: dict[str, int]) -> bool:
-    return all(vocabulary.get(w, 0) >= RARE for w in words(line))
 
 
 def read(stanzas: list[list[str]], vocabulary: dict[str, int]) -> Reading:
@@ -72,8 +69,6 @@ def read_corpus(corpus, count: int = CORPUS_STANZAS, seed: int = 0) -> Reading:
 
 def stanzas_of_book(text: str) -> list[list[str]]:
     """The stanzas of a book file (engine/book.py's format): headings are left out."""
-    from engine.book import HEADING
-
     blocks = [block.splitlines() for block in text.split("\n\n")]
     return [b for b in blocks if b and b[0].strip() and not HEADING.match(b[0])]
 

@@ -73,6 +73,11 @@ def clean_corpus_line(text: str, syllables: int = 0) -> str | None:
     return line
 
 
+def knows_every_word(line: str, vocabulary: dict[str, int]) -> bool:
+    """Every word of the line is one the corpus uses at least RARE times."""
+    return all(vocabulary.get(w, 0) >= RARE for w in words(line))
+
+
 def is_death_line(line: str) -> bool:
     return any(w in DEATH_WORDS for w in words(line))
 
@@ -106,7 +111,7 @@ class LineFilter:
             return None
         key = normalised(cleaned)
         found = key.split()
-        if self.vocabulary is not None and any(self.vocabulary.get(w, 0) < RARE for w in found):
+        if self.vocabulary is not None and not knows_every_word(cleaned, self.vocabulary):
             return None
         if max(found.count(w) for w in found) >= 3:  # "the night, the night, the night"
             return None
