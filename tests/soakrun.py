@@ -67,8 +67,11 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
 
     def actions():
         threading.Thread(target=load, name="osc load", daemon=True).start()
-        when(lambda: show.trainer.number >= WARM, timeout=300)
+        # Warm: the networks past WARM and the longest line spoken (the voice waits for the
+        # poet's lead first, which on a busy machine can take longer than WARM networks).
+        when(lambda: show.trainer.number >= WARM and show.narrator.lines_spoken >= 2, timeout=300)
         samples["warm"] = (rss_mb(), threading.active_count())
+        samples["warm_at"] = (show.trainer.number, show.narrator.lines_spoken)
         series = samples["series"] = []
         deadline = time.monotonic() + 900
         while show.trainer.number < SOAK_NETWORKS - 100:
@@ -86,6 +89,7 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
         "warm_mb": samples["warm"][0],
         "end_mb": samples["end"][0],
         "warm_threads": samples["warm"][1],
+        "warm_at": samples["warm_at"],  # (network, lines spoken) when the warm figure was taken
         "end_threads": samples["end"][1],
         "threads_before": threads_before,
         "threads_after": threading.active_count(),

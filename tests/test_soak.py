@@ -3,13 +3,15 @@ under a steady load of good and bad packets, saves every few seconds) for 4,000 
 process of its own (tests/soakrun.py). Memory and the thread count must stay flat: a show that
 leaks a little every network fails on a wall within weeks.
 
-Why the bound on memory: the resident size is taken once the show has warmed up (at network
-1,000: every thread started, the frame memory full, the voice past its longest line) and again
-2,900 networks later. In six runs here it then grew by 3 to 35 MB, in one or two steps of about
-14 MB that did not come back (an allocator's high-water mark), never as a steady climb
-(RELIABILITY.md). GROWTH_BOUND_MB is above those steps; a leak of 14 kB a network would pass
-it, and one frame of pixels a network many times over. The thread count must not change at all.
-(The soak found one real leak: every unknown OSC address was remembered, for ever.)
+Why the bounds on memory: the resident size is taken once the show has warmed up (at network
+1,000, with the voice past its longest line: every thread started, the frame memory full) and
+every two seconds after. In eleven runs here it grew by 3 to 41 MB in all, in steps of 12 to 34 MB
+that did not come back (an allocator's high-water mark), and it wandered up and down by as much
+as 20 MB between samples; never as a steady climb (RELIABILITY.md). So two bounds: the growth in
+all stays under GROWTH_BOUND_MB, above the steps; and the memory rises in fewer than a quarter of
+the samples (13 of 165 in a run here, with its steps and wander). A leak climbs at every step: one
+of 4 kB a network is 100 kB a sample here, a rise at every one. The thread count must not change
+at all. (The soak found one real leak: every unknown OSC address was remembered, for ever.)
 """
 
 import json
@@ -18,7 +20,8 @@ import sys
 
 from tests.conftest import ROOT
 
-GROWTH_BOUND_MB = 40.0
+GROWTH_BOUND_MB = 64.0  # warm to end, high-water steps included
+RISING_SHARE = 0.25  # of the samples that may be above the one before
 
 
 def test_memory_and_threads_stay_flat(tmp_path, shapes_film, poet_cache, tiny_model_dir):
@@ -35,5 +38,14 @@ def test_memory_and_threads_stay_flat(tmp_path, shapes_film, poet_cache, tiny_mo
     assert soak["networks"] == 4000
     assert soak["lines_spoken"] >= 3 and soak["saves"] >= 2  # every thread did its work
     assert soak["end_mb"] - soak["warm_mb"] < GROWTH_BOUND_MB
+    assert rising_share(soak["series"]) < RISING_SHARE
     assert soak["end_threads"] == soak["warm_threads"]
     assert soak["threads_after"] == soak["threads_before"]  # every thread of the show is gone
+
+
+def rising_share(series: list) -> float:
+    """The share of the samples taken above the one before."""
+    mb = [sample[1] for sample in series]
+    return sum(later > earlier for earlier, later in zip(mb[:-1], mb[1:], strict=True)) / (
+        len(mb) - 1
+    )
