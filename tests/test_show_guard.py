@@ -5,6 +5,7 @@ flood rate, a poet still being prepared at the end, a state folder deleted under
 
 import logging
 import shutil
+import threading
 import time
 
 from engine.config import load_config
@@ -123,17 +124,25 @@ def test_a_poet_still_being_prepared_never_holds_up_the_end(
     show = open_test_show(tmp_path, f"film.source={shapes_film}", "voice.enabled=false",
                           *tiny_poet(poet_cache, tiny_model_dir))  # fmt: skip
     caplog.set_level(logging.INFO)
+    make_poet, slow_disk = show.poet._make_poet, threading.Event()
+
+    def slow_poet(abort):  # the real preparation, behind a disk that answers once the show ends
+        slow_disk.wait()
+        return make_poet(abort=abort)
+
+    show.poet._make_poet = slow_poet
     stopped = []
 
     def actions():
         when(lambda: show.current is not None)
-        assert show.poet.poet is None  # still loading its corpus and model
         stopped.append(time.monotonic())
 
     run_with(show, actions)  # asserts that no thread was left running
     assert time.monotonic() - stopped[0] < 2.0 + 1.0  # the stop, the final steps, the window
     assert show.poet.poet is None
     assert "the show ended while the poet was being prepared" in caplog.text
+    slow_disk.set()  # the preparation sees the show's end at its first step, and ends
+    when(lambda: not any(t.name == "poet preparing" for t in threading.enumerate()), timeout=5)
 
 
 def test_the_log_goes_on_in_a_state_folder_deleted_under_the_show(tmp_path):

@@ -1,14 +1,16 @@
 """The poet thread: keeps a bounded queue of lines written ahead of use, sleeps while it is full,
 survives a failing model (logged, rebuilt after a pause), and, given a book, puts every poem it
-writes in it. The poet is prepared (corpus, model, rhyme index: seconds to minutes) on a helper
-thread that the show's end never waits for: the poet thread itself stops within 0.1 s."""
+writes in it. The poet is prepared (corpus, model, rhyme index: seconds) on a helper thread that
+the show's end does not wait for: the poet thread itself stops within 0.1 s, and the helper at
+the end of the step it is in (the process waits for it before it exits: a thread cut off inside
+torch's C++ at exit aborts the process)."""
 
 import logging
 import queue
 import threading
 
 from engine.book import Scribe
-from engine.poet import PoemLine
+from engine.poet import PoemLine, PreparationStopped
 from installation.threads import put_until_stopped
 
 log = logging.getLogger(__name__)
@@ -48,17 +50,19 @@ class PoetThread:
                     return
 
     def _prepared(self):
-        """A new poet, or None once the show stops. Its preparation goes on on a daemon thread
-        that nobody joins (its caches are written whole or not at all, engine/corpus.py)."""
+        """A new poet, or None once the show stops. `make_poet(abort=...)` is prepared on a
+        thread that stops at its next step once the show stops (engine/poet.py: open_poet)."""
         done: queue.Queue = queue.Queue(maxsize=1)
 
         def prepare() -> None:
             try:
-                done.put((self._make_poet(), None))
+                done.put((self._make_poet(abort=self._stop.is_set), None))
+            except PreparationStopped:
+                pass
             except Exception as error:  # raised on the poet thread, where the guard sees it
                 done.put((None, error))
 
-        threading.Thread(target=prepare, name="poet preparing", daemon=True).start()
+        threading.Thread(target=prepare, name="poet preparing").start()
         while not self._stop.is_set():
             try:
                 poet, error = done.get(timeout=STOP_CHECK_S)
