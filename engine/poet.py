@@ -172,10 +172,22 @@ def candidates_for(device: torch.device, live: bool) -> int:
     return 4 if live else 6
 
 
-def open_poet(settings: PoetConfig, lenient: bool = False) -> Poet:
+class PreparationStopped(Exception):
+    """`abort` said stop while the poet was being prepared (the show is ending)."""
+
+
+def open_poet(settings: PoetConfig, lenient: bool = False, abort=None) -> Poet:
     """A poet built from its settings: device, threads, corpus, model and adapter. `lenient`
     (the live show, a cut): an adapter that is missing or damaged is a warning, and the bare
-    model writes; else it is an AdapterError."""
+    model writes; else it is an AdapterError. `abort` (a callable) is asked between the steps,
+    each a few seconds at most: True stops the preparation with PreparationStopped."""
+
+    def step(text: str | None = None) -> None:
+        if abort is not None and abort():
+            raise PreparationStopped
+        if text:
+            log.info("poet: %s", text)
+
     check_poet_model(settings.model)  # a user's mistake is said before a minute of work
     if not lenient:
         check_adapter(settings.adapter)
@@ -186,8 +198,10 @@ def open_poet(settings: PoetConfig, lenient: bool = False) -> Poet:
 
     transformers_logging.disable_progress_bar()  # our own log and progress line say enough
     cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
-    corpus = Corpus.load(cache, progress=lambda text: log.info("poet: %s", text))
+    corpus = Corpus.load(cache, progress=step)
+    step()
     model, tokenizer, name = load_language_model(settings.model, device, cache)
+    step()
     try:
         model = load_adapter(model, settings.adapter)
         name += f" + adapter {settings.adapter}" if settings.adapter else ""
@@ -196,6 +210,7 @@ def open_poet(settings: PoetConfig, lenient: bool = False) -> Poet:
             raise
         log.warning("%s; the bare %s writes instead", error, name)
     log.info("poet: %s on %s, %s corpus lines", name, device, f"{len(corpus):,}")
+    step()
     poet = Poet(settings, corpus, model, tokenizer)
     poet.model_name = name
     return poet

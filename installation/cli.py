@@ -4,7 +4,6 @@ mistake is one line on stderr and exit status 2, never a traceback."""
 import argparse
 import logging
 import shlex
-import signal
 import sys
 from pathlib import Path
 
@@ -212,8 +211,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if numbers is not None:
         numbers.number = lambda: show.trainer.number
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: show.stop())
+    show.end_on_signals()
     summary = show.run()
     log.info(
         "show: ended after %.1f s at network %d: %d networks created, %d shown, "

@@ -70,6 +70,8 @@ def open_show(
         film.close()
         if osc_server is not None:
             osc_server.close()
+        if keeper is not None:
+            keeper.lock.release()
         raise
     parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender)
     return Show(mind, parts, Limits(networks_limit, duration_s, record_to))

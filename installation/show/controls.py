@@ -12,6 +12,7 @@ from installation.show.osc import OscSender, OscServer
 log = logging.getLogger(__name__)
 
 COMMANDS_PER_FRAME = 500  # a flood waits in the bounded queue instead of stalling a frame
+SCREENSHOT_EVERY_S = 1.0  # OSC screenshots: at most one a second (a 1080p PNG is 20-50 ms)
 
 
 class Controls:
@@ -22,6 +23,8 @@ class Controls:
         self._told_paused = False  # what the trainer has done, as last told
         self._spoken = None  # the last line announced, and whether its end was
         self._end_sent = True
+        self._screenshot_at = -SCREENSHOT_EVERY_S  # when OSC last had a screenshot taken
+        self.screenshots_refused = 0
 
     def apply_pending(self) -> None:
         if self.server is None:
@@ -134,6 +137,18 @@ class Controls:
         self.event("reset")
 
     def screenshot(self, _):
+        """From OSC: a flood of requests must not write a PNG every frame."""
+        now = time.monotonic()
+        if now - self._screenshot_at < SCREENSHOT_EVERY_S:
+            self.screenshots_refused += 1
+            if self.server is not None:
+                self.server.log_once_a_second(
+                    "screenshot",
+                    f"osc: /dreams/screenshot ignored: at most one every {SCREENSHOT_EVERY_S:g} s "
+                    f"({self.screenshots_refused} so far)",
+                )
+            return
+        self._screenshot_at = now
         self.show.screenshot()
 
     def record_start(self, _=None):

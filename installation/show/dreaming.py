@@ -38,12 +38,12 @@ class Dreaming:
         self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
         self.film_place = lambda: (mind.film.name, 0)  # the film thread's, for the saves
         self.poet_lines = lambda: waking.poet_lines  # the poet's count, for the saves
-        self.thread = threading.Thread(target=self._run, name="trainer", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name="trainer", daemon=True)
 
     def limit_reached(self, number: int) -> bool:
         return bool(self.networks_limit) and number - self.first_number >= self.networks_limit
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         memory = self.mind.memory
         while len(memory) == 0:  # nothing watched yet
             if self._stop.wait(0.01):

@@ -3,6 +3,7 @@ own time; a film that ends, drops or is deleted leaves the dreams going on from 
 retried. Seeks and film changes arrive in its inbox (from the main loop) and are done here."""
 
 import logging
+import os
 import threading
 import time
 
@@ -14,15 +15,17 @@ from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
+LONGEST_SOURCE = 4096  # characters of a URL or camera:N from OSC; a path is held to the system's
+
 
 class FilmThread:
     def __init__(self, config: Config, film: FilmSource, memory: FrameMemory, stop):
         self.config, self.film, self.memory, self._stop = config, film, memory, stop
         self.position = film.position  # where the film is, for the saves (read by the trainer)
         self.inbox = Inbox(capacity=16)  # ("seek", 0..1) or ("film", source)
-        self.thread = threading.Thread(target=self._run, name="film", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name="film", daemon=True)
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         period = 1.0 / self.film.fps
         due = time.monotonic()
         lost = False  # the film gave no frame last time: said once, until it is back
@@ -68,11 +71,36 @@ class FilmThread:
         if what == "seek":
             self.film.seek(value)
             return
+        why = impossible_source(value)
+        if why is not None:
+            log.error("film: not switching to %s...: %s", value[:60], why)
+            return
         try:
             film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
-        except DreamsError as error:
-            log.error("film: not switching: %s", error)
+        except (DreamsError, OSError, ValueError) as error:  # whatever the wire sends
+            log.error("film: not switching: %s", str(error)[:300])
             return
         old, self.film = self.film, film
         old.close()
         log.info("film: now watching %s", film.name)
+
+
+def impossible_source(source: str) -> str | None:
+    """Why a film source from OSC cannot be one (too long for a path, a NUL), or None.
+    (The command line's paths are checked by installation/paths.py before the show.)"""
+    if "\0" in source:
+        return "it holds a NUL character"
+    if len(source) > LONGEST_SOURCE:
+        return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
+    if "://" in source or source.startswith("camera:"):
+        return None
+    path = os.path.abspath(os.path.expanduser(source))
+    encoded = os.fsencode(path)
+    path_max = os.pathconf("/", "PC_PATH_MAX")
+    if len(encoded) >= path_max:
+        return f"a path of {len(encoded):,} bytes; the system takes {path_max - 1:,}"
+    name_max = os.pathconf("/", "PC_NAME_MAX")
+    longest = max((len(part) for part in encoded.split(b"/")), default=0)
+    if longest > name_max:
+        return f"a name of {longest:,} bytes in the path; the system takes {name_max:,}"
+    return None

@@ -1,11 +1,11 @@
-"""The HUD: the network's number, the rate, the losses, the film (key H, OSC). The notice of a
-resumed mind shows for the show's first seconds, HUD or not."""
+"""The HUD: the network's number, the rate, the losses, the film (key H, OSC). A notice (a
+resumed mind, for the show's first seconds; a thread that failed) shows HUD or not."""
 
 import time
 
 
 def hud_lines(show) -> list[str]:
-    notice = [show.waking.notice] if time.monotonic() < show.notice_until else []
+    notice = [show.notice] if time.monotonic() < show.notice_until else []
     if not show.stage.hud_on:
         return notice
     network, first = show.current, show.dreaming.first_number

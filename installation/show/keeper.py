@@ -12,6 +12,7 @@ from engine.config import StateConfig
 from engine.mind import MindShape, check_fits
 from engine.saves import StateFolder, default_state_folder
 from engine.state import StateError
+from installation.show.lock import FolderLock
 from installation.threads import LatestSlot
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,15 @@ class Keeper:
         self.config = config
         self.folder = StateFolder(state_folder(config), config.keep)
         self._check_folder()
+        self.lock = FolderLock(self.folder.path)
+        self.lock.take()  # before anything in the folder is touched: one show per folder
         self.folder.remove_partials()
         self._stop = threading.Event()
         self.saves_written = self.saves_failed = 0
         self.last_saved_number = 0
         self._due = time.monotonic() + config.save_every_s
         self._pending = LatestSlot()
-        self.thread = threading.Thread(target=self._run, name="state", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name="state", daemon=True)
 
     def _check_folder(self) -> None:
         """An unwritable state folder is the user's mistake: said before the show opens."""
@@ -76,22 +79,25 @@ class Keeper:
         self._due = time.monotonic() + self.config.save_every_s
         self._pending.put(state)
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         while not self._stop.is_set():
             if self._pending.wait_put(0.5):
                 self.write(self._pending.take())
 
-    def write(self, state: dict) -> None:
+    def write(self, state: dict, at_exit: bool = False) -> None:
         try:
             path = self.folder.save(state)
         except OSError as error:
             self.saves_failed += 1
+            then = "lost" if at_exit else f"trying again in {self.config.save_every_s:g} s"
+            kept = f"network {self.last_saved_number}" if self.last_saved_number else "none"
             log.warning(
-                "state: network %d not saved in %s (%s); trying again in %g s",
+                "state: network %d not saved in %s (%s); %s (the last saved in this show: %s)",
                 state["trainer"]["number"],
                 self.folder.path,
                 error.strerror or error,
-                self.config.save_every_s,
+                then,
+                kept,
             )
             return
         self.saves_written += 1

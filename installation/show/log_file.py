@@ -1,7 +1,10 @@
 """The log file of the live show: dreams.log in the state folder, rotating, each line with the
-network number of its moment, so that weeks on a wall can be read back."""
+network number of its moment, so that weeks on a wall can be read back. A record's `traceback`
+(a thread's fault, installation/show/guard.py) is written here, never on the console. A state
+folder deleted under the show is made again, and the log goes on in a new dreams.log there."""
 
 import logging
+import os
 from logging.handlers import RotatingFileHandler
 
 from engine.config import StateConfig
@@ -23,17 +26,48 @@ class NetworkNumber(logging.Filter):
         return True
 
 
+class WithTraceback(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        traceback = getattr(record, "traceback", None)
+        return f"{text}\n{traceback.rstrip()}" if traceback else text
+
+
+class ReopeningLog(RotatingFileHandler):
+    """A rotating log that notices its file deleted or replaced (the state folder removed by
+    hand) and opens it again, making the folder, instead of writing into a deleted file."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.stream is not None and self._gone():
+            self.stream.close()
+            self.stream = None
+            try:
+                os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
+            except OSError:
+                pass  # the write below fails and says so (logging's handleError)
+        super().emit(record)
+
+    def _gone(self) -> bool:
+        try:
+            on_disk = os.stat(self.baseFilename)
+        except OSError:
+            return True
+        opened = os.fstat(self.stream.fileno())
+        return (on_disk.st_dev, on_disk.st_ino) != (opened.st_dev, opened.st_ino)
+
+
 def open_log_file(config: StateConfig) -> NetworkNumber:
     path = state_folder(config) / "dreams.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
+        handler = ReopeningLog(
             path, maxBytes=config.log_kb * 1024, backupCount=config.log_files, encoding="utf-8"
         )
     except OSError as error:
         raise unwritable(path.parent, error) from None
     numbers = NetworkNumber()
+    numbers.handler = handler  # for whoever closes the log (a test)
     handler.addFilter(numbers)
-    handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(WithTraceback(FORMAT, "%Y-%m-%d %H:%M:%S"))
     logging.getLogger().addHandler(handler)
     return numbers

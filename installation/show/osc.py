@@ -8,6 +8,7 @@ Out: state to the configured targets over a non-blocking socket; a full socket d
 
 import ipaddress
 import logging
+import os
 import queue
 import socket
 import threading
@@ -123,11 +124,17 @@ class OscServer:
         loopback = ipaddress.ip_address(socket.gethostbyname(config.host)).is_loopback
         self._server.gate = _Gate(config, open_to_all=loopback)
         self.port = self._server.server_address[1]
-        self.thread = threading.Thread(target=self._server.serve_forever, name="osc", daemon=True)
+        self._python_osc_lines = _PythonOscLines(self.log_once_a_second)
+        logging.getLogger().addFilter(self._python_osc_lines)
+        self.thread = threading.Thread(target=self.loop, name="osc", daemon=True)
 
     @property
     def gate(self) -> _Gate:
         return self._server.gate
+
+    def loop(self) -> None:
+        """The OSC thread's loop: serve until stop()."""
+        self._server.serve_forever()
 
     def start(self) -> None:
         self.thread.start()
@@ -139,6 +146,7 @@ class OscServer:
         self.close()
 
     def close(self) -> None:
+        logging.getLogger().removeFilter(self._python_osc_lines)
         self._server.server_close()
 
     def _handle(self, address: str, *args) -> None:
@@ -147,7 +155,7 @@ class OscServer:
         value = _checked(spec, args)
         if value is _INVALID:
             self.ignored += 1
-            self._log_once_a_second(address, f"osc: {address} {args!r} ignored: {_usage(spec)}")
+            self.log_once_a_second(address, f"osc: {address} {args!r} ignored: {_usage(spec)}")
             return
         try:
             self.commands.put_nowait((spec.command, value))
@@ -158,13 +166,32 @@ class OscServer:
         self.received += 1
         self.ignored += 1
         # one key for them all: a stream of garbage must not grow a dict for weeks (soak test)
-        self._log_once_a_second("unknown", f"osc: unknown address {address[:80]} ignored")
+        self.log_once_a_second("unknown", f"osc: unknown address {address[:80]} ignored")
 
-    def _log_once_a_second(self, key: str, message: str) -> None:
+    def log_once_a_second(self, key: str, message: str) -> None:
         now = time.monotonic()
         if now - self._logged.get(key, -LOG_EVERY_S) >= LOG_EVERY_S:
             self._logged[key] = now
             log.warning("%s", message[:200])
+
+
+class _PythonOscLines(logging.Filter):
+    """python-osc's own warnings about a packet it cannot read ("Could not identify content type
+    of dgram b'...'", up to a datagram of raw bytes each) go to the root logger at the rate of the
+    garbage: they become the show's own line, at most once a second, without the bytes."""
+
+    def __init__(self, log_once_a_second):
+        super().__init__()
+        self.log_once_a_second = log_once_a_second
+        self.swallowed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if f"{os.sep}pythonosc{os.sep}" not in record.pathname:
+            return True
+        self.swallowed += 1
+        what = str(record.msg).split(" of dgram", 1)[0].split(":", 1)[0]
+        self.log_once_a_second("python-osc", f"osc: a packet not understood ignored ({what})")
+        return False
 
 
 _INVALID = object()

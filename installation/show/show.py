@@ -10,6 +10,7 @@ No thread writes into another's objects: requests go into the owner's inbox.
 """
 
 import logging
+import signal
 import threading
 import time
 from collections import deque
@@ -31,6 +32,7 @@ from installation.media.window import Window
 from installation.show.controls import Controls
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmThread
+from installation.show.guard import Guard
 from installation.show.health import gpu_text, rss_mb
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
 RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
 NOTICE_S = 15.0  # how long the screen says that the mind was resumed
+FAULT_NOTICE_S = 8.0  # how long the screen says that a thread failed
+# what ends the show as Ctrl-C does: a closed terminal, a dropped ssh session, a service manager
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1)
 
 
 @dataclass
@@ -81,6 +86,7 @@ class ShowSummary:
     last_network: int = 0
     rebirths: int = 0
     first_network_s: float | None = None  # from the show's start to its first network shown
+    thread_faults: int = 0  # exceptions that escaped a thread's loop (installation/show/guard.py)
 
 
 class Show:
@@ -90,6 +96,8 @@ class Show:
         self.parts, self.limits = parts, limits or Limits()
         self.window, self.keeper, self.waking = parts.window, parts.keeper, parts.waking
         self.stop_requested = threading.Event()
+        self.stopped_by: str | None = None  # the signal that ended the show, if one did
+        self.guard = Guard(self.stop_requested, self.stop)
         self.film_thread = FilmThread(config, mind.film, mind.memory, self.stop_requested)
         self.dreaming = Dreaming(mind, self.stop_requested, self.waking, self.keeper,
                                  self.limits.networks)  # fmt: skip
@@ -102,7 +110,7 @@ class Show:
         self.current: Network | None = None
         self.networks_shown = self.frames_drawn = 0
         self.first_network_s: float | None = None
-        self.notice_until = 0.0
+        self.notice, self.notice_until = self.waking.notice, 0.0  # a line on screen, HUD or not
         self._births: deque[float] = deque()
         self._rebirths_told = self.waking.rebirths
         self._summary_from = (time.monotonic(), self.trainer.number)
@@ -129,22 +137,37 @@ class Show:
     def film(self):
         return self.film_thread.film
 
-    def stop(self) -> None:
+    def stop(self, why: str | None = None) -> None:
         """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
+        if why is not None and self.stopped_by is None:
+            self.stopped_by = why  # logged by the main loop: a signal handler does not log
         self.stop_requested.set()
         self.dreaming.slot.wake()
 
     # ---- the main loop ------------------------------------------------------------------------
 
+    def end_on_signals(self) -> None:
+        """SIGINT, SIGTERM, SIGHUP and SIGUSR1 end the show as Esc does: a save, the normal end."""
+        for signum in ENDING_SIGNALS:
+            signal.signal(signum, lambda number, _: self.stop(signal.Signals(number).name))
+
+    def _guarded_threads(self) -> list[threading.Thread]:
+        """Every thread of the show, each under the guard: restarted where that is safe."""
+        threads = []
+        for part, restart in ((self.film_thread, True), (self.dreaming, False),
+                              (self.poet, True), (self.narrator, True), (self.osc, True),
+                              (self.keeper, False)):  # fmt: skip
+            if part is not None:
+                part.thread = self.guard.thread(part.thread.name, part.loop, restart)
+                threads.append(part.thread)
+        return threads
+
     def run(self) -> ShowSummary:
         self.started = started = time.monotonic()
-        threads = [self.film_thread.thread, self.dreaming.thread]
-        for part in (self.poet, self.narrator, self.osc, self.keeper):
-            if part is not None:
-                threads.append(part.thread)
+        threads = self._guarded_threads()
         for thread in threads:
             thread.start()
-        if self.waking.notice:
+        if self.notice:
             self.notice_until = started + NOTICE_S
         if self.limits.record_to is not None:
             self.start_recording(self.limits.record_to)
@@ -163,6 +186,10 @@ class Show:
         """One turn of the main loop: what was asked, the newest network, the picture."""
         handle_events(self)
         self.controls.apply_pending()
+        for name in self.guard.take_reports():
+            self.notice = f"the {name} thread failed (dreams.log says why)"
+            self.notice_until = time.monotonic() + FAULT_NOTICE_S
+            self.controls.event(f"thread failed: {name}")
         network = self.dreaming.slot.take()
         if network is not None:
             self._receive(network)
@@ -179,6 +206,8 @@ class Show:
 
     def _stop_threads(self, threads: list[threading.Thread]) -> list[str]:
         self.stop()
+        if self.stopped_by is not None:
+            log.info("show: %s received; ending as Ctrl-C does, with a save", self.stopped_by)
         self.stop_recording()
         if self.osc is not None:
             self.osc.stop()
@@ -191,6 +220,9 @@ class Show:
         left = [thread.name for thread in threads if thread.is_alive()]
         if left:
             log.warning("show: threads still running after %.0f s: %s", STOP_WITHIN_S, left)
+        if self.guard.faults:
+            log.warning("show: %d thread faults in this show (dreams.log has each traceback)",
+                        self.guard.faults)  # fmt: skip
         self._keep_at_exit(left)
         self.window.close()
         self.film.close()
@@ -210,6 +242,7 @@ class Show:
             last_network=self.trainer.number,
             rebirths=self.dreaming.guardian.rebirths,
             first_network_s=self.first_network_s,
+            thread_faults=self.guard.faults,
         )
 
     def _keep_at_exit(self, threads_left: list[str]) -> None:
@@ -224,7 +257,8 @@ class Show:
         if "trainer" in threads_left:
             log.warning("state: not saved at the end: the trainer was still busy")
         elif self.trainer.number not in (self.dreaming.first_number, self.keeper.last_saved_number):
-            self.keeper.write(self.dreaming.save())  # the trainer's thread has ended
+            self.keeper.write(self.dreaming.save(), at_exit=True)  # the trainer's thread has ended
+        self.keeper.lock.release()
 
     def _summarise_if_due(self) -> None:
         """A line in the log every `state.summary_every_s`: how the show has been doing."""
@@ -236,7 +270,8 @@ class Show:
         recording = self.recording.recorder.dropped if self.recording else 0
         log.info(
             "summary: %.1f networks/s · memory %.0f MB%s · %d rebirths · film frames skipped %d "
-            "· recording frames dropped %d · lines spoken %d · saves %d (%d failed) · threads %d",
+            "· recording frames dropped %d · lines spoken %d · saves %d (%d failed) · threads %d "
+            "(%d faults)",
             (self.trainer.number - number) / (now - since),
             rss_mb(),
             gpu_text(self.trainer.device),
@@ -247,6 +282,7 @@ class Show:
             self.keeper.saves_written if self.keeper else 0,
             self.keeper.saves_failed if self.keeper else 0,
             threading.active_count(),
+            self.guard.faults,
         )
 
     def _finished(self, started: float) -> bool:

@@ -59,7 +59,7 @@ class Narrator:
         self.speaker = None
         self._free_at = 0.0  # when the next line may begin
         self._retry_sound = False
-        self.thread = threading.Thread(target=self._run, name="narrator", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name="narrator", daemon=True)
 
     # ---- requests, applied on the narrator's thread ----------------------------------------
 
@@ -95,7 +95,7 @@ class Narrator:
 
     # ---- the thread ---------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         config = self.config
         voice = Voice(config.model, config.length_scale, config.noise_scale, config.noise_w)
         self.speaker = open_speaker(voice.sample_rate, config.device)

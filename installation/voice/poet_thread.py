@@ -1,18 +1,22 @@
 """The poet thread: keeps a bounded queue of lines written ahead of use, sleeps while it is full,
 survives a failing model (logged, rebuilt after a pause), and, given a book, puts every poem it
-writes in it."""
+writes in it. The poet is prepared (corpus, model, rhyme index: seconds) on a helper thread that
+the show's end does not wait for: the poet thread itself stops within 0.1 s, and the helper at
+the end of the step it is in (the process waits for it before it exits: a thread cut off inside
+torch's C++ at exit aborts the process)."""
 
 import logging
 import queue
 import threading
 
 from engine.book import Scribe
-from engine.poet import PoemLine
+from engine.poet import PoemLine, PreparationStopped
 from installation.threads import put_until_stopped
 
 log = logging.getLogger(__name__)
 
 RETRY_S = 5.0  # pause before rebuilding a poet whose model failed
+STOP_CHECK_S = 0.1  # while the poet is prepared, how often the thread looks for the show's end
 
 
 class PoetThread:
@@ -22,16 +26,18 @@ class PoetThread:
         self.scribe = Scribe(book) if book is not None else None
         self.failures = self.lines_written = 0
         self.poet = None
-        self.thread = threading.Thread(target=self._run, name="poet", daemon=True)
+        self.thread = threading.Thread(target=self.loop, name="poet", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         while not self._stop.is_set():
             try:
                 if self.poet is None:
-                    self.poet = self._make_poet()
+                    self.poet = self._prepared()
+                    if self.poet is None:
+                        return  # the show ended first
                     self.poet.abort = self._stop.is_set
                 for line in self.poet.lines():
                     if not self._deliver(line):
@@ -42,6 +48,31 @@ class PoetThread:
                 log.exception("poet: writing failed (%d so far); trying again", self.failures)
                 if self._stop.wait(self._retry_s):
                     return
+
+    def _prepared(self):
+        """A new poet, or None once the show stops. `make_poet(abort=...)` is prepared on a
+        thread that stops at its next step once the show stops (engine/poet.py: open_poet)."""
+        done: queue.Queue = queue.Queue(maxsize=1)
+
+        def prepare() -> None:
+            try:
+                done.put((self._make_poet(abort=self._stop.is_set), None))
+            except PreparationStopped:
+                pass
+            except Exception as error:  # raised on the poet thread, where the guard sees it
+                done.put((None, error))
+
+        threading.Thread(target=prepare, name="poet preparing").start()
+        while not self._stop.is_set():
+            try:
+                poet, error = done.get(timeout=STOP_CHECK_S)
+            except queue.Empty:
+                continue
+            if error is not None:
+                raise error
+            return poet
+        log.info("poet: the show ended while the poet was being prepared; not waited for")
+        return None
 
     def _deliver(self, line: PoemLine) -> bool:
         self.lines_written += 1

@@ -1,0 +1,58 @@
+"""The real `dreams run` in a child process: a closed terminal (SIGHUP) and SIGUSR1 end the show
+as Ctrl-C does, with a save; one show per state folder, and a crash never leaves the lock."""
+
+import re
+import signal
+import time
+
+import pytest
+
+from tests.conftest import run_dreams
+from tests.test_cli import start_dreams, wait_for_line
+
+
+def show_in(folder, film, *args):
+    return start_dreams(
+        "run", "--windowed", "--film", str(film), "--set", "poet.enabled=false",
+        "--set", "osc.port=0", "--set", f"state.folder={folder}", *args,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGUSR1])
+def test_a_closed_terminal_or_sigusr1_ends_the_show_with_a_save(signum, shapes_film, tmp_path):
+    process = show_in(tmp_path, shapes_film)
+    try:
+        lines = wait_for_line(process, "network 1 is on screen")
+        time.sleep(0.5)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - sent < 3.0
+        time.sleep(0.1)
+        text = "".join(lines)
+        assert f"{signal.Signals(signum).name} received; ending as Ctrl-C does" in text
+        assert re.search(r"state: network \d+ saved", text) and "ended after" in text
+        assert "Traceback" not in text
+        log = (tmp_path / "dreams.log").read_text()
+        assert f"{signal.Signals(signum).name} received" in log
+    finally:
+        process.kill()
+
+
+def test_one_show_per_state_folder_and_no_stale_lock_after_a_crash(shapes_film, tmp_path):
+    first = show_in(tmp_path, shapes_film)
+    try:
+        wait_for_line(first, "network 1 is on screen")
+        second = run_dreams("run", "--windowed", "--film", str(shapes_film), "--set",
+                            f"state.folder={tmp_path}", "--networks", "2")  # fmt: skip
+        assert second.returncode == 2 and "Traceback" not in second.stderr
+        (line,) = [line for line in second.stderr.splitlines() if "error:" in line]
+        assert str(tmp_path) in line and f"pid {first.pid}" in line
+        first.send_signal(signal.SIGKILL)  # a crash: the kernel drops the lock
+        first.wait(timeout=10)
+    finally:
+        first.kill()
+    again = run_dreams("run", "--windowed", "--film", str(shapes_film), "--set",
+                       f"state.folder={tmp_path}", "--networks", "2")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "2 networks created" in again.stderr
