@@ -227,10 +227,6 @@ def run(args: argparse.Namespace) -> int:
     _check_film(args, config)
     if args.stats is not None:
         check_output(args.stats, "--stats")  # refused now, not after the show
-    if args.record is not None:
-        from installation.media.recorder import check_output as check_recording
-
-        check_recording(args.record, "--record")
     if config.osc.enabled:
         check_osc_host(config.osc.host)
     show = open_show(
