@@ -12,7 +12,7 @@ from pathlib import Path
 
 from engine.config import Config, load_config
 from engine.errors import ConfigError, DreamsError
-from installation.paths import check_input, check_output
+from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
 log = logging.getLogger("dreams")
@@ -194,7 +194,17 @@ def _load(args: argparse.Namespace) -> Config:
     config = load_config(path, overrides)
     if path is not None:
         log.info("config: %s", path)
+    for setting in PATH_SETTINGS:  # used later, perhaps mid-show: a name that cannot be, now
+        section, key = setting.split(".")
+        if value := getattr(getattr(config, section), key):
+            check_name(value, setting)
     return config
+
+
+PATH_SETTINGS = (
+    "screen.screenshot_dir", "poet.model", "poet.adapter", "poet.cache_dir", "voice.model",
+    "record.folder", "state.folder",
+)  # fmt: skip
 
 
 def _check_film(args: argparse.Namespace, config: Config) -> None:

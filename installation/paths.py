@@ -3,6 +3,7 @@
     check_input(path, what)                 a file (or folder) to read: it exists and is readable
     check_output(path, what, need_mb=...)   a file (or folder) to write: its folder exists and is
                                             writable, it is not a device, and the disk has room
+    check_name(path, what)                  only that it can be a path: not too long, no NUL
 
 Each returns the path (with ~ expanded) or raises PathError, whose message is one line that names
 `what` (the option or setting, e.g. "--out") and says what to do. Nothing is left behind (a
@@ -109,8 +110,18 @@ def _described(mode: int) -> str:
     return "a pipe or socket" if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else "not a file"
 
 
+def check_name(path: Path | str, what: str) -> Path:
+    """Only that the path can be a path at all (for a setting used later, or a folder made
+    later): no NUL character, each name within NAME_MAX, the whole within PATH_MAX."""
+    path = Path(path).expanduser()
+    _check_length(path, what)
+    return path
+
+
 def _check_length(path: Path, what: str) -> None:
     """Each name within the file system's NAME_MAX, the whole within its PATH_MAX."""
+    if "\x00" in str(path):
+        raise PathError(f"{what} {shown(path)!r} holds a NUL character; no path can")
     whole = os.fsencode(path.absolute())
     anchor = _nearest_existing(path.absolute())
     name_max = _limit(anchor, "PC_NAME_MAX", 255)

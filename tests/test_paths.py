@@ -41,6 +41,14 @@ def one_error_line(result) -> str:
         (["run", "--stats", "/dev/full"], "--stats /dev/full is a device"),
         (["record", "--out", "/tmp/x.mp4", "--config", "/dev/zero"], "--config file /dev/zero"),
         (["teach-poet", "--out", "/dev/full"], "--out /dev/full is a device"),
+        (
+            ["write", "--words", "5", "--out", "/tmp/b.txt", "--set", f"poet.cache_dir={LONG}"],
+            "poet.cache_dir /tmp/aaa",
+        ),
+        (
+            ["record", "--out", "/tmp/x.mp4", "--set", 'film.source="a\\u0000b"'],
+            "film.source 'a\\x00b' holds a NUL character",
+        ),
     ],
 )
 def test_a_path_that_cannot_be_used_is_one_line_before_any_work(args, words):
