@@ -12,15 +12,22 @@ import os
 import re
 from pathlib import Path
 
+from engine.errors import DreamsError
 from engine.poet import Poem, PoemLine
 from engine.verse import is_death_line, title_for
 
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)  # verse lines never start with digits
+MAX_LINE_BYTES = 1 << 16  # a longer line (not one of ours) is read in pieces
+MAX_HALF_POEM_BYTES = 1 << 16  # a poem of ours is a few hundred bytes; a longer tail is not one
 
 
 def format_poem(number: int, poem: Poem) -> str:
     stanzas = "\n\n".join("\n".join(stanza) for stanza in poem.stanzas)
     return f"{number}. {poem.title}\n\n{stanzas}\n\n\n"
+
+
+class BookError(DreamsError):
+    pass
 
 
 class Book:
@@ -29,21 +36,51 @@ class Book:
         self.poems = self.words = self.lines = self.death_lines = 0
         self.last_number = 0
         if self.path.exists():
+            if not self.path.is_file():  # /dev/full, a pipe: never read a device to its end
+                raise BookError(f"the book {self.path} is not a regular file; give a file name")
             self._read_existing()
 
     def _read_existing(self) -> None:
-        """Count what is there, and cut off a poem that was only half written."""
-        text = self.path.read_text(encoding="utf-8")
-        end = text.rfind("\n\n\n")
-        whole = text[: end + 3] if end >= 0 else ""
-        if whole != text:
-            with open(self.path, "r+", encoding="utf-8") as file:
-                file.truncate(len(whole.encode("utf-8")))
-        numbers = [int(n) for n in HEADING.findall(whole)]
-        self.poems = len(numbers)
-        self.last_number = max(numbers, default=0)
-        verse = [line for line in whole.splitlines() if line and not HEADING.match(line)]
-        self._count(verse)
+        """Count what is there a line at a time (memory stays small, however long the book),
+        and cut off a poem that was only half written."""
+        whole_end = offset = 0
+        before = previous = b""
+        poem_numbers, poem_verse = [], []
+        with open(self.path, "rb") as file:
+            for line in iter(lambda: file.readline(MAX_LINE_BYTES), b""):
+                offset += len(line)
+                text = line.decode("utf-8", errors="replace").rstrip("\n")
+                if heading := HEADING.match(text):
+                    poem_numbers.append(int(heading.group(1)))
+                elif text:
+                    poem_verse.append(text)
+                if line == previous == b"\n" and before.endswith(b"\n"):  # a poem's end
+                    whole_end = offset
+                    self._count(poem_verse)
+                    poem_verse = []
+                    self.poems += len(poem_numbers)
+                    self.last_number = max(poem_numbers + [self.last_number])
+                    poem_numbers = []
+                before, previous = previous, line
+        if offset > whole_end:
+            self._cut_half_poem(whole_end, offset)
+
+    def _cut_half_poem(self, whole_end: int, size: int) -> None:
+        """A tail that is the next poem begun (the power went out mid-write) is cut off; any
+        other tail is not ours to cut, and the book is refused as it is."""
+        with open(self.path, "r+b") as file:
+            file.seek(whole_end)
+            tail = file.read(MAX_HALF_POEM_BYTES + 1)
+            heading = f"{self.last_number + 1}. ".encode()
+            if not tail.strip():
+                return  # blank lines: nothing to cut, and the next poem reads well after them
+            begun = tail.startswith(heading) or heading.startswith(tail)  # "2" is "2. " begun
+            if len(tail) > MAX_HALF_POEM_BYTES or not begun:
+                raise BookError(
+                    f"{self.path} does not end with a whole poem of a book that Dreams wrote "
+                    f"({size - whole_end:,} bytes after it); give a new file or such a book"
+                )
+            file.truncate(whole_end)
 
     def _count(self, lines: list[str]) -> None:
         self.lines += len(lines)
@@ -55,17 +92,31 @@ class Book:
         return self.death_lines / self.lines if self.lines else 0.0
 
     def append(self, poem: Poem) -> int:
-        """Write the poem whole (one write, flushed to disk); returns its number."""
-        self.last_number += 1
-        data = format_poem(self.last_number, poem).encode("utf-8")
+        """Write the poem whole (one write, flushed to disk); returns its number. A write that
+        fails (a full disk) is cut back, so the book ends with its last whole poem."""
+        data = format_poem(self.last_number + 1, poem).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        with open(self.path, "ab", buffering=0) as file:  # unbuffered: close writes nothing
+            good = file.seek(0, os.SEEK_END)
+            try:
+                rest = memoryview(data)
+                while rest:
+                    rest = rest[file.write(rest) :]
+                os.fsync(file.fileno())
+            except OSError:
+                _cut_back(file, good)
+                raise
+        self.last_number += 1
         self.poems += 1
         self._count(poem.lines)
         return self.last_number
+
+
+def _cut_back(file, size: int) -> None:
+    try:
+        os.ftruncate(file.fileno(), size)
+    except OSError:  # the next run cuts the half poem off instead (_read_existing)
+        pass
 
 
 class Scribe:

@@ -5,6 +5,8 @@ Overrides come as `section.key=value` strings and are checked against the field'
 """
 
 import dataclasses
+import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,12 +132,39 @@ class VoiceConfig:
     poem_pause_s: float = _between(6.0, 0, 300, " seconds")
 
 
+def _ip_addresses(text: str) -> bool:
+    """Comma-separated IP addresses (the OSC gate compares a sender's address with each)."""
+    try:
+        for address in filter(None, (part.strip() for part in text.split(","))):
+            ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _host(text: str) -> bool:
+    """An IP address or a host name (labels of letters, digits and hyphens): whether this
+    machine has it is asked when the show starts."""
+    try:
+        return bool(ipaddress.ip_address(text))
+    except ValueError:
+        labels = text.removesuffix(".").split(".")
+        return len(text) <= 253 and all(HOST_LABEL.fullmatch(label) for label in labels)
+
+
+HOST_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
 @dataclass
 class OscConfig:
     enabled: bool = True
-    host: str = "127.0.0.1"
+    host: str = _setting(
+        "127.0.0.1", _host, 'an address of this machine, e.g. "127.0.0.1" or "0.0.0.0"'
+    )
     port: int = _between(9000, 0, 65535, " (0: any free)")
-    allow: str = ""
+    allow: str = _setting(
+        "", _ip_addresses, 'IP addresses, comma-separated, e.g. "192.168.1.20,192.168.1.21"'
+    )
     targets: str = ""
     max_messages_per_s: float = _setting(2000.0, lambda v: v > 0, "more than 0")
     burst: int = _setting(5000, lambda v: v >= 1, "at least 1")

@@ -231,10 +231,16 @@ def _open_reader(source: str):
     if source.lower().startswith(STREAM_SCHEMES):
         return "stream", source, _CaptureReader(source, timeout=True)
     path = Path(source).expanduser()
-    if path.is_dir():
-        return "folder", str(path), _FolderReader(path)
-    if path.is_file():
-        return "file", str(path), _CaptureReader(str(path), timeout=False)
+    try:
+        if path.is_dir():
+            return "folder", str(path), _FolderReader(path)
+        if path.is_file():
+            return "file", str(path), _CaptureReader(str(path), timeout=False)
+    except OSError as error:  # a name too long, a loop of links: the user's to mend, in a line
+        shown = source if len(source) <= 100 else f"{source[:60]}...({len(source):,} characters)"
+        raise FilmError(
+            f"film {shown} cannot be looked at ({error.strerror}); give another"
+        ) from None
     raise FilmError(
         f"film not found: {source}; give a video file, a folder of images, camera:N or an "
         "rtsp/http URL (or leave film.source empty for the bundled clip)"

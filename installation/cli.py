@@ -3,19 +3,30 @@ mistake is one line on stderr and exit status 2, never a traceback."""
 
 import argparse
 import logging
+import os
 import shlex
+import socket
 import sys
 from pathlib import Path
 
 from engine.config import Config, load_config
-from engine.errors import DreamsError
+from engine.errors import ConfigError, DreamsError
+from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
 log = logging.getLogger("dreams")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (not the usage block) and exit status 2."""
+
+    def error(self, message: str):
+        print(f"dreams: error: {message}; see {self.prog} --help", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dreams",
         description="A machine watches a film and learns to see; every new network is shown.",
     )
@@ -24,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record(commands)
     _add_poems(commands)
     _add_bench(commands)
+    parser.commands = commands.choices
     return parser
 
 
@@ -160,6 +172,8 @@ def _load(args: argparse.Namespace) -> Config:
     path = args.config
     if path is None and Path("config.toml").is_file():
         path = Path("config.toml")
+    if path is not None:
+        path = check_input(path, "--config file" if args.config else "config file")
     overrides = list(args.overrides)
     if getattr(args, "film", None) is not None:
         overrides.append(f"film.source={_toml_string(args.film)}")
@@ -179,7 +193,29 @@ def _load(args: argparse.Namespace) -> Config:
     config = load_config(path, overrides)
     if path is not None:
         log.info("config: %s", path)
+    for setting in PATH_SETTINGS:  # used later, perhaps mid-show: a name that cannot be, now
+        section, key = setting.split(".")
+        if value := getattr(getattr(config, section), key):
+            check_name(value, setting)
     return config
+
+
+PATH_SETTINGS = (
+    "screen.screenshot_dir", "poet.model", "poet.adapter", "poet.cache_dir", "voice.model",
+    "record.folder", "state.folder",
+)  # fmt: skip
+
+
+def _check_film(args: argparse.Namespace, config: Config) -> None:
+    """A film given as a path is checked like every path; a camera or a URL is the film's to
+    open, and the bundled clip (an empty source) is always there."""
+    from engine.film import STREAM_SCHEMES
+
+    source, what = config.film.source, "--film" if args.film else "film.source"
+    if source.startswith("camera:") or source.lower().startswith(STREAM_SCHEMES):
+        return
+    if source:
+        check_input(source, what, folder=None)
 
 
 def _toml_string(text: str) -> str:
@@ -192,15 +228,16 @@ def run(args: argparse.Namespace) -> int:
     from installation.show.health import peak_gpu_mb
 
     config = _load(args)
-    if args.stats is not None:
-        from installation.media.recorder import check_output
-
-        check_output(args.stats, "--stats")  # refused now, not after the show
     numbers = None
-    if config.state.enabled:
+    if config.state.enabled:  # first: what is refused below is also said in dreams.log
         from installation.show.log_file import open_log_file
 
         numbers = open_log_file(config.state)
+    _check_film(args, config)
+    if args.stats is not None:
+        check_output(args.stats, "--stats")  # refused now, not after the show
+    if config.osc.enabled:
+        check_osc_host(config.osc.host)
     show = open_show(
         config,
         fullscreen=config.screen.fullscreen and not args.windowed,
@@ -241,7 +278,6 @@ def bench(args: argparse.Namespace) -> int:
     from engine.device import pick_device
     from installation.bench.osc import run_osc_bench
     from installation.bench.suite import plan_for, run_suite
-    from installation.media.recorder import check_output
 
     config = _load(args)
     check_output(args.json, "--json")
@@ -263,13 +299,16 @@ def bench(args: argparse.Namespace) -> int:
 def record(args: argparse.Namespace) -> int:
     from installation.cut.run import record_cut
 
-    return record_cut(_load(args), args.out, args.networks, args.resume).status
+    config = _load(args)
+    _check_film(args, config)
+    return record_cut(config, args.out, args.networks, args.resume).status
 
 
 def write(args: argparse.Namespace) -> int:
     from installation.poems.write import write_book
 
-    return write_book(_load(args), args.words, args.out, args.batch)
+    config = _load(args)
+    return write_book(config, args.words, check_output(args.out, "--out"), args.batch)
 
 
 def teach_poet(args: argparse.Namespace) -> int:
@@ -279,25 +318,66 @@ def teach_poet(args: argparse.Namespace) -> int:
     course = Course(
         args.steps, args.batch, args.lora, args.learning_rate, shlex.join(["dreams", *args.argv])
     )
-    return teach(_load(args), args.out, course)
+    config = _load(args)
+    out = check_output(args.out, "--out", need_mb=16 if args.lora else 600, folder=True)
+    return teach(config, out, course)
+
+
+def check_osc_host(host: str) -> None:
+    """osc.host must be an address of this machine: asked now, by binding a throwaway socket to
+    any free port there, so the message names osc.host and not the port."""
+    try:
+        family = socket.getaddrinfo(host, 0, type=socket.SOCK_DGRAM)[0][0]
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((host, 0))
+    except OSError as error:
+        raise ConfigError(
+            f"osc.host = {host!r} is not an address of this machine ({error.strerror or error}); "
+            'use "127.0.0.1" (this machine only), "0.0.0.0" (the network) or one of its addresses'
+        ) from None
+
+
+def _quiet_decoders() -> None:
+    """OpenCV and FFmpeg print their own lines on stderr (a camera that is not there, a file that
+    is not a video); ours say the same in one line, so theirs are silenced (-v keeps them)."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def _log_to_files(message: str) -> None:
+    """The reason for an exit 2 also goes into dreams.log where the show has it open, and only
+    there: stderr has its one line already."""
+    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, message, (), None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # a bare `dreams` is `dreams run`
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so the hint names its --help
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = argv  # the command as typed, for what it makes to say how it was made
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
         datefmt="%H:%M:%S",
     )
+    if not args.verbose:
+        _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
         return {**commands, "bench": bench}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
+        _log_to_files(f"exit 2: {error}")
         return 2
     except KeyboardInterrupt:  # Ctrl-C before the show had its own handler
         return 0

@@ -24,6 +24,7 @@ import numpy as np
 
 from engine.config import RecordConfig
 from engine.errors import DreamsError
+from installation import paths
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ SAMPLE_RATE = 48000  # of the soundtrack; lines are resampled to it
 LIVE_TIME_BASE = Fraction(1, 1000)  # a live recording's frames are stamped in milliseconds
 FRAGMENTED = "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets"
 AUDIO_CHUNK = 1024  # samples per AAC frame
+MINUTE_OF_VIDEO_MB = 100  # a minute of 1080p at crf 20 is some 30-60 MB: room asked before
 
 
 class RecordError(DreamsError):
@@ -38,16 +40,9 @@ class RecordError(DreamsError):
 
 
 def check_output(path: Path, what: str = "output") -> Path:
-    """The path if a file can be written there; else a RecordError saying what to do."""
-    path = Path(path).expanduser()
-    folder = path.parent
-    if path.is_dir():
-        raise RecordError(f"{what} {path} is a folder; give a file name such as {path / 'cut.mp4'}")
-    if not folder.is_dir():
-        raise RecordError(f"{what} {path}: the folder {folder} does not exist; create it first")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise RecordError(f"{what} {path} cannot be written (no permission); choose another place")
-    return path
+    """The path if a recording can be written there (installation/paths.py); else a one-line
+    DreamsError saying what to do."""
+    return paths.check_output(path, what, need_mb=MINUTE_OF_VIDEO_MB)
 
 
 @dataclass

@@ -18,7 +18,7 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         print(f"dreams write: {out} has {book.poems} poems; continuing", file=sys.stderr)
     poet = open_poet(config.poet)
     batch = batch or write_batch(poet.device)
-    started, written = time.monotonic(), 0
+    started, written, failed = time.monotonic(), 0, None
     try:
         for poem in poet.poems(batch):
             number = book.append(poem)
@@ -28,6 +28,8 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
                 break
     except KeyboardInterrupt:
         print("\ndreams write: interrupted; the book holds every finished poem", file=sys.stderr)
+    except OSError as error:  # a full disk, a disk gone: the book keeps its whole poems
+        failed = error.strerror or str(error)
     elapsed = time.monotonic() - started
     print(file=sys.stderr)
     rate = written / max(elapsed, 1e-9)
@@ -37,6 +39,13 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         f"(the corpus: {poet.corpus.death_index:.1%}); "
         f"{poet.corpus_lines} corpus lines stood in, {poet.rhymes_mended} rhymes mended",
     )
+    if failed is not None:
+        print(
+            f"dreams: error: the book {out} could not be written ({failed}); it keeps its "
+            f"{book.poems} whole poems; free some space or choose another --out",
+            file=sys.stderr,
+        )
+        return 1
     if book.poems:
         print(book_report(out, poet.corpus))
     return 0
