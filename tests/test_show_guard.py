@@ -35,7 +35,7 @@ def test_a_film_source_too_long_for_a_path_is_refused_and_the_film_goes_on(
 
     run_with(show, actions)
     assert "characters; at most 4,096" in caplog.text
-    assert "a name of 300 bytes in the path; the system takes 255" in caplog.text
+    assert "the name is too long (at most 255 characters a name" in caplog.text
 
 
 def test_a_thread_that_fails_is_logged_shown_counted_sent_and_restarted(

@@ -3,7 +3,6 @@ own time; a film that ends, drops or is deleted leaves the dreams going on from 
 retried. Seeks and film changes arrive in its inbox (from the main loop) and are done here."""
 
 import logging
-import os
 import threading
 import time
 
@@ -11,6 +10,7 @@ from engine.config import Config
 from engine.errors import DreamsError
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from installation.paths import PathError, check_name
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -86,21 +86,14 @@ class FilmThread:
 
 
 def impossible_source(source: str) -> str | None:
-    """Why a film source from OSC cannot be one (too long for a path, a NUL), or None.
-    (The command line's paths are checked by installation/paths.py before the show.)"""
-    if "\0" in source:
-        return "it holds a NUL character"
+    """Why a film source from OSC cannot be one (too long, a NUL), or None. A path is held to
+    the one check of installation/paths.py; a URL or camera:N only to a length."""
     if len(source) > LONGEST_SOURCE:
         return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
     if "://" in source or source.startswith("camera:"):
-        return None
-    path = os.path.abspath(os.path.expanduser(source))
-    encoded = os.fsencode(path)
-    path_max = os.pathconf("/", "PC_PATH_MAX")
-    if len(encoded) >= path_max:
-        return f"a path of {len(encoded):,} bytes; the system takes {path_max - 1:,}"
-    name_max = os.pathconf("/", "PC_NAME_MAX")
-    longest = max((len(part) for part in encoded.split(b"/")), default=0)
-    if longest > name_max:
-        return f"a name of {longest:,} bytes in the path; the system takes {name_max:,}"
+        return None if "\0" not in source else "it holds a NUL character"
+    try:
+        check_name(source, "film source")
+    except PathError as error:
+        return str(error)
     return None
