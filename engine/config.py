@@ -133,13 +133,18 @@ class VoiceConfig:
 
 
 def _ip_addresses(text: str) -> bool:
-    """Comma-separated IP addresses (the OSC gate compares a sender's address with each)."""
+    """Comma-separated IP addresses or networks (the OSC gate: installation/show/osc.py)."""
     try:
-        for address in filter(None, (part.strip() for part in text.split(","))):
-            ipaddress.ip_address(address)
+        ip_networks(text)
     except ValueError:
         return False
     return True
+
+
+def ip_networks(text: str) -> list:
+    """'192.168.1.20, 192.168.1.0/24' as networks; an address is a network of one."""
+    parts = filter(None, (part.strip() for part in text.split(",")))
+    return [ipaddress.ip_network(part, strict=False) for part in parts]
 
 
 def _host(text: str) -> bool:
@@ -163,7 +168,9 @@ class OscConfig:
     )
     port: int = _between(9000, 0, 65535, " (0: any free)")
     allow: str = _setting(
-        "", _ip_addresses, 'IP addresses, comma-separated, e.g. "192.168.1.20,192.168.1.21"'
+        "",
+        _ip_addresses,
+        'IP addresses or networks, comma-separated, e.g. "192.168.1.20,10.0.0.0/24"',
     )
     targets: str = ""
     max_messages_per_s: float = _setting(2000.0, lambda v: v > 0, "more than 0")

@@ -124,7 +124,7 @@ def test_malformed_packets_never_take_the_show_down(tmp_path, shapes_film):
 
 def test_beyond_loopback_only_the_allowed_are_heard(tmp_path, shapes_film):
     show = open_test_show(
-        tmp_path, f"film.source={shapes_film}", "osc.host=0.0.0.0", "osc.allow=127.0.0.2"
+        tmp_path, f"film.source={shapes_film}", "osc.host=0.0.0.0", "osc.allow=127.0.0.2/31"
     )
     port = show.osc.port
     stranger, friend = sender("127.0.0.1"), sender("127.0.0.2")

@@ -19,7 +19,7 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from engine.config import OscConfig
+from engine.config import OscConfig, ip_networks
 from engine.errors import DreamsError
 
 log = logging.getLogger(__name__)
@@ -71,14 +71,18 @@ class _Gate:
     """Who may speak (the allow-list) and how much (a token bucket)."""
 
     def __init__(self, config: OscConfig, open_to_all: bool):
-        self.allowed = {a.strip() for a in config.allow.split(",") if a.strip()}
+        self.allowed = ip_networks(config.allow)
         self.open_to_all = open_to_all
         self.rate, self.capacity = config.max_messages_per_s, config.burst
         self.tokens, self.last = float(self.capacity), time.monotonic()
         self.dropped = self.refused = 0
 
+    def _allowed(self, host: str) -> bool:
+        address = ipaddress.ip_address(host)
+        return any(address in network for network in self.allowed)
+
     def admits(self, host: str) -> bool:
-        if not self.open_to_all and host not in self.allowed:
+        if not self.open_to_all and not self._allowed(host):
             self.refused += 1
             return False
         now = time.monotonic()
