@@ -8,7 +8,12 @@ import time
 from engine.mind import on_cpu, stamped
 from engine.state import save_state
 from installation.cut.narration import PlacedLine
-from installation.cut.resume import interrupted_frames, interrupted_sound, prune_checkpoints
+from installation.cut.resume import (
+    cut_settings,
+    interrupted_frames,
+    interrupted_sound,
+    prune_checkpoints,
+)
 from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,7 @@ def _state(run) -> dict:
     state = {
         "frame": run.frame,
         "film": mind.film.name,
+        "settings": cut_settings(run.config),
         "trainer": on_cpu(mind.trainer.state_dict()),
         "memory": mind.memory.state_dict(),
         "film_position": mind.film.position,
