@@ -28,7 +28,8 @@ def save_checkpoint(run) -> None:
         folder.mkdir(exist_ok=True)
         run.recorder.sync()
         save_state(folder / f"{run.frame:09d}.state", _state(run))
-        prune_checkpoints(folder, run.recorder.safe_frames)
+        if not run.recorder.error:  # after a fault, what the file holds is not known for sure
+            prune_checkpoints(folder, run.recorder.safe_frames)
     except OSError as error:  # a full disk: the cut goes on; the next checkpoint may work
         log.error("record: checkpoint not saved (%s); trying again later", error)
 

@@ -81,12 +81,35 @@ def set_aside(files: CutFiles, longest: Path) -> None:
 
 
 def decodable_frames(path: Path) -> int:
-    """Video frames in an mp4 that PyAV can read (an interrupted file ends on a whole second)."""
+    """Video frames in an mp4 that PyAV can read: an interrupted file ends on a whole second,
+    but a full disk can cut its last packet short, so the last second is decoded to be sure."""
     try:
         with av.open(str(path)) as container:
-            return sum(1 for packet in container.demux(video=0) if packet.size)
+            count, last_key, key_pts = 0, 0, None
+            for packet in container.demux(video=0):
+                if packet.size:
+                    if packet.is_keyframe:
+                        last_key, key_pts = count, packet.pts
+                    count += 1
+            if key_pts is None:
+                return 0
+            return last_key + _frames_from(container, key_pts, count - last_key)
     except (OSError, av.FFmpegError):
         return 0
+
+
+def _frames_from(container, pts: int, most: int) -> int:
+    """How many frames decode from the keyframe at `pts` on, until the first that does not."""
+    stream = container.streams.video[0]
+    container.seek(pts, stream=stream)
+    decoded = 0
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                decoded += frame.pts is not None and frame.pts >= pts
+    except av.FFmpegError:
+        pass
+    return min(decoded, most)
 
 
 def checkpoint_paths(folder: Path) -> list[Path]:

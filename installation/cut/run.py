@@ -39,6 +39,7 @@ from installation.cut.report import CutStats, Progress, provenance
 from installation.cut.resume import (
     check_resumable,
     checkpoint_paths,
+    decodable_frames,
     newest_checkpoint,
     remove_checkpoints,
     set_aside,
@@ -249,8 +250,8 @@ class CutRun:
         status = 0
         if error:
             then = "--resume goes on from its last checkpoint"
-            if not checkpoint_paths(self.files.checkpoints):
-                then = "there is no checkpoint to resume from"
+            if not self._resumable():
+                then = "it stopped before its first checkpoint, so it cannot be resumed"
             print(f"dreams record: {error}; {self.files.video} plays up to where it stopped; "
                   f"{then}", file=sys.stderr)  # fmt: skip
             status = 1
@@ -269,6 +270,13 @@ class CutRun:
             )
         return CutStats(status, number, self.frame, elapsed, self.subtitles.entries,
                         number / max(elapsed, 1e-9))  # fmt: skip
+
+    def _resumable(self) -> bool:
+        """Whether a checkpoint is there whose frames the file holds (read back, not assumed)."""
+        checkpoints = checkpoint_paths(self.files.checkpoints)
+        if not checkpoints:
+            return False
+        return int(checkpoints[0].stem) <= decodable_frames(self.files.video)
 
     def _tidy_up(self) -> None:
         """A finished cut needs neither the interrupted copy nor the checkpoints."""
