@@ -55,14 +55,22 @@ class Book:
         return self.death_lines / self.lines if self.lines else 0.0
 
     def append(self, poem: Poem) -> int:
-        """Write the poem whole (one write, flushed to disk); returns its number."""
-        self.last_number += 1
-        data = format_poem(self.last_number, poem).encode("utf-8")
+        """Write the poem whole (one write, flushed to disk); returns its number. A write that
+        fails (a full disk) raises and leaves the book as it was, ending on a whole poem."""
+        number = self.last_number + 1
+        data = format_poem(number, poem).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        with open(self.path, "ab", buffering=0) as file:
+            start = file.seek(0, os.SEEK_END)
+            try:
+                rest = memoryview(data)
+                while rest:
+                    rest = rest[file.write(rest) :]
+                os.fsync(file.fileno())
+            except OSError:
+                file.truncate(start)
+                raise
+        self.last_number = number
         self.poems += 1
         self._count(poem.lines)
         return self.last_number

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from engine.book import Book
 from tests.conftest import ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, video_frames
 
@@ -108,3 +109,34 @@ def test_a_new_cut_never_writes_over_the_files_beside_it(tmp_path):
     line = refused("--out", str(out))
     assert "add --resume" in line and "cut.interrupted.mp4" in line
     assert folder_contents(tmp_path) == before and not out.exists()
+
+
+BOOK_ON_A_FULL_DISK = """
+import resource, signal, sys
+from engine.book import Book
+from engine.poet import Poem
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (700, 700))
+book = Book(sys.argv[1])
+stanza = ["The pale moon rises over the silent hill,", "And all the world lies cold and still."]
+written = 0
+for n in range(20):
+    try:
+        book.append(Poem(f"Night {n}", [stanza, stanza]))
+        written += 1
+    except OSError as error:
+        print(written, error.errno)
+        break
+"""
+
+
+def test_a_poem_that_does_not_fit_on_the_disk_leaves_the_book_whole(tmp_path):
+    path = tmp_path / "cut.poems.txt"
+    result = subprocess.run([sys.executable, "-c", BOOK_ON_A_FULL_DISK, str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written, errno = (int(x) for x in result.stdout.split())
+    assert errno == 27 and written >= 1  # EFBIG: the disk is full
+    text = path.read_text()
+    assert text.endswith("\n\n\n") and text.count(". Night ") == written  # whole poems only
+    assert Book(path).last_number == written  # and the next one is numbered on from there
