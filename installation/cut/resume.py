@@ -15,8 +15,6 @@ from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
 
-CHECKPOINTS_KEPT = 3
-
 
 def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
     """The newest checkpoint that loads and whose frames the interrupted cut holds, and that cut:
@@ -132,14 +130,12 @@ def remove_checkpoints(folder: Path) -> None:
 
 
 def prune_checkpoints(folder: Path, safe_frames: int) -> None:
-    """Keep the newest few, and the newest whose frames are surely in the file (the encoder and
-    the last unfinished fragment hold a second or two back)."""
+    """Keep every checkpoint whose frames the file may not hold yet (the encoder and the last
+    unfinished fragment hold seconds back), and the newest whose frames it surely holds."""
     states = checkpoint_paths(folder)
     written = [path for path in states if int(path.stem) <= safe_frames]
-    keep = set(states[-CHECKPOINTS_KEPT:]) | set(written[-1:])
-    for path in states:
-        if path not in keep:
-            path.unlink()
+    for path in written[:-1]:
+        path.unlink()
 
 
 def interrupted_frames(path: Path, frames: int):
