@@ -276,7 +276,8 @@ class CutRun:
         checkpoints = checkpoint_paths(self.files.checkpoints)
         if not checkpoints:
             return False
-        return int(checkpoints[0].stem) <= decodable_frames(self.files.video)
+        kept = [path for path in (self.files.video, self.files.interrupted) if path.is_file()]
+        return int(checkpoints[0].stem) <= max(map(decodable_frames, kept), default=0)
 
     def _tidy_up(self) -> None:
         """A finished cut needs neither the interrupted copy nor the checkpoints."""
