@@ -14,7 +14,7 @@ from engine.book import Book
 from tests.conftest import ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, video_frames
 
-NETWORKS, FPS = 60, 15
+NETWORKS, FPS = 100, 15
 TITLE = CREDITS = 15  # frames: a second each
 FRAMES_PER_NETWORK = 3
 # Lossless frames make the cut grow fast; small networks and memory make a checkpoint small, so
@@ -25,7 +25,7 @@ HEAVY = ["--networks", str(NETWORKS), "--size", "640x360", "--fps", str(FPS),
          "--set", "record.crf=0", "--set", "record.preset=ultrafast",
          "--set", "film.memory_frames=16", "--set", "dream.width=8",
          "--set", f"record.frames_per_network={FRAMES_PER_NETWORK}"]  # fmt: skip
-DISK_BYTES = 6_000_000  # a checkpoint is about 2.4 MB; the whole cut about 17 MB
+DISK_BYTES = 12_000_000  # a checkpoint is about 2.4 MB; the video stops near frame 190 of 330
 
 
 def full_disk_at(size: int):
