@@ -17,6 +17,19 @@ def video_frames(path: Path) -> list[np.ndarray]:
         return [frame.to_ndarray(format="gray") for frame in container.decode(video=0)]
 
 
+def frames_that_play(path: Path) -> int:
+    """Frames a player shows before the first that does not decode (a file cut short by a
+    pulled plug or a full disk may end in half a packet)."""
+    played = 0
+    with av.open(str(path)) as container:
+        try:
+            for _ in container.decode(video=0):
+                played += 1
+        except av.FFmpegError:
+            pass
+    return played
+
+
 def video_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         return [float(frame.time) for frame in container.decode(video=0)]

@@ -8,7 +8,12 @@ import time
 from engine.mind import on_cpu, stamped
 from engine.state import save_state
 from installation.cut.narration import PlacedLine
-from installation.cut.resume import interrupted_frames, interrupted_sound, prune_checkpoints
+from installation.cut.resume import (
+    cut_settings,
+    interrupted_frames,
+    interrupted_sound,
+    prune_checkpoints,
+)
 from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
@@ -23,7 +28,8 @@ def save_checkpoint(run) -> None:
         folder.mkdir(exist_ok=True)
         run.recorder.sync()
         save_state(folder / f"{run.frame:09d}.state", _state(run))
-        prune_checkpoints(folder, run.recorder.safe_frames)
+        if not run.recorder.error:  # after a fault, what the file holds is not known for sure
+            prune_checkpoints(folder, run.recorder.safe_frames)
     except OSError as error:  # a full disk: the cut goes on; the next checkpoint may work
         log.error("record: checkpoint not saved (%s); trying again later", error)
 
@@ -33,6 +39,7 @@ def _state(run) -> dict:
     state = {
         "frame": run.frame,
         "film": mind.film.name,
+        "settings": cut_settings(run.config),
         "trainer": on_cpu(mind.trainer.state_dict()),
         "memory": mind.memory.state_dict(),
         "film_position": mind.film.position,

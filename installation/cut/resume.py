@@ -15,8 +15,6 @@ from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
 
-CHECKPOINTS_KEPT = 3
-
 
 def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
     """The newest checkpoint that loads and whose frames the interrupted cut holds, and that cut:
@@ -25,7 +23,7 @@ def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
     if not kept:
         raise RecordError(f"--resume: {files.video} does not exist; start it without --resume")
     frames, longest = max((decodable_frames(path), path) for path in kept)
-    for path in sorted(files.checkpoints.glob("*.state"), reverse=True):
+    for path in reversed(checkpoint_paths(files.checkpoints)):
         try:
             state = load_state(path)
         except StateError as error:
@@ -50,11 +48,27 @@ def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
             f"--resume: {files.video} cannot go on with these settings: {error}; resume with "
             "the settings it was started with, or start a new cut under another name"
         ) from None
+    started, now = state.get("settings", {}), cut_settings(mind.config)
+    for name, value in started.items():
+        if now.get(name) != value:
+            raise RecordError(
+                f"--resume: {files.video} was started with {name} {value}, not {now.get(name)}; "
+                "resume with the settings it was started with, or start a new cut under "
+                "another name"
+            )
     if state.get("film") != mind.film.name:
         raise RecordError(
             f"--resume: {files.video} was watching {state.get('film')}, not {mind.film.name}; "
             "resume with the film it was started with, or start a new cut under another name"
         )
+
+
+def cut_settings(config) -> dict:
+    """What a resumed cut must share with its start beside the mind's shape and the film: the
+    dreams' seed, the frame rate and the picture size."""
+    record = config.record
+    return {"--seed": config.dream.seed, "--fps": record.fps,
+            "--size": f"{record.width}x{record.height}"}  # fmt: skip
 
 
 def set_aside(files: CutFiles, longest: Path) -> None:
@@ -65,23 +79,63 @@ def set_aside(files: CutFiles, longest: Path) -> None:
 
 
 def decodable_frames(path: Path) -> int:
-    """Video frames in an mp4 that PyAV can read (an interrupted file ends on a whole second)."""
+    """Video frames in an mp4 that PyAV can read: an interrupted file ends on a whole second,
+    but a full disk can cut its last packet short, so the last second is decoded to be sure."""
     try:
         with av.open(str(path)) as container:
-            return sum(1 for packet in container.demux(video=0) if packet.size)
+            count, last_key, key_pts = 0, 0, None
+            for packet in container.demux(video=0):
+                if packet.size:
+                    if packet.is_keyframe:
+                        last_key, key_pts = count, packet.pts
+                    count += 1
+            if key_pts is None:
+                return 0
+            return last_key + _frames_from(container, key_pts, count - last_key)
     except (OSError, av.FFmpegError):
         return 0
 
 
+def _frames_from(container, pts: int, most: int) -> int:
+    """How many frames decode from the keyframe at `pts` on, until the first that does not."""
+    stream = container.streams.video[0]
+    container.seek(pts, stream=stream)
+    decoded = 0
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                decoded += frame.pts is not None and frame.pts >= pts
+    except av.FFmpegError:
+        pass
+    return min(decoded, most)
+
+
+def checkpoint_paths(folder: Path) -> list[Path]:
+    """The checkpoints a cut wrote (000000123.state, named for their frame), oldest first; a
+    file of any other name in the folder is not ours and is left alone."""
+    return sorted(path for path in folder.glob("*.state") if path.stem.isdigit())
+
+
+def remove_checkpoints(folder: Path) -> None:
+    """A finished cut's checkpoints, and what a write cut short by a pulled plug left there (a
+    hidden .partial); the folder too, unless someone put something else in it."""
+    for path in [*checkpoint_paths(folder), *folder.glob(".*.state.*.partial")]:
+        path.unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # not empty: what is left there is not ours to delete
+        log.warning("record: %s is kept (%s)", folder, error.strerror)
+
+
 def prune_checkpoints(folder: Path, safe_frames: int) -> None:
-    """Keep the newest few, and the newest whose frames are surely in the file (the encoder and
-    the last unfinished fragment hold a second or two back)."""
-    states = sorted(folder.glob("*.state"))
+    """Keep every checkpoint whose frames the file may not hold yet (the encoder and the last
+    unfinished fragment hold seconds back), and the newest whose frames it surely holds."""
+    states = checkpoint_paths(folder)
     written = [path for path in states if int(path.stem) <= safe_frames]
-    keep = set(states[-CHECKPOINTS_KEPT:]) | set(written[-1:])
-    for path in states:
-        if path not in keep:
-            path.unlink()
+    for path in written[:-1]:
+        path.unlink()
 
 
 def interrupted_frames(path: Path, frames: int):

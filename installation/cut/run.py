@@ -24,6 +24,7 @@ from engine.mind import Mind, build_mind
 from engine.voice import voice_path
 from installation.cut.checkpoint import restore, save_checkpoint
 from installation.cut.narration import LEAD_S, Narration
+from installation.cut.outputs import check_cut_files
 from installation.cut.plan import (
     CutFiles,
     CutPlan,
@@ -35,9 +36,16 @@ from installation.cut.plan import (
     title_card,
 )
 from installation.cut.report import CutStats, Progress, provenance
-from installation.cut.resume import check_resumable, newest_checkpoint, set_aside
+from installation.cut.resume import (
+    check_resumable,
+    checkpoint_paths,
+    decodable_frames,
+    newest_checkpoint,
+    remove_checkpoints,
+    set_aside,
+)
 from installation.media.gpu_compositor import TorchCompositor
-from installation.media.recorder import Recorder, RecordError, check_output
+from installation.media.recorder import Recorder, RecordError
 from installation.media.side_files import JsonLog, SubtitleFile
 
 log = logging.getLogger(__name__)
@@ -49,12 +57,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # stop cleanly, with a checkpoin
 def record_cut(config: Config, out: Path, networks: int, resume: bool) -> CutStats:
     """The user's mistakes are said before any training: the output, the checkpoint and its
     fit with this run's mind and film, the film itself, the poet and the voice."""
-    files = CutFiles(check_output(out, "--out"))
-    if not resume and files.video.exists():
-        raise RecordError(
-            f"--out {files.video} exists; give another name, delete it, or add --resume to go on "
-            "with an interrupted cut"
-        )
+    files = check_cut_files(out, resume)
     found = newest_checkpoint(files) if resume else None
     if config.poet.enabled:
         pick_poet_device(config.poet.device)
@@ -102,27 +105,38 @@ class CutRun:
     def record(self) -> CutStats:
         self.recorder = Recorder(self.files.video, self.config.record, fps=self.plan.fps)
         self._open_side_files()
-        if self.checkpoint is not None:
-            restore(self, self.checkpoint)
-            self.progress.started = self.started
-        if self.narration is not None:
-            self.narration.start()
         error = None
         try:
+            if self.checkpoint is not None:
+                restore(self, self.checkpoint)
+                self.progress.started = self.started
+            if self.narration is not None:
+                self.narration.start()
             self._render()
+        except RecordError as failure:  # the interrupted cut is shorter than it said
+            error = str(failure)
         except OSError as failure:  # a side file on a full disk: stop, keep what is written
             error = f"writing beside {self.files.video} failed: {failure}"
         except Exception as failure:  # a fault in training or drawing: keep the cut, resumable
             log.exception("record: the run failed")
-            error = f"the run failed ({failure}); --resume goes on from the last checkpoint"
+            error = f"the run failed ({failure})"
         finally:
             self.stop.set()
             interrupted = self.frame < self.plan.total_frames
             summary = self.recorder.close()
-            if self.narration is not None:
-                self.narration.join(2.0)
-                self.narration.finish_book()
-        return self._finish(interrupted, error or summary.error)
+            book_error = self._finish_book()
+        return self._finish(interrupted, error or summary.error or book_error)
+
+    def _finish_book(self) -> str | None:
+        """The poem being written at the end goes in the book; a full disk is said, not raised."""
+        if self.narration is None:
+            return None
+        self.narration.join(2.0)
+        try:
+            self.narration.finish_book()
+        except OSError as failure:
+            return f"writing {self.files.book} failed: {failure}"
+        return None
 
     def _open_side_files(self) -> None:
         state = self.checkpoint or {}
@@ -224,16 +238,22 @@ class CutRun:
     def _finish(self, interrupted: bool, error: str | None) -> CutStats:
         number = self.mind.trainer.number
         elapsed = time.monotonic() - self.started
-        self.log.add("end" if not interrupted else "interrupted", frames=self.frame,
-                     networks=number, seconds=round(elapsed, 3), error=error)  # fmt: skip
+        try:  # on a full disk the log keeps its lines up to here, whole
+            self.log.add("end" if not interrupted else "interrupted", frames=self.frame,
+                         networks=number, seconds=round(elapsed, 3), error=error)  # fmt: skip
+        except OSError as failure:
+            log.error("record: the log's last line was not written (%s)", failure)
         self.log.close()
         self.subtitles.close()
         sys.stderr.write("\n")
         length = self.frame / self.plan.fps
         status = 0
         if error:
-            print(f"dreams record: {error}; {self.files.video} plays up to where it stopped",
-                  file=sys.stderr)  # fmt: skip
+            then = "--resume goes on from its last checkpoint"
+            if not self._resumable():
+                then = "it stopped before its first checkpoint, so it cannot be resumed"
+            print(f"dreams record: {error}; {self.files.video} plays up to where it stopped; "
+                  f"{then}", file=sys.stderr)  # fmt: skip
             status = 1
         elif interrupted:
             print(f"dreams record: interrupted at network {number:,}; {self.files.video} plays "
@@ -251,10 +271,15 @@ class CutRun:
         return CutStats(status, number, self.frame, elapsed, self.subtitles.entries,
                         number / max(elapsed, 1e-9))  # fmt: skip
 
+    def _resumable(self) -> bool:
+        """Whether a checkpoint is there whose frames the file holds (read back, not assumed)."""
+        checkpoints = checkpoint_paths(self.files.checkpoints)
+        if not checkpoints:
+            return False
+        kept = [path for path in (self.files.video, self.files.interrupted) if path.is_file()]
+        return int(checkpoints[0].stem) <= max(map(decodable_frames, kept), default=0)
+
     def _tidy_up(self) -> None:
         """A finished cut needs neither the interrupted copy nor the checkpoints."""
         self.files.interrupted.unlink(missing_ok=True)
-        for path in self.files.checkpoints.glob("*.state"):
-            path.unlink()
-        if self.files.checkpoints.is_dir():
-            self.files.checkpoints.rmdir()
+        remove_checkpoints(self.files.checkpoints)

@@ -71,6 +71,7 @@ class Recorder:
         self.fps = fps
         self.frames = self.dropped = 0
         self.safe_frames = start_at  # frames already in the file's finished fragments
+        self._fragment_start = start_at  # the first frame of the fragment being muxed
         self.error: str | None = None
         self._last_pts = start_at - 1
         self._last_time = start_at / fps if fps else 0.0
@@ -203,12 +204,14 @@ class Recorder:
 
     def _mux(self, packets) -> None:
         for packet in packets:
-            # a keyframe closes the fragment before it: those frames are written out
+            # a keyframe closes the fragment before it, whose frames are then written out; a
+            # write that failed (a full disk) may only be told at a later mux, so the frames
+            # count as safe one fragment later
             keyframe = self.fps and packet.stream is self.video and packet.is_keyframe
             frame = packet.pts
             self.container.mux(packet)
             if keyframe:
-                self.safe_frames = frame
+                self.safe_frames, self._fragment_start = self._fragment_start, frame
 
     def sync(self) -> None:
         """Make what the file holds survive a power cut (fsync)."""

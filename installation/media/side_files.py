@@ -12,7 +12,8 @@ class AppendFile:
 
     def __init__(self, path: Path, truncate_at: int | None = None):
         self.path = Path(path)
-        self._file = open(self.path, "ab")  # open for the whole run
+        # unbuffered: a write that fails leaves nothing behind to fail again at close
+        self._file = open(self.path, "ab", buffering=0)  # open for the whole run
         if truncate_at is not None:
             self._file.truncate(truncate_at)
             self._file.seek(truncate_at)
@@ -22,8 +23,16 @@ class AppendFile:
         return self._file.tell()
 
     def write(self, text: str) -> None:
-        self._file.write(text.encode("utf-8"))
-        self._file.flush()
+        """Append the text whole, or (a full disk) raise and leave the file as it was."""
+        start = self.offset
+        rest = memoryview(text.encode("utf-8"))
+        try:
+            while rest:
+                rest = rest[self._file.write(rest) :]
+        except OSError:
+            self._file.truncate(start)  # the file ends on a whole line, always
+            self._file.seek(start)
+            raise
 
     def sync(self) -> None:
         os.fsync(self._file.fileno())
@@ -45,8 +54,9 @@ class SubtitleFile(AppendFile):
         self.entries = entries
 
     def add(self, start: float, end: float, text: str) -> None:
-        self.entries += 1
-        self.write(f"{self.entries}\n{srt_time(start)} --> {srt_time(end)}\n{text}\n\n")
+        number = self.entries + 1  # counted once it is written
+        self.write(f"{number}\n{srt_time(start)} --> {srt_time(end)}\n{text}\n\n")
+        self.entries = number
 
 
 class JsonLog(AppendFile):
