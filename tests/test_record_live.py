@@ -6,6 +6,9 @@ import time
 import numpy as np
 import pygame
 
+from engine.config import load_config
+from installation.show.live_recording import new_recording_path
+from tests.conftest import run_dreams
 from tests.cutkit import sound, streams, subtitles, video_times
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 from tests.test_osc import send, sender
@@ -69,3 +72,16 @@ def test_osc_starts_and_stops_a_recording(tmp_path, shapes_film):
     run_with(show, actions)
     (path,) = tmp_path.glob("dreams-*.mp4")
     assert 1.0 < video_times(path)[-1] < 3.0
+
+
+def test_a_recording_never_goes_over_one_that_is_there(tmp_path):
+    config = load_config(None, [f"record.folder={tmp_path}"]).record
+    first = new_recording_path(config)
+    first.with_suffix(".srt").write_text("kept\n")  # R pressed twice within a second
+    second = new_recording_path(config)
+    assert second != first and second.parent == tmp_path
+    mine = tmp_path / "mine.mp4"
+    mine.with_suffix(".srt").write_text("my own subtitles\n")
+    done = run_dreams("run", "--windowed", "--networks", "2", "--record", str(mine))
+    assert done.returncode == 2 and "mine.srt exists" in done.stderr
+    assert mine.with_suffix(".srt").read_text() == "my own subtitles\n" and not mine.exists()

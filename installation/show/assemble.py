@@ -33,8 +33,9 @@ def open_show(
     `fresh`), then the window."""
     if record_to is not None:
         record_to = check_output(record_to, "--record")
-        if record_to.exists():  # never over a recording the user made
-            raise RecordError(f"--record {record_to} exists; give another name")
+        for made in (record_to, record_to.with_suffix(".srt")):  # never over what the user has
+            if made.exists():
+                raise RecordError(f"--record: {made} exists; give another name")
     mind = build_mind(config)
     config, film = mind.config, mind.film
     log.info("film: %s (%s, %.3g fps, %s frames)", film.name, film.kind, film.fps,

@@ -21,10 +21,16 @@ HEARD_WAITING = 16  # lines heard and not yet placed; a frame places them, so a 
 
 
 def new_recording_path(config: RecordConfig) -> Path:
-    """A fresh file name in the recordings folder (R key, OSC)."""
+    """A fresh file name in the recordings folder (R key, OSC): never one whose film or
+    subtitles are there already (two recordings started in one second)."""
     folder = Path(config.folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
-    return check_output(folder / f"dreams-{time.strftime('%Y%m%d-%H%M%S')}.mp4", "recording")
+    stem, number = f"dreams-{time.strftime('%Y%m%d-%H%M%S')}", 1
+    path = folder / f"{stem}.mp4"
+    while path.exists() or path.with_suffix(".srt").exists():
+        number += 1
+        path = folder / f"{stem}-{number}.mp4"
+    return check_output(path, "recording")
 
 
 class LiveRecording:
