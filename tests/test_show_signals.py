@@ -1,5 +1,6 @@
-"""The real `dreams run` in a child process: a closed terminal (SIGHUP) and SIGUSR1 end the show
-as Ctrl-C does, with a save; one show per state folder, and a crash never leaves the lock."""
+"""The real `dreams run` in a child process: Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and
+SIGUSR1 end the show quickly with a save; one show per state folder, and a crash never leaves
+the lock."""
 
 import re
 import signal
@@ -18,8 +19,8 @@ def show_in(folder, film, *args):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGUSR1])
-def test_a_closed_terminal_or_sigusr1_ends_the_show_with_a_save(signum, shapes_film, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1])
+def test_a_signal_ends_the_show_quickly_with_a_save(signum, shapes_film, tmp_path):
     process = show_in(tmp_path, shapes_film)
     try:
         lines = wait_for_line(process, "network 1 is on screen")
@@ -27,7 +28,7 @@ def test_a_closed_terminal_or_sigusr1_ends_the_show_with_a_save(signum, shapes_f
         sent = time.monotonic()
         process.send_signal(signum)
         assert process.wait(timeout=10) == 0
-        assert time.monotonic() - sent < 3.0
+        assert time.monotonic() - sent < 3.0  # threads stop within 2 s, then the process exits
         time.sleep(0.1)
         text = "".join(lines)
         assert f"{signal.Signals(signum).name} received; ending as Ctrl-C does" in text
