@@ -92,7 +92,7 @@ def test_resume_goes_on_only_with_a_cut_that_dreams_left_unfinished(tmp_path):
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_device_is_never_a_cut():
     for resume in ([], ["--resume"]):
-        assert "not a regular file" in refused("--out", "/dev/full", *resume)
+        assert "/dev/full is a device" in refused("--out", "/dev/full", *resume)
     assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full")
 
 
