@@ -10,10 +10,8 @@ from installation.media.recorder import RecordError, check_output
 
 def check_cut_files(out: Path, resume: bool) -> CutFiles:
     """The cut's files if this run may write them; else a RecordError saying what to do."""
-    files = CutFiles(check_output(out, "--out"))
+    files = CutFiles(check_output(out, "--out"))  # a device or a folder is refused there
     video = files.video
-    if video.exists() and not video.is_file():
-        raise RecordError(f"--out {video} is not a regular file; give the name of an .mp4 file")
     if resume:
         if not files.checkpoints.is_dir():
             there = "is not a cut that `dreams record` left unfinished"

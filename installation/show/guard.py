@@ -8,10 +8,11 @@ ends with a save where it is not (the trainer, the keeper: the main loop saves a
 """
 
 import logging
-import queue
 import threading
 import traceback
 from collections.abc import Callable
+
+from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class Guard:
         self._stop, self._end_show = stop, end_show
         self._lock = threading.Lock()
         self.faults = 0  # every fault of every thread, for the summary
-        self._reports: queue.Queue[str] = queue.Queue(maxsize=REPORTS_WAITING)
+        self._reports = Inbox(REPORTS_WAITING)  # the failed threads' names, for the main loop
 
     def thread(self, name: str, loop: Callable[[], None], restart: bool) -> threading.Thread:
         """A thread named `name` that runs `loop` under the guard."""
@@ -57,16 +58,8 @@ class Guard:
             then,
             extra={"traceback": traceback.format_exc()},
         )
-        try:
-            self._reports.put_nowait(name)
-        except queue.Full:
-            pass
+        self._reports.ask(name)
 
     def take_reports(self) -> list[str]:
         """The threads that failed since the last call; for the main loop."""
-        names = []
-        while True:
-            try:
-                names.append(self._reports.get_nowait())
-            except queue.Empty:
-                return names
+        return [name for name, _ in self._reports.drain()]
