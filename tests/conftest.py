@@ -29,6 +29,9 @@ def shapes_film(tmp_path_factory) -> Path:
     return write_shapes_film(tmp_path_factory.mktemp("film") / "shapes.mp4")
 
 
+DREAMS = [sys.executable, "-m", "installation.cli"]  # the `dreams` command, as a child runs it
+
+
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
     """The real `dreams` command in a child process; returns the CompletedProcess.
     (`run` gets --set poet.enabled=false, osc.port=0 and state.enabled=false unless the test
@@ -42,7 +45,7 @@ def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
             args = (*args, "--set", f"{section}.{default}")
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "installation.cli", *args],
+        [*DREAMS, *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -4,17 +4,16 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 
 import pytest
 
-from tests.conftest import ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, run_dreams
 
 
 def start_dreams(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "installation.cli", *args],
+        [*DREAMS, *args],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

@@ -8,14 +8,13 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import torch
 
 from engine.saves import StateFolder
 from installation.show.hud import hud_lines
-from tests.conftest import ROOT
+from tests.conftest import DREAMS, ROOT
 from tests.oscclient import Listener
 from tests.showkit import open_test_show, run_with, when
 
@@ -30,7 +29,7 @@ def start_show(folder, *args, limit_file_size=None) -> subprocess.Popen:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_size, limit_file_size))
 
     command = [
-        sys.executable, "-m", "installation.cli", "run", "--windowed",
+        *DREAMS, "run", "--windowed",
         "--set", "poet.enabled=false", "--set", "osc.port=0",
         "--set", f"state.folder={folder}", "--set", f"state.save_every_s={SAVE_EVERY_S}",
         *args,

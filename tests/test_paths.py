@@ -4,7 +4,6 @@ exit status 2, before any work; a book that cannot be written keeps what it had.
 import resource
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -13,7 +12,7 @@ from engine.book import Book, BookError
 from engine.corpus import Corpus
 from engine.poet import Poem
 from installation.paths import PathError, check_input, check_output
-from tests.conftest import ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.test_write import headings, poet_settings
 
 LONG = "/tmp/" + "a" * 5000 + ".mp4"  # as long as a pasted mistake
@@ -106,13 +105,7 @@ def test_a_book_on_a_full_disk_is_one_line_exit_1_and_keeps_its_poems(
 
     args = ["write", "--words", "400", "--out", str(book), "--batch", "2"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "installation.cli",
-            *args,
-            *poet_settings(poet_cache, tiny_model_dir),
-        ],
+        [*DREAMS, *args, *poet_settings(poet_cache, tiny_model_dir)],
         cwd=ROOT,
         preexec_fn=small_disk,
         capture_output=True,

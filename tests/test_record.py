@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 
 from engine.config import RecordConfig
 from installation.media.recorder import Recorder
-from tests.conftest import ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, sound, streams, subtitles, video_frames
 
 NETWORKS, FPS = 150, 15  # ten seconds of picture
@@ -90,7 +89,7 @@ def test_one_seed_gives_the_same_frames(cut, tmp_path, poet_cache, tiny_model_di
 
 
 def start_recording(out, *args) -> subprocess.Popen:
-    command = [sys.executable, "-m", "installation.cli", "record", "--networks", str(NETWORKS),
+    command = [*DREAMS, "record", "--networks", str(NETWORKS),
                "--out", str(out), *SMALL, "--set", "poet.enabled=false",
                "--set", "record.checkpoint_s=1", *args]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

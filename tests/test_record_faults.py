@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from engine.book import Book
-from tests.conftest import ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, video_frames
 
 NETWORKS, FPS = 100, 15
@@ -41,7 +41,7 @@ def full_disk_at(size: int):
 
 def test_a_full_disk_stops_the_cut_with_one_line_and_resume_goes_on(tmp_path):
     out = tmp_path / "cut.mp4"
-    command = [sys.executable, "-m", "installation.cli", "record", "--out", str(out), *HEAVY]
+    command = [*DREAMS, "record", "--out", str(out), *HEAVY]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
                             preexec_fn=full_disk_at(DISK_BYTES))  # fmt: skip
     assert result.returncode == 1, result.stderr

@@ -4,12 +4,11 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 
 from engine.book import Book
 from engine.poet import Poem
-from tests.conftest import ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, run_dreams
 
 
 def poet_settings(cache, model):
@@ -50,13 +49,7 @@ def test_ctrl_c_leaves_a_valid_book(tmp_path, poet_cache, tiny_model_dir):
     book = tmp_path / "book.txt"
     args = ["write", "--words", "1000000", "--out", str(book), "--batch", "2"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "installation.cli",
-            *args,
-            *poet_settings(poet_cache, tiny_model_dir),
-        ],
+        [*DREAMS, *args, *poet_settings(poet_cache, tiny_model_dir)],
         cwd=ROOT,
         preexec_fn=ctrl_c_works,
         stdout=subprocess.PIPE,
@@ -156,7 +149,7 @@ def test_ctrl_c_keeps_what_the_poet_learned_and_how_to_learn_it_again(
     args = ["teach-poet", "--lora", "--out", str(out), "--steps", "100000", "--batch", "2"]
     args += poet_settings(poet_cache, tiny_model_dir)
     process = subprocess.Popen(
-        [sys.executable, "-m", "installation.cli", *args],
+        [*DREAMS, *args],
         cwd=ROOT, preexec_fn=ctrl_c_works, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
