@@ -21,6 +21,7 @@ from engine.verse import WORD, clean_corpus_line, is_death_line
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1  # bump when the cleaning rules change
+CHUNK_LINES = 100_000  # lines cleaned or counted between two chances to stop (about a second)
 
 
 def default_cache_dir() -> Path:
@@ -78,7 +79,13 @@ class Corpus:
         """How often each word is written in lower case: a name ("Jim", "Mabel") hardly ever is."""
         return self._counts()["lower"]
 
-    def _counts(self) -> dict[str, dict[str, int]]:
+    def count_words(self, step=None) -> None:
+        """Reads the word counts cached beside the corpus, or counts them once (about half a
+        minute) and caches them. `step`, when given, is called between chunks of lines: it may
+        raise to stop the count (engine/poet.py: open_poet)."""
+        self._counts(step)
+
+    def _counts(self, step=None) -> dict[str, dict[str, int]]:
         if self._vocabulary is None:
             path = self.path.with_suffix(".words.json")
             try:
@@ -87,7 +94,13 @@ class Corpus:
                     raise ValueError(f"{path} holds something else")
             except (OSError, ValueError):  # missing or damaged: count again
                 log.info("poet: counting the corpus's words, once (about half a minute)")
-                self._vocabulary = count_words(self._map[:].decode("utf-8"))
+                written: Counter = Counter()
+                for first in range(0, len(self), CHUNK_LINES):
+                    if step is not None:
+                        step()
+                    last = min(first + CHUNK_LINES, len(self)) - 1
+                    written.update(written_words(self._map[self._starts[first] : self._ends[last]]))
+                self._vocabulary = fold_case(written)
                 write_atomically(path, json.dumps(self._vocabulary).encode())
         return self._vocabulary
 
@@ -97,19 +110,24 @@ class Corpus:
 
     @classmethod
     def load(cls, cache_dir: Path | None = None, progress=None) -> "Corpus":
-        """The cleaned corpus from the cache, building the cache first when it is missing."""
+        """The cleaned corpus from the cache, building the cache first when it is missing.
+        `progress(text=None)`, when given, hears what is done and is called between chunks."""
         cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         path = cache_dir / f"corpus-v{CACHE_VERSION}.txt"
         if not path.exists():
             if progress:
                 progress("cleaning the poetry corpus once (about a minute)")
-            build_cache(path, *read_package_corpus())
+            build_cache(path, *read_package_corpus(), step=progress)
         return cls(path)
 
 
-def count_words(text: str) -> dict[str, dict[str, int]]:
+def written_words(text: bytes) -> Counter:
+    """How often each word is written, as written (apostrophes made straight, not at the ends)."""
+    return Counter(w.replace("’", "'").strip("'") for w in WORD.findall(text.decode("utf-8")))
+
+
+def fold_case(written: Counter) -> dict[str, dict[str, int]]:
     """Word counts, case folded ("all") and of the words as written in lower case ("lower")."""
-    written = Counter(w.replace("’", "'").strip("'") for w in WORD.findall(text))
     counts: dict[str, dict[str, int]] = {"all": {}, "lower": {}}
     for word, n in written.items():
         if word:
@@ -127,8 +145,14 @@ def read_package_corpus() -> tuple[list[str], list[int]]:
     return frame["text"].tolist(), frame["syllables"].tolist()
 
 
-def build_cache(path: Path, texts: list[str], syllables: list[int]) -> None:
-    kept = [line for line in map(clean_corpus_line, texts, syllables) if line]
+def build_cache(path: Path, texts: list[str], syllables: list[int], step=None) -> None:
+    """Cleans the lines and writes the cache; `step` is called between chunks, and may raise."""
+    kept: list[str] = []
+    for first in range(0, len(texts), CHUNK_LINES):
+        if step is not None:
+            step()
+        chunk = slice(first, first + CHUNK_LINES)
+        kept += [line for line in map(clean_corpus_line, texts[chunk], syllables[chunk]) if line]
     path.parent.mkdir(parents=True, exist_ok=True)
     info = {
         "source_lines": len(texts),

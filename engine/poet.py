@@ -199,6 +199,7 @@ def open_poet(settings: PoetConfig, lenient: bool = False, abort=None) -> Poet:
     transformers_logging.disable_progress_bar()  # our own log and progress line say enough
     cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
     corpus = Corpus.load(cache, progress=step)
+    corpus.count_words(step)
     step()
     model, tokenizer, name = load_language_model(settings.model, device, cache)
     step()

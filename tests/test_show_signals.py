@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.conftest import run_dreams
+from tests.showkit import tiny_poet
 from tests.test_cli import start_dreams, wait_for_line
 
 
@@ -57,3 +58,28 @@ def test_one_show_per_state_folder_and_no_stale_lock_after_a_crash(shapes_film, 
                        f"state.folder={tmp_path}", "--networks", "2")  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert "2 networks created" in again.stderr
+
+
+def test_an_end_while_the_poet_is_prepared_exits_cleanly(shapes_film, poet_cache, tiny_model_dir,
+                                                         tmp_path):  # fmt: skip
+    """The poet's first preparation counts the corpus's words (half a minute on the real one):
+    a show ended meanwhile must exit 0, not abort in the preparation's thread at the exit."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for source in poet_cache.glob("corpus-v*.json"):
+        if not source.name.endswith(".words.json"):  # the counts are what the poet prepares
+            (cache / source.name).write_bytes(source.read_bytes())
+    (text,) = poet_cache.glob("corpus-v*.txt")
+    (cache / text.name).write_bytes(text.read_bytes() * 20)  # about the real corpus's length
+    process = show_in(tmp_path, shapes_film, *[a for setting in tiny_poet(cache, tiny_model_dir)
+                                               for a in ("--set", setting)])  # fmt: skip
+    try:
+        lines = wait_for_line(process, "counting the corpus's words")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        time.sleep(0.1)  # the reader's last lines
+        text = "".join(lines)
+        assert "the show ended while the poet was being prepared" in text
+        assert "terminate called" not in text and "Traceback" not in text
+    finally:
+        process.kill()

@@ -62,7 +62,9 @@ class PoetThread:
             except Exception as error:  # raised on the poet thread, where the guard sees it
                 done.put((None, error))
 
-        threading.Thread(target=prepare, name="poet preparing").start()
+        # Not a daemon: one cut off at the exit inside torch aborts the process ("terminate
+        # called without an active exception"), so the exit waits for its step, a second or two.
+        threading.Thread(target=prepare, name="poet preparing", daemon=False).start()
         while not self._stop.is_set():
             try:
                 poet, error = done.get(timeout=STOP_CHECK_S)
