@@ -43,7 +43,7 @@ def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
     def person():
         when(lambda: show.current is not None and show.current.number >= 2)
         press(pygame.K_SPACE)
-        time.sleep(0.3)  # a step in flight may still land
+        when(lambda: show.dreaming.paused)  # the trainer's word: a step in flight has landed
         seen["paused_at"] = show.trainer.number
         time.sleep(1.5)
         seen["still"] = show.trainer.number
