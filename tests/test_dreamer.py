@@ -63,14 +63,26 @@ def test_the_same_seed_dreams_the_same():
     assert not np.array_equal(network_a.images, small_trainer(seed=8).step().images)
 
 
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    """Every parameter and buffer (batch norm's statistics too) equal."""
+    a, b = a.state_dict(), b.state_dict()
+    return a.keys() == b.keys() and all(torch.equal(a[name], b[name]) for name in a)
+
+
 def test_reset_starts_a_blank_mind_and_the_count_goes_on():
-    trainer = small_trainer()
+    """A reset after five networks gives the weights a fresh trainer of seed 3 + 5 starts with
+    (a reset picks the seed plus the count), and optimisers that remember nothing; the next
+    network is number 6."""
+    trainer = small_trainer(seed=3)
     for _ in range(5):
-        trained = trainer.step()
+        trainer.step()
     trainer.reset()
-    reborn = trainer.step()
-    assert reborn.number == 6
-    assert not np.array_equal(trained.images, reborn.images)
+    blank = small_trainer(seed=3 + 5)
+    assert same_weights(trainer.generator, blank.generator)
+    assert same_weights(trainer.discriminator, blank.discriminator)
+    for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
+        assert optimizer.state_dict()["state"] == {}  # Adam's moments start again too
+    assert trainer.step().number == 6
 
 
 def test_halving_the_batch_after_running_out_of_memory():

@@ -32,7 +32,7 @@ def steps(trainer, guardian, count):
 
 def test_a_planted_nan_rolls_back_to_the_last_good_snapshot():
     trainer, guardian = a_mind()
-    steps(trainer, guardian, 11)  # snapshots at networks 1, 6 and 11
+    last_good, _ = steps(trainer, guardian, 11)  # snapshots at networks 1, 6 and 11
     kept = {k: v.clone() for k, v in trainer.generator.named_parameters()}
     guardian.watch(trainer.step())  # network 12 moves on from the snapshot
     with torch.no_grad():
@@ -40,7 +40,9 @@ def test_a_planted_nan_rolls_back_to_the_last_good_snapshot():
     network, why = guardian.watch(trainer.step())
     assert why == "NaN or Inf in its losses" and guardian.rebirths == 1
     assert network.number == 13  # numbers go on: the reborn mind is a new network
-    assert network.images is not None and math.isfinite(network.d_loss)
+    # the screen shows the dreams of the mind rolled back to, and its losses are network 11's
+    assert np.array_equal(network.images, last_good.images)
+    assert (network.d_loss, network.g_loss) == (last_good.d_loss, last_good.g_loss)
     for name, value in trainer.generator.named_parameters():
         assert torch.equal(value, kept[name]), name
     assert trainer.config.learning_rate == 1e-4  # halved for a while

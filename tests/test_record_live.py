@@ -1,6 +1,7 @@
 """Recording the live show: R and OSC start and stop it; the file lasts as long as it was
 recorded and holds what the voice said, read back with PyAV."""
 
+import queue
 import time
 
 import numpy as np
@@ -16,6 +17,10 @@ from tests.test_osc import send, sender
 SIZE = ["record.width=320", "record.height=240"]
 
 
+def drained(waiting: queue.Queue) -> list:
+    return [waiting.get_nowait() for _ in range(waiting.qsize())]
+
+
 def test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran(
     tmp_path, shapes_film, poet_cache, tiny_model_dir
 ):
@@ -26,14 +31,16 @@ def test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran(
         *SIZE,
         *tiny_poet(poet_cache, tiny_model_dir),
     )
-    span = {}
+    span, heard = {}, queue.Queue()  # every line the audience heard, recorded or not
 
     def actions():
-        when(lambda: show.current is not None and show.narrator.lines_spoken == 0)
+        when(lambda: show.current is not None)
+        show.narrator.inbox.ask("listen", heard)
+        spoken = show.narrator.lines_spoken
         press(pygame.K_r)
         when(lambda: show.recording is not None)
         span["start"] = show.recording.started
-        when(lambda: show.narrator.lines_spoken >= 2)
+        when(lambda: show.narrator.lines_spoken >= spoken + 2)
         time.sleep(1.0)
         span["stop"] = time.monotonic()
         press(pygame.K_r)
@@ -47,7 +54,14 @@ def test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran(
     assert abs(times[-1] - recorded) < 0.05 * recorded
     assert len(times) > 10 * recorded  # frames all along, not a few
     entries = subtitles(path.with_suffix(".srt"))
+    said = [(line.started - span["start"], line.text) for line in drained(heard)]
+    # each subtitle is a line heard, at the time it was heard; none heard while it ran is missing
     assert len(entries) >= 2
+    for start, _, text in entries:
+        assert any(abs(start - at) < 0.002 and text == line for at, line in said), (start, text)
+    for at, line in said:
+        if 0.5 < at < recorded - 0.5:
+            assert any(abs(start - at) < 0.002 and text == line for start, _, text in entries)
     samples, rate = sound(path)
     for start, end, _ in entries[:2]:
         spoken = samples[int(start * rate) : int(min(end, recorded) * rate)]

@@ -13,7 +13,7 @@ import pytest
 from engine.config import VoiceConfig
 from engine.poet import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
-from installation.voice.narrator import Narrator
+from installation.voice.narrator import SKIP_PAUSE_S, Narrator
 from tests.conftest import ROOT, run_dreams
 
 LINE = "The curfew tolls the knell of parting day,"
@@ -122,23 +122,31 @@ def test_the_narrator_waits_for_a_slow_poet_without_spinning():
 
 
 def test_skip_cuts_the_line_short():
+    """Skipped half way, the line ends there (its subtitle with it) and the next begins after
+    a breath, not after the rest of the line and its 5 s pause."""
     lines = queue.Queue()
     lines.put(poem_line(LINE))
     lines.put(poem_line("And leaves the world to darkness and to me."))
     narrator, stop = start_narrator(lines, line_pause_s=5.0)
     try:
         while narrator.now_speaking is None:
-            time.sleep(0.01)
+            time.sleep(0.005)
         first = narrator.now_speaking
+        time.sleep(first.duration_s / 2)  # the next line is ready by now (it takes ~0.5 s)
+        asked = time.monotonic()
         narrator.inbox.ask("skip")
-        deadline = time.monotonic() + 10
+        while narrator.now_speaking is first:
+            time.sleep(0.005)
+        cut = narrator.now_speaking  # the line as cut, until the next begins
         while narrator.now_speaking.text == LINE:
-            assert time.monotonic() < deadline  # well before the line and its 5 s pause ended
-            time.sleep(0.01)
-        assert narrator.now_speaking.started < first.started + first.duration_s + 5.0
+            assert time.monotonic() < asked + 10
+            time.sleep(0.005)
+        following = narrator.now_speaking
     finally:
         stop.set()
         narrator.thread.join(3)
+    assert cut.text == LINE and asked <= cut.ends < asked + 0.25  # it stops when skipped
+    assert following.started - cut.ends == pytest.approx(SKIP_PAUSE_S, abs=0.1)  # a breath
 
 
 SOUND_CHECK = """
