@@ -145,8 +145,10 @@ def test_skip_cuts_the_line_short():
     finally:
         stop.set()
         narrator.thread.join(3)
-    assert cut.text == LINE and asked <= cut.ends < asked + 0.25  # it stops when skipped
-    assert following.started - cut.ends == pytest.approx(SKIP_PAUSE_S, abs=0.1)  # a breath
+    # it stops when skipped, and the next follows after a breath: a listener hears half a
+    # second either way as the skip (the bounds leave a busy machine its slack)
+    assert cut.text == LINE and asked <= cut.ends < asked + 0.5
+    assert following.started - cut.ends == pytest.approx(SKIP_PAUSE_S, abs=0.25)
 
 
 SOUND_CHECK = """
