@@ -1,5 +1,6 @@
 """OSC over real loopback sockets, against the running show."""
 
+import queue
 import random
 import socket
 import threading
@@ -15,6 +16,7 @@ from installation.show.osc import ADDRESSES
 from tests.conftest import run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
+from tests.soundkit import ends, line_sent, next_heard, null_sound
 from tests.test_dreamer import same_weights
 
 
@@ -202,7 +204,16 @@ def test_a_busy_port_and_a_bad_target_are_clear_errors():
     assert result.returncode == 2 and "ip:port" in result.stderr
 
 
-def test_voice_film_and_dream_commands(tmp_path, shapes_film, poet_cache, tiny_model_dir):
+@pytest.fixture
+def sound_card(tmp_path):
+    """ALSA's null sink as the show's sound card: what the real speaker sends it is kept."""
+    with null_sound(tmp_path) as card:
+        yield card
+
+
+def test_voice_film_and_dream_commands(
+    tmp_path, shapes_film, poet_cache, tiny_model_dir, sound_card
+):
     listener = Listener()
     other = tmp_path / "frames"
     other.mkdir()
@@ -218,15 +229,26 @@ def test_voice_film_and_dream_commands(tmp_path, shapes_film, poet_cache, tiny_m
         f"osc.targets=127.0.0.1:{listener.port}",
         *tiny_poet(poet_cache, tiny_model_dir),
         "voice.line_pause_s=0.2",
+        "voice.device=",  # the default device: the null sink, through PortAudio
     )
     port, sock = show.osc.port, sender()
 
     def actions():
         when(lambda: show.current is not None and show.narrator.speaker is not None)
+        heard = queue.Queue()
+        show.narrator.inbox.ask("listen", heard)
         send(sock, port, "/dreams/voice/volume", 0.25)
-        when(lambda: abs(show.narrator.speaker.gain - 0.25) < 1e-6)  # it reaches the speaker
+        line = next_heard(heard, 0.25)  # the first line begun at the new volume
+        sound_card.wait_past(ends(line) + 0.2)
+        sent = line_sent(sound_card, line, ends(line) + 0.2)
+        assert np.abs(sent).max() == pytest.approx(0.25 * np.abs(line.audio).max(), rel=0.02)
+        assert np.allclose(sent, 0.25 * line.audio, atol=1e-6)  # the card got a quarter of it
         send(sock, port, "/dreams/voice/mute", 1)
-        when(lambda: show.narrator.speaker.gain == 0.0)
+        line = next_heard(heard, 0.0)  # the first line begun muted
+        sound_card.wait_past(ends(line) + 0.2)
+        taken = sound_card.written(line.started, ends(line) + 0.2)
+        assert len(taken) >= len(line.audio)  # the card was fed for the whole line,
+        assert np.abs(taken).max() == 0.0  # and with silence
         when(lambda: listener.got("/dreams/voice/line"), timeout=60)
         when(lambda: listener.got("/dreams/voice/end"), timeout=60)
         send(sock, port, "/dreams/dream/index", 5)

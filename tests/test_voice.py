@@ -1,9 +1,6 @@
 """The voice: the real bundled Piper voice, the speakers, and the narrator's timing."""
 
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 
@@ -14,7 +11,9 @@ from engine.config import VoiceConfig
 from engine.poet import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
 from installation.voice.narrator import SKIP_PAUSE_S, Narrator
-from tests.conftest import ROOT, run_dreams
+from installation.voice.speaker import SoundSpeaker
+from tests.conftest import run_dreams
+from tests.soundkit import ends, line_sent, null_sound
 
 LINE = "The curfew tolls the knell of parting day,"
 
@@ -151,28 +150,37 @@ def test_skip_cuts_the_line_short():
     assert following.started - cut.ends == pytest.approx(SKIP_PAUSE_S, abs=0.25)
 
 
-SOUND_CHECK = """
-import time, numpy as np
-from installation.voice.speaker import SoundSpeaker
-speaker = SoundSpeaker(22050)
-speaker.play(np.full(11025, 0.1, np.float32))
-deadline = time.monotonic() + 10
-while speaker.frames_played < 11025 and time.monotonic() < deadline:
-    time.sleep(0.01)
-print(speaker.frames_played, speaker.lost)
-speaker.close()
-"""
-
-
-def test_a_real_sound_stream_receives_every_sample(tmp_path):
-    config = tmp_path / "asound.conf"
-    config.write_text('</usr/share/alsa/alsa.conf>\npcm.!default { type plug slave.pcm "null" }\n')
-    env = {**os.environ, "ALSA_CONFIG_PATH": str(config)}
-    result = subprocess.run(
-        [sys.executable, "-c", SOUND_CHECK], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["11025", "False"]
+def test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted(tmp_path):
+    """Through PortAudio to a sound card (ALSA's null sink): the samples that reach it are the
+    line's audio at volume 1, a quarter of it at volume 0.25, and silence, as long, muted."""
+    lines, heard, stop = queue.Queue(), queue.Queue(), threading.Event()
+    sent = {}
+    with null_sound(tmp_path) as card:
+        narrator = Narrator(VoiceConfig(length_scale=1.0, line_pause_s=0.3), lines, stop)
+        narrator.inbox.ask("listen", heard)
+        narrator.thread.start()
+        try:
+            for volume, muted in ((1.0, False), (0.25, False), (0.25, True)):
+                narrator.inbox.ask("volume", volume)
+                narrator.inbox.ask("mute", muted)
+                lines.put(poem_line("Now fades the glimmering landscape on the sight,"))
+                line = heard.get(timeout=60)
+                card.wait_past(ends(line) + 0.2)
+                taken = card.written(line.started, ends(line) + 0.2)
+                sent[volume, muted] = line.audio, line_sent(card, line, ends(line) + 0.2), taken
+            assert isinstance(narrator.speaker, SoundSpeaker) and not narrator.speaker.lost
+        finally:
+            stop.set()
+            narrator.thread.join(3)
+    audio, full, _ = sent[1.0, False]
+    assert np.sqrt(np.mean(audio**2)) > 0.02  # a voice
+    assert np.array_equal(full, audio)  # every sample, as it was spoken
+    audio, quarter, _ = sent[0.25, False]
+    assert np.abs(quarter).max() == pytest.approx(0.25 * np.abs(full).max(), rel=0.02)
+    assert np.allclose(quarter, 0.25 * audio, atol=1e-6)
+    audio, _, taken = sent[0.25, True]
+    assert len(taken) >= len(audio)  # the card was fed for the whole line,
+    assert np.abs(taken).max() == 0.0  # and with silence
 
 
 def test_asking_for_sound_again_opens_a_new_speaker():
