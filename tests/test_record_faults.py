@@ -98,6 +98,11 @@ def test_a_device_is_never_a_cut():
 
 def test_a_new_cut_never_writes_over_the_files_beside_it(tmp_path):
     out = tmp_path / "cut.mp4"
+    out.write_bytes(b"last night's cut")  # a cut of the same name
+    before = folder_contents(tmp_path)
+    assert "cut.mp4 exists; give another name" in refused("--out", str(out))
+    assert folder_contents(tmp_path) == before
+    out.unlink()
     (tmp_path / "cut.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nmy own subtitles\n\n")
     before = folder_contents(tmp_path)
     assert "cut.srt is there already" in refused("--out", str(out))

@@ -52,6 +52,11 @@ def test_the_filter_catches_what_a_chat_model_and_a_copyist_would_write():
         "And night, and night, and night, and night",
         "3rd Edition, revised by the author",
         "The tide comes in across the sleep-",
+        "By Dame Lorna Crookes-Bunyk",  # a byline
+        'The night is dark and "full of stars',  # a quotation never closed
+        "That was the night the television died,",  # a word of another century
+        "The night is dark (BEGAN) and full of stars",
+        "The night is dark and full of stars . . .",
     ]:
         assert lines.accept(junk, [], prompt) is None, junk
     good = "The grey tide whispers of the drowned below,"

@@ -164,6 +164,52 @@ SABOTAGES = [
         "at = heard.started - self.started + 0.5",
         ["tests/test_record_live.py::test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran"],
     ),
+    Sabotage(
+        "speaker-gain-never-applied",
+        "the volume does nothing on real speakers",
+        "installation/voice/speaker.py",
+        "out[: len(chunk), 0] = chunk * self.gain",
+        "out[: len(chunk), 0] = chunk",
+        [
+            "tests/test_voice.py::test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted"
+        ],
+    ),
+    Sabotage(
+        "speaker-ignores-mute",
+        "mute does nothing on real speakers",
+        "installation/voice/speaker.py",
+        "out[: len(chunk), 0] = chunk * self.gain",
+        "out[: len(chunk), 0] = chunk * (self.gain or 1.0)",
+        [
+            "tests/test_voice.py::test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted"
+        ],
+    ),
+    Sabotage(
+        "narrator-ignores-mute",
+        "mute does nothing",
+        "installation/voice/narrator.py",
+        "self.speaker.gain = 0.0 if self.muted else self.volume",
+        "self.speaker.gain = self.volume",
+        [
+            "tests/test_voice.py::test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted"
+        ],
+    ),
+    Sabotage(
+        "osc-volume-never-heard",
+        "/dreams/voice/volume does nothing on real speakers",
+        "installation/voice/speaker.py",
+        "out[: len(chunk), 0] = chunk * self.gain",
+        "out[: len(chunk), 0] = chunk",
+        ["tests/test_osc.py::test_voice_film_and_dream_commands"],
+    ),
+    Sabotage(
+        "osc-mute-never-heard",
+        "/dreams/voice/mute does nothing on real speakers",
+        "installation/voice/speaker.py",
+        "out[: len(chunk), 0] = chunk * self.gain",
+        "out[: len(chunk), 0] = chunk * (self.gain or 1.0)",
+        ["tests/test_osc.py::test_voice_film_and_dream_commands"],
+    ),
     # ---- the poet ------------------------------------------------------------------------------
     Sabotage(
         "junk-let-through",
@@ -204,6 +250,14 @@ SABOTAGES = [
         "os.ftruncate(file.fileno(), size)",
         "pass",
         ["tests/test_paths.py", "tests/test_record_faults.py"],
+    ),
+    Sabotage(
+        "poets-lines-all-rejected",
+        "the audience hears corpus lines, never the poet's own",
+        "engine/poet.py",
+        "return lambda text: self.filter.accept(text, draft.lines, draft.passage)",
+        "return lambda text: None",
+        ["tests/test_real_poet.py"],
     ),
     # ---- the cut -------------------------------------------------------------------------------
     Sabotage(
