@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from engine.book import Book
+from installation.cut.resume import prune_checkpoints
 from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, video_frames
 
@@ -145,3 +146,14 @@ def test_a_poem_that_does_not_fit_on_the_disk_leaves_the_book_whole(tmp_path):
     text = path.read_text()
     assert text.endswith("\n\n\n") and text.count(". Night ") == written  # whole poems only
     assert Book(path).last_number == written  # and the next one is numbered on from there
+
+
+def test_pruning_keeps_every_checkpoint_a_pulled_plug_may_need(tmp_path):
+    """The cut file surely holds 25 frames: the checkpoint at 20 is the newest a resume can
+    surely use, so it stays with the later ones (their frames may not be in the file yet)."""
+    for frame in (10, 20, 30, 40):
+        (tmp_path / f"{frame:09d}.state").write_bytes(b"a checkpoint")
+    (tmp_path / "notes.txt").write_text("not ours")
+    prune_checkpoints(tmp_path, safe_frames=25)
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == ["000000020.state", "000000030.state", "000000040.state", "notes.txt"]

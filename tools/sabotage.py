@@ -74,7 +74,7 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
         text=True,
     )
     seconds = time.monotonic() - began
-    failed = re.findall(r"^FAILED (\S+?)(?: - |$)", done.stdout, re.MULTILINE)
+    failed = re.findall(r"^FAILED (.+?)(?: - |$)", done.stdout, re.MULTILINE)
     verdict = {0: "NOT CAUGHT", 1: "caught"}.get(
         done.returncode, f"broken (pytest {done.returncode})"
     )

@@ -282,7 +282,7 @@ SABOTAGES = [
         "installation/cut/resume.py",
         "if now.get(name) != value:",
         "if False:",
-        ["tests/test_record_faults.py"],
+        ["tests/test_record.py::test_killed_and_interrupted_cuts_play_and_resume"],
     ),
     Sabotage(
         "resume-any-film",
@@ -290,7 +290,7 @@ SABOTAGES = [
         "installation/cut/resume.py",
         'if state.get("film") != mind.film.name:',
         "if False:",
-        ["tests/test_record_faults.py"],
+        ["tests/test_record.py::test_killed_and_interrupted_cuts_play_and_resume"],
     ),
     Sabotage(
         "newest-checkpoint-pruned",
@@ -298,7 +298,7 @@ SABOTAGES = [
         "installation/cut/resume.py",
         "for path in written[:-1]:",
         "for path in written:",
-        ["tests/test_record.py::test_killed_and_interrupted_cuts_play_and_resume"],
+        ["tests/test_record_faults.py::test_pruning_keeps_every_checkpoint_a_pulled_plug_may_need"],
     ),
     # ---- the house -----------------------------------------------------------------------------
     Sabotage(
