@@ -62,8 +62,8 @@ class PoetThread:
             except Exception as error:  # raised on the poet thread, where the guard sees it
                 done.put((None, error))
 
-        # Not a daemon: one cut off at the exit inside torch aborts the process ("terminate
-        # called without an active exception"), so the exit waits for its step, a second or two.
+        # Not a daemon: one cut off at the exit mid-step aborted the process ("terminate called
+        # without an active exception", status -6); the exit waits for its step, a second or so.
         threading.Thread(target=prepare, name="poet preparing", daemon=False).start()
         while not self._stop.is_set():
             try:
