@@ -78,7 +78,13 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
     verdict = {0: "NOT CAUGHT", 1: "caught"}.get(
         done.returncode, f"broken (pytest {done.returncode})"
     )
-    return verdict, ", ".join(name.split("/")[-1] for name in failed), seconds
+    return verdict, ", ".join(map(shortened, failed)), seconds
+
+
+def shortened(test: str) -> str:
+    """A test's name for the table: without `tests/`, and without a long parameter's text."""
+    test = test.removeprefix("tests/")
+    return test if len(test) <= 100 else test.split("[")[0] + "[...]"
 
 
 def table_rows(tree: Path, chosen: list[Sabotage]) -> list[str]:
