@@ -8,13 +8,16 @@ run leaves a valid book, and a later run continues the numbering.
 
 """
 
-import os
+import logging
 import re
 from pathlib import Path
 
 from engine.errors import DreamsError
+from engine.files import append_whole
 from engine.poet import Poem, PoemLine
 from engine.verse import is_death_line, title_for
+
+log = logging.getLogger(__name__)
 
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)  # verse lines never start with digits
 MAX_LINE_BYTES = 1 << 16  # a longer line (not one of ours) is read in pieces
@@ -96,27 +99,12 @@ class Book:
         fails (a full disk) is cut back, so the book ends with its last whole poem."""
         data = format_poem(self.last_number + 1, poem).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab", buffering=0) as file:  # unbuffered: close writes nothing
-            good = file.seek(0, os.SEEK_END)
-            try:
-                rest = memoryview(data)
-                while rest:
-                    rest = rest[file.write(rest) :]
-                os.fsync(file.fileno())
-            except OSError:
-                _cut_back(file, good)
-                raise
+        with open(self.path, "ab", buffering=0) as file:
+            append_whole(file, data, sync=True)
         self.last_number += 1
         self.poems += 1
         self._count(poem.lines)
         return self.last_number
-
-
-def _cut_back(file, size: int) -> None:
-    try:
-        os.ftruncate(file.fileno(), size)
-    except OSError:  # the next run cuts the half poem off instead (_read_existing)
-        pass
 
 
 class Scribe:
@@ -127,10 +115,15 @@ class Scribe:
         self._poem: list[list[str]] = [[]]
 
     def add(self, line: PoemLine) -> None:
+        """A line of the poem being written; once it is whole, the poem goes in the book. A full
+        disk loses that poem from the book, said in the log, never the voice that reads it."""
         self._poem[-1].append(line.text)
         if line.last_of_poem:  # begun afresh first: a failed write loses this poem only
             poem, self._poem = Poem(line.poem_title, self._poem), [[]]
-            self.book.append(poem)
+            try:
+                self.book.append(poem)
+            except OSError as error:
+                log.error("book: a poem was not written in %s (%s)", self.book.path, error)
         elif line.last_of_stanza:
             self._poem.append([])
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.assets import package_file
+from engine.files import write_atomically
 from engine.verse import WORD, clean_corpus_line, is_death_line
 
 log = logging.getLogger(__name__)
@@ -27,20 +28,6 @@ CHUNK_LINES = 100_000  # lines cleaned or counted between two chances to stop (a
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "dreams"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write, flush, fsync, rename: a half-written file never has the final name."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        with open(partial, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(path)
-    except BaseException:  # a full disk: no half-written file is left behind
-        partial.unlink(missing_ok=True)
-        raise
 
 
 class Corpus:

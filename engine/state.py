@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from engine.corpus import write_atomically
 from engine.errors import DreamsError
+from engine.files import write_atomically
 
 MAGIC = b"dreams-state-1\n"
 

@@ -246,8 +246,8 @@ SABOTAGES = [
     Sabotage(
         "book-not-cut-back",
         "a full disk leaves half a poem in the book",
-        "engine/book.py",
-        "os.ftruncate(file.fileno(), size)",
+        "engine/files.py",
+        "os.ftruncate(file.fileno(), start)",
         "pass",
         ["tests/test_paths.py", "tests/test_record_faults.py"],
     ),

@@ -93,7 +93,8 @@ class Narration:
                 line = self.poet.lines.get(timeout=0.2)
             except queue.Empty:
                 continue
-            self._write_in_book(line)
+            if self.scribe is not None:
+                self.scribe.add(line)  # a full disk loses a poem of the book, not the voice
             try:
                 audio = voice.speak(line.text) if voice else self._silence()
             except Exception:
@@ -101,15 +102,6 @@ class Narration:
                 continue
             if not self._deliver((line, audio, rate)):
                 return
-
-    def _write_in_book(self, line) -> None:
-        """A full disk loses the poem from the book, never the voice (the cut says it ends)."""
-        if self.scribe is None:
-            return
-        try:
-            self.scribe.add(line)
-        except OSError as error:
-            log.error("narration: a poem was not written in %s (%s)", self.scribe.book.path, error)
 
     def _silence(self) -> np.ndarray:
         return np.zeros(round(self.config.poet.line_s * SILENT_RATE), np.float32)

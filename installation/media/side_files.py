@@ -5,6 +5,8 @@ import json
 import os
 from pathlib import Path
 
+from engine.files import append_whole
+
 
 class AppendFile:
     """A text file appended to and flushed line by line; `truncate_at` cuts it back first (to
@@ -12,8 +14,7 @@ class AppendFile:
 
     def __init__(self, path: Path, truncate_at: int | None = None):
         self.path = Path(path)
-        # unbuffered: a write that fails leaves nothing behind to fail again at close
-        self._file = open(self.path, "ab", buffering=0)  # open for the whole run
+        self._file = open(self.path, "ab", buffering=0)  # for the whole run (engine/files.py)
         if truncate_at is not None:
             self._file.truncate(truncate_at)
             self._file.seek(truncate_at)
@@ -23,16 +24,9 @@ class AppendFile:
         return self._file.tell()
 
     def write(self, text: str) -> None:
-        """Append the text whole, or (a full disk) raise and leave the file as it was."""
-        start = self.offset
-        rest = memoryview(text.encode("utf-8"))
-        try:
-            while rest:
-                rest = rest[self._file.write(rest) :]
-        except OSError:
-            self._file.truncate(start)  # the file ends on a whole line, always
-            self._file.seek(start)
-            raise
+        """Append the text whole, or (a full disk) raise and leave the file as it was: it ends
+        on a whole line, always."""
+        append_whole(self._file, text.encode("utf-8"))
 
     def sync(self) -> None:
         os.fsync(self._file.fileno())

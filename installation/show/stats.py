@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.corpus import write_atomically
+from engine.files import write_atomically
 
 
 @dataclass(frozen=True)

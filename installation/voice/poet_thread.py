@@ -2,8 +2,7 @@
 survives a failing model (logged, rebuilt after a pause), and, given a book, puts every poem it
 writes in it. The poet is prepared (corpus, model, rhyme index: seconds) on a helper thread that
 the show's end does not wait for: the poet thread itself stops within 0.1 s, and the helper at
-the end of the step it is in (the process waits for it before it exits: a thread cut off inside
-torch's C++ at exit aborts the process)."""
+the end of the step it is in (a second or so; the process waits for it before it exits)."""
 
 import logging
 import queue
@@ -62,8 +61,8 @@ class PoetThread:
             except Exception as error:  # raised on the poet thread, where the guard sees it
                 done.put((None, error))
 
-        # Not a daemon: one cut off at the exit mid-step aborted the process ("terminate called
-        # without an active exception", status -6); the exit waits for its step, a second or so.
+        # said, or it would be a daemon like the poet thread, and cut off at the exit mid-step
+        # it aborts the process ("terminate called without an active exception", status -6)
         threading.Thread(target=prepare, name="poet preparing", daemon=False).start()
         while not self._stop.is_set():
             try:
@@ -79,10 +78,7 @@ class PoetThread:
     def _deliver(self, line: PoemLine) -> bool:
         self.lines_written += 1
         if self.scribe is not None:
-            try:
-                self.scribe.add(line)
-            except OSError as error:  # a full disk loses a page of the book, not the show
-                log.warning("poet: the book %s was not written: %s", self.scribe.book.path, error)
+            self.scribe.add(line)  # a full disk loses a poem of the book, not the show
         return put_until_stopped(self.lines, line, self._stop)
 
     def next_line(self) -> PoemLine | None:
