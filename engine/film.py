@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.assets import default_film
 from engine.config import FilmConfig
-from engine.errors import FilmError
+from engine.errors import FilmError, shown
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,14 @@ class FilmSource:
         self._reader.close()
 
 
+def is_path(source: str) -> bool:
+    """Whether a film source names a file or a folder: not the bundled clip (""), a camera or a
+    stream."""
+    return bool(source) and not (
+        source.startswith("camera:") or source.lower().startswith(STREAM_SCHEMES)
+    )
+
+
 def _open_reader(source: str):
     if not source:
         path = default_film()
@@ -237,9 +245,8 @@ def _open_reader(source: str):
         if path.is_file():
             return "file", str(path), _CaptureReader(str(path), timeout=False)
     except OSError as error:  # a name too long, a loop of links: the user's to mend, in a line
-        shown = source if len(source) <= 100 else f"{source[:60]}...({len(source):,} characters)"
         raise FilmError(
-            f"film {shown} cannot be looked at ({error.strerror}); give another"
+            f"film {shown(source)} cannot be looked at ({error.strerror}); give another"
         ) from None
     raise FilmError(
         f"film not found: {source}; give a video file, a folder of images, camera:N or an "

@@ -209,13 +209,10 @@ PATH_SETTINGS = (
 def _check_film(args: argparse.Namespace, config: Config) -> None:
     """A film given as a path is checked like every path; a camera or a URL is the film's to
     open, and the bundled clip (an empty source) is always there."""
-    from engine.film import STREAM_SCHEMES
+    from engine.film import is_path
 
-    source, what = config.film.source, "--film" if args.film else "film.source"
-    if source.startswith("camera:") or source.lower().startswith(STREAM_SCHEMES):
-        return
-    if source:
-        check_input(source, what, folder=None)
+    if is_path(config.film.source):
+        check_input(config.film.source, "--film" if args.film else "film.source", folder=None)
 
 
 def _toml_string(text: str) -> str:

@@ -17,21 +17,11 @@ import stat
 import tempfile
 from pathlib import Path
 
-from engine.errors import DreamsError
-
-SHOWN_CHARACTERS = 100  # a longer path is shortened in messages: one line stays one line
+from engine.errors import DreamsError, shown
 
 
 class PathError(DreamsError):
     pass
-
-
-def shown(path: Path | str) -> str:
-    """The path as a message shows it: whole, or its start and end around an ellipsis."""
-    text = str(path)
-    if len(text) <= SHOWN_CHARACTERS:
-        return text
-    return f"{text[:60]}...{text[-30:]} ({len(text):,} characters)"
 
 
 def check_input(path: Path | str, what: str, folder: bool | None = False) -> Path:

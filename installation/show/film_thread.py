@@ -7,8 +7,8 @@ import threading
 import time
 
 from engine.config import Config
-from engine.errors import DreamsError
-from engine.film import FilmSource
+from engine.errors import DreamsError, shown
+from engine.film import FilmSource, is_path
 from engine.memory import FrameMemory
 from installation.paths import PathError, check_name
 from installation.threads import Inbox
@@ -73,7 +73,7 @@ class FilmThread:
             return
         why = impossible_source(value)
         if why is not None:
-            log.error("film: not switching to %s...: %s", value[:60], why)
+            log.error("film: not switching to %s: %s", shown(value), why)
             return
         try:
             film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
@@ -90,7 +90,7 @@ def impossible_source(source: str) -> str | None:
     the one check of installation/paths.py; a URL or camera:N only to a length."""
     if len(source) > LONGEST_SOURCE:
         return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
-    if "://" in source or source.startswith("camera:"):
+    if not is_path(source):
         return None if "\0" not in source else "it holds a NUL character"
     try:
         check_name(source, "film source")
