@@ -32,6 +32,11 @@ def shapes_film(tmp_path_factory) -> Path:
 DREAMS = [sys.executable, "-m", "installation.cli"]  # the `dreams` command, as a child runs it
 
 
+def as_options(settings: list[str]) -> list[str]:
+    """Settings ("section.key=value") as the command line's options: --set, each."""
+    return [part for setting in settings for part in ("--set", setting)]
+
+
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
     """The real `dreams` command in a child process; returns the CompletedProcess.
     (`run` gets --set poet.enabled=false, osc.port=0 and state.enabled=false unless the test

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 
 from engine.corpus import Corpus
-from tests.conftest import run_dreams
+from tests.conftest import as_options, run_dreams
 from tests.cutkit import sound, subtitles
 from tests.showkit import open_test_show, press, run_with, when
 
@@ -58,7 +58,7 @@ def test_a_cut_speaks_subtitles_and_keeps_the_poets_own_lines(
     tmp_path, poet_cache, default_model_dir
 ):
     out = tmp_path / "cut.mp4"
-    settings = [a for s in real_poet(poet_cache) for a in ("--set", s)]
+    settings = as_options(real_poet(poet_cache))
     result = run_dreams(
         "record", "--out", str(out), "--networks", "12", "--fps", "5", "--size", "320x180",
         "--set", "record.frames_per_network=3", "--set", "record.title_s=1",

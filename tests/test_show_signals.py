@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import run_dreams
+from tests.conftest import as_options, run_dreams
 from tests.showkit import tiny_poet
 from tests.test_cli import start_dreams, wait_for_line
 
@@ -71,8 +71,7 @@ def test_an_end_while_the_poet_is_prepared_exits_cleanly(shapes_film, poet_cache
             (cache / source.name).write_bytes(source.read_bytes())
     (text,) = poet_cache.glob("corpus-v*.txt")
     (cache / text.name).write_bytes(text.read_bytes() * 20)  # about the real corpus's length
-    process = show_in(tmp_path, shapes_film, *[a for setting in tiny_poet(cache, tiny_model_dir)
-                                               for a in ("--set", setting)])  # fmt: skip
+    process = show_in(tmp_path, shapes_film, *as_options(tiny_poet(cache, tiny_model_dir)))
     try:
         lines = wait_for_line(process, "counting the corpus's words")
         process.send_signal(signal.SIGINT)

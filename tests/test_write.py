@@ -8,14 +8,14 @@ import time
 
 from engine.book import Book
 from engine.poet import Poem
-from tests.conftest import DREAMS, ROOT, run_dreams
+from tests.conftest import DREAMS, ROOT, as_options, run_dreams
 
 
 def poet_settings(cache, model):
     """The tiny model writes no verse, so corpus lines stand in: keep poems short and quick."""
     small = ["poet.stanzas=1", "poet.lines_per_stanza=2", "poet.max_new_tokens=8"]
     settings = [f"poet.cache_dir={cache}", f"poet.model={model}", "poet.adapter=", *small]
-    return [part for setting in settings for part in ("--set", setting)]
+    return as_options(settings)
 
 
 def ctrl_c_works() -> None:
