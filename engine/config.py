@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
+from engine.networks import UPSAMPLES
+from engine.shape import is_aspect
 from engine.speed import COMPILE_MODES, SPEEDS
+
+FITS = ("fill", "letterbox")  # the picture covers the screen, or all of it shows between bars
 
 
 def _setting(default, check=None, hint=""):
@@ -55,6 +59,10 @@ class DreamConfig:
     resolution: int | str = _setting(
         "auto", _power_of_two_resolution, 'a power of two from 32 to 512, or "auto"'
     )
+    aspect: str = _setting("film", is_aspect, 'one of "film", "square" or "W:H" (e.g. "16:9")')
+    upsample: str = _setting(
+        "nearest", lambda v: v in UPSAMPLES, 'one of "' + '", "'.join(UPSAMPLES) + '"'
+    )
     seed: int = 0
     batch_size: int = _between(16, 1, 1024)
     latent_size: int = _between(100, 1, 4096)
@@ -93,7 +101,8 @@ class ScreenConfig:
     dissolve_s: float = _setting(6.0, lambda v: v >= 0, "0 or more seconds")
     zoom: float = _between(0.15, 0, 4)
     grain: float = _between(0.06, 0, 1)
-    hud: bool = True
+    fit: str = _setting("fill", lambda v: v in FITS, 'one of "fill", "letterbox"')
+    hud: bool = False
     subtitles: bool = True
     screenshot_dir: str = "~/Pictures/Dreams"
 

@@ -1,7 +1,7 @@
 """The film the machine watches: a video file, a folder of images, a camera or a stream URL.
 
 FilmSource.read() gives the next frame prepared for the dreamer: grey (or colour), centre-cropped
-to a square and resized to the training resolution, as a uint8 array of shape (size, size, C).
+to the dreams' shape and resized to their size, as a uint8 array of shape (height, width, C).
 Pacing is the caller's job (`fps` says the film's own rate); nothing here sleeps or spawns threads.
 """
 
@@ -14,6 +14,7 @@ import numpy as np
 from engine.assets import default_film
 from engine.config import FilmConfig
 from engine.errors import FilmError, shown
+from engine.shape import as_size
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +26,26 @@ MAX_BAD_FRAMES_IN_A_ROW = 25
 STREAM_TIMEOUT_MS = 5000
 
 
-def prepare_frame(image: np.ndarray, size: int, color: bool) -> np.ndarray:
-    """BGR or grey image -> centre-cropped square, resized to size x size, (size, size, C)."""
+def prepare_frame(image: np.ndarray, size: int | tuple[int, int], color: bool) -> np.ndarray:
+    """BGR or grey image -> the centre cropped to the shape of `size` (height, width) and
+    resized to it, (height, width, C)."""
+    out_h, out_w = as_size(size)
     height, width = image.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = image[top : top + side, left : left + side]
-    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-    square = cv2.resize(square, (size, size), interpolation=interpolation)
-    if square.ndim == 2:
-        square = square[:, :, None]
+    crop_h = min(height, round(width * out_h / out_w))
+    crop_w = min(width, round(height * out_w / out_h))
+    top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    crop = image[top : top + crop_h, left : left + crop_w]
+    interpolation = cv2.INTER_AREA if crop_h > out_h else cv2.INTER_LINEAR
+    crop = cv2.resize(crop, (out_w, out_h), interpolation=interpolation)
+    if crop.ndim == 2:
+        crop = crop[:, :, None]
     if color:
-        if square.shape[2] == 1:
-            square = np.repeat(square, 3, axis=2)
-        return np.ascontiguousarray(cv2.cvtColor(square, cv2.COLOR_BGR2RGB))
-    if square.shape[2] == 1:
-        return np.ascontiguousarray(square)
-    return cv2.cvtColor(square, cv2.COLOR_BGR2GRAY)[:, :, None]
+        if crop.shape[2] == 1:
+            crop = np.repeat(crop, 3, axis=2)
+        return np.ascontiguousarray(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+    if crop.shape[2] == 1:
+        return np.ascontiguousarray(crop)
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)[:, :, None]
 
 
 class _CaptureReader:
@@ -68,6 +72,12 @@ class _CaptureReader:
     def fps(self) -> float:
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         return fps if 0 < fps <= 240 else 0.0
+
+    def ratio(self) -> float | None:
+        """Width over height of the frames, as the capture reports them (None: unknown)."""
+        width = self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)
+        height = self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        return width / height if width > 0 and height > 0 else None
 
     def frame_count(self) -> int:
         count = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
@@ -104,6 +114,9 @@ class _FolderReader:
     def is_open(self) -> bool:
         return bool(self._files)
 
+    def ratio(self) -> float | None:
+        return None  # known from the first image that decodes
+
     def frame_count(self) -> int:
         return len(self._files)
 
@@ -137,25 +150,28 @@ class FilmSource:
     def __init__(
         self,
         source: str,
-        size: int,
+        size: int | tuple[int, int],
         color: bool = False,
         loop: bool = True,
         folder_fps: float = 12.0,
     ):
-        self.size, self.color, self.loop = size, color, loop
+        self.size, self.color, self.loop = as_size(size), color, loop  # (height, width)
         self.frames_read = self.frames_skipped = self.loops = 0
         self.is_default = not source
         self.kind, self.name, self._reader = _open_reader(source)
         if not self._reader.is_open():
             raise FilmError(_cannot_open_message(self.kind, self.name))
         self.is_live = self.kind in ("camera", "stream")
+        self.ratio = self._reader.ratio()  # width over height; the first frame's, below
         self.fps = folder_fps if self.kind == "folder" else (self._reader.fps() or 25.0)
         self.frame_count = self._reader.frame_count()
         if not self.is_live and self.frame_count and not self._has_a_frame():
             raise FilmError(f"film {self.name} cannot be decoded; give a video OpenCV/FFmpeg reads")
 
     @classmethod
-    def from_config(cls, config: FilmConfig, size: int, source: str | None = None):
+    def from_config(
+        cls, config: FilmConfig, size: int | tuple[int, int], source: str | None = None
+    ):
         """The film that `[film]` names (or `source` instead), as the dreamer wants it."""
         source = config.source if source is None else source
         return cls(source, size, config.color, config.loop, config.folder_fps)
@@ -163,7 +179,9 @@ class FilmSource:
     def _has_a_frame(self) -> bool:
         """True when at least one of the first frames decodes; leaves the film at its start."""
         for _ in range(MAX_BAD_FRAMES_IN_A_ROW):
-            if self._reader.read() is not None:
+            image = self._reader.read()
+            if image is not None:
+                self.ratio = image.shape[1] / image.shape[0]
                 self._reader.reopen()
                 return True
             if self._reader.position() >= self.frame_count:

@@ -9,13 +9,17 @@ import threading
 import numpy as np
 import torch
 
+from engine.shape import as_size
+
 
 class FrameMemory:
-    def __init__(self, capacity: int, size: int, channels: int, device: torch.device):
-        self.capacity, self.size, self.channels = capacity, size, channels
+    def __init__(
+        self, capacity: int, size: int | tuple[int, int], channels: int, device: torch.device
+    ):
+        self.capacity, self.size, self.channels = capacity, as_size(size), channels
         self.device = torch.device(device)
         self._frames = torch.zeros(
-            (capacity, channels, size, size), dtype=torch.uint8, device=device
+            (capacity, channels, *self.size), dtype=torch.uint8, device=device
         )
         self._count = 0  # frames ever appended; the next one goes to _count % capacity
         self._lock = threading.Lock()  # the film thread appends while the trainer samples
@@ -28,8 +32,8 @@ class FrameMemory:
         return self._count
 
     def append(self, frame: np.ndarray) -> None:
-        """Add one (size, size, channels) uint8 frame, overwriting the oldest when full."""
-        if frame.shape != (self.size, self.size, self.channels) or frame.dtype != np.uint8:
+        """Add one (height, width, channels) uint8 frame, overwriting the oldest when full."""
+        if frame.shape != (*self.size, self.channels) or frame.dtype != np.uint8:
             raise ValueError(f"frame of shape {frame.shape} {frame.dtype} does not fit this memory")
         tensor = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))
         with self._lock:
@@ -47,7 +51,7 @@ class FrameMemory:
             self._count = state["count"]
 
     def sample(self, batch: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """A batch of remembered frames as float (batch, C, size, size) in [-1, 1], drawn with
+        """A batch of remembered frames as float (batch, C, height, width) in [-1, 1], drawn with
         replacement (the memory may hold fewer frames than a batch at the start). `generator`,
         when given, lives on the memory's device."""
         with self._lock:

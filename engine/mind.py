@@ -13,6 +13,7 @@ from engine.config import Config
 from engine.device import pick_device
 from engine.film import FilmSource
 from engine.memory import FrameMemory
+from engine.shape import describe, dream_size
 from engine.state import StateError
 from engine.trainer import Trainer, pick_resolution, pick_width
 
@@ -23,22 +24,33 @@ FORMAT_VERSION = 1  # of a live save and of a cut's checkpoint
 class MindShape:
     """What a save must match to be loaded into a trainer."""
 
-    resolution: int
+    size: tuple[int, int]  # (height, width) of the dreams
     channels: int
     width: int
     latent_size: int
     dreams: int
+    upsample: str = "transposed"  # what every save made before it was a choice holds
+
+    @classmethod
+    def saved(cls, shape: dict) -> "MindShape":
+        """The shape a save records; one made before dreams took the film's shape was square."""
+        shape = dict(shape)
+        if "resolution" in shape:
+            side = shape.pop("resolution")
+            shape["size"] = (side, side)
+        return cls(**{**shape, "size": tuple(shape["size"])})
 
     def describe(self) -> str:
         colour = "colour" if self.channels == 3 else "grey"
         return (
-            f"{self.resolution} x {self.resolution} {colour}, width {self.width}, "
+            f"{describe(self.size)} {colour}, {self.upsample} upsampling, width {self.width}, "
             f"{self.dreams} dreams of {self.latent_size} latents"
         )
 
 
 def resolve(config: Config) -> Config:
-    """A copy of the config with the dreams' device, resolution and width as used, not "auto"."""
+    """A copy of the config with the dreams' device, resolution and width as used, not "auto"
+    (the aspect is the film's business: build_mind resolves it)."""
     dream = config.dream
     device = pick_device(dream.device)
     resolved = replace(
@@ -80,16 +92,25 @@ def build_mind(config: Config, memory_frames: int | None = None) -> Mind:
     if device.type == "cpu":
         torch.set_num_threads(1)
     film = FilmSource.from_config(config.film, dream.resolution)
+    size = dream_size(dream.resolution, dream.aspect, film.ratio)
+    film.size = size  # known once the film is open: its shape decides the dreams'
+    # the aspect as used, in pixels: a resumed cut or a save's log says exactly what was made
+    dream = replace(dream, aspect=f"{size[1]}:{size[0]}")
+    config = replace(config, dream=dream)
     channels = 3 if config.film.color else 1
-    memory = FrameMemory(memory_frames or config.film.memory_frames, dream.resolution, channels,
-                         device)  # fmt: skip
+    memory = FrameMemory(memory_frames or config.film.memory_frames, size, channels, device)
     return Mind(config, film, memory, Trainer(dream, memory))
 
 
 def shape_of(trainer: Trainer) -> MindShape:
     config = trainer.config
     return MindShape(
-        trainer.resolution, trainer.channels, trainer.width, config.latent_size, config.dreams
+        trainer.size,
+        trainer.channels,
+        trainer.width,
+        config.latent_size,
+        config.dreams,
+        config.upsample,
     )
 
 
@@ -97,7 +118,7 @@ def check_fits(state: dict, shape: MindShape) -> None:
     """A StateError saying why a save or checkpoint cannot be loaded into a mind of `shape`."""
     if state.get("version") != FORMAT_VERSION:
         raise StateError("it was made by another version of Dreams")
-    saved = MindShape(**state["shape"])
+    saved = MindShape.saved(state["shape"])
     if saved != shape:
         raise StateError(f"it holds a mind of {saved.describe()}; this one is {shape.describe()}")
 

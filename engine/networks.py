@@ -1,56 +1,70 @@
-"""The networks: a DCGAN generator and discriminator for any power-of-two resolution from 64
-to 512, grey or colour, and the differentiable augmentation that lets them learn from a small,
-shifting stream of frames without the discriminator memorising it.
+"""The networks: a DCGAN generator and discriminator for pictures in the film's shape (a power
+of two on the short side, engine/shape.py), grey or colour, and the differentiable augmentation
+that lets them learn from a small, shifting stream of frames without the discriminator
+memorising it.
 
-Why these choices: the generator is the DCGAN of pytorch/examples (transposed convolutions,
-batch norm, ReLU, tanh). The discriminator has spectral norm instead of batch norm, which bounds
-its Lipschitz constant and keeps the game stable without the cost of a gradient penalty's second
-backward pass. DiffAugment (Zhao et al. 2020) augments real and fake images alike, so the
-discriminator cannot win by memorising the few hundred frames in memory.
+Why these choices: the generator is the DCGAN of pytorch/examples (batch norm, ReLU, tanh), its
+upsampling a choice: transposed convolutions as in the 2020 film, or resize-convolutions. The
+discriminator has spectral norm instead of batch norm, which bounds its Lipschitz constant and
+keeps the game stable without the cost of a gradient penalty's second backward pass. DiffAugment
+(Zhao et al. 2020) augments real and fake images alike, so the discriminator cannot win by
+memorising the few hundred frames in memory.
 """
-
-import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from engine.shape import SHORT_SEED, seed_map
 
-def channels_at(resolution: int, layer_size: int, width: int) -> int:
-    """Feature maps at one layer: DCGAN's width*8 at 4x4 for a 64x64 network, halving as the
-    maps double, never more than width*8."""
-    return min(width * 8, width * resolution // layer_size // 2)
+UPSAMPLES = ("transposed", "nearest", "bilinear")
 
 
-def _check_resolution(resolution: int) -> int:
-    layers = int(math.log2(resolution)) - 2
-    if resolution < 8 or 2 ** (layers + 2) != resolution:
-        raise ValueError(f"resolution must be a power of two of at least 8, not {resolution}")
-    return layers
+def channels_at(short: int, layer_short: int, width: int) -> int:
+    """Feature maps at one layer, by the short sides of the picture and of the layer: DCGAN's
+    width*8 at 4x4 for a 64x64 network, halving as the maps double, never more than width*8."""
+    return min(width * 8, width * short // layer_short // 2)
+
+
+def _doubling(c_in: int, c_out: int, upsample: str) -> list[nn.Module]:
+    """Maps of twice the size: DCGAN's transposed convolution (the 2020 film's), whose
+    overlapping strides leave a checkerboard (Odena et al. 2016), or a resize then a 3x3
+    convolution, which cannot."""
+    if upsample == "transposed":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
+    corners = {"align_corners": False} if upsample == "bilinear" else {}
+    return [
+        nn.Upsample(scale_factor=2, mode=upsample, **corners),
+        nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False),
+    ]
 
 
 class Generator(nn.Module):
-    def __init__(self, resolution: int, channels: int, latent_size: int = 100, width: int = 64):
+    def __init__(
+        self,
+        size: int | tuple[int, int],
+        channels: int,
+        latent_size: int = 100,
+        width: int = 64,
+        upsample: str = "transposed",
+    ):
         super().__init__()
         self.latent_size = latent_size
-        layers = _check_resolution(resolution)
-        c = channels_at(resolution, 4, width)
-        blocks = [  # latent_size x 1 x 1 -> c x 4 x 4
-            nn.ConvTranspose2d(latent_size, c, 4, 1, 0, bias=False),
+        seed, doublings = seed_map(size)
+        short = SHORT_SEED * 2**doublings
+        c = channels_at(short, SHORT_SEED, width)
+        blocks = [  # latent_size x 1 x 1 -> c x the seed map (4 x 4 for a square)
+            nn.ConvTranspose2d(latent_size, c, seed, 1, 0, bias=False),
             nn.BatchNorm2d(c),
             nn.ReLU(True),
         ]
-        size = 4
-        for _ in range(layers - 1):  # each block: c x size x size -> c' x 2size x 2size
-            c_next = channels_at(resolution, size * 2, width)
-            blocks += [
-                nn.ConvTranspose2d(c, c_next, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(c_next),
-                nn.ReLU(True),
-            ]
-            c, size = c_next, size * 2
-        blocks += [nn.ConvTranspose2d(c, channels, 4, 2, 1, bias=False), nn.Tanh()]  # the image
+        layer = SHORT_SEED
+        for _ in range(doublings - 1):  # each block doubles the maps: c -> c' channels
+            c_next = channels_at(short, layer * 2, width)
+            blocks += [*_doubling(c, c_next, upsample), nn.BatchNorm2d(c_next), nn.ReLU(True)]
+            c, layer = c_next, layer * 2
+        blocks += [*_doubling(c, channels, upsample), nn.Tanh()]  # the image
         self.main = nn.Sequential(*blocks)
 
     def forward(self, latents: torch.Tensor) -> torch.Tensor:
@@ -58,18 +72,21 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, resolution: int, channels: int, width: int = 64, spectral: bool = True):
+    def __init__(
+        self, size: int | tuple[int, int], channels: int, width: int = 64, spectral: bool = True
+    ):
         super().__init__()
-        layers = _check_resolution(resolution)
+        seed, doublings = seed_map(size)
         norm = spectral_norm if spectral else (lambda module: module)
-        size = resolution // 2
-        c = channels_at(resolution, size, width)
-        blocks = [norm(nn.Conv2d(channels, c, 4, 2, 1)), nn.LeakyReLU(0.2, True)]  # c x res/2
-        for _ in range(layers - 1):  # each block halves the maps: c x size -> c' x size/2
-            c_next = channels_at(resolution, size // 2, width)
+        short = SHORT_SEED * 2**doublings
+        layer = short // 2
+        c = channels_at(short, layer, width)
+        blocks = [norm(nn.Conv2d(channels, c, 4, 2, 1)), nn.LeakyReLU(0.2, True)]  # half size
+        for _ in range(doublings - 1):  # each block halves the maps: c -> c' channels
+            c_next = channels_at(short, layer // 2, width)
             blocks += [norm(nn.Conv2d(c, c_next, 4, 2, 1)), nn.LeakyReLU(0.2, True)]
-            c, size = c_next, size // 2
-        blocks += [norm(nn.Conv2d(c, 1, 4, 1, 0))]  # c x 4 x 4 -> one logit
+            c, layer = c_next, layer // 2
+        blocks += [norm(nn.Conv2d(c, 1, seed, 1, 0))]  # c x the seed map -> one logit
         self.main = nn.Sequential(*blocks)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -113,13 +130,15 @@ def diff_augment(images: torch.Tensor, draws: dict) -> torch.Tensor:
         images = (images - mean) * (contrast + 0.5) + mean
     if "translation" in draws:  # shift by up to 1/8 of the image, zero padding
         images = _translate(images, (draws["translation"] - 0.5) * 0.25 * 2)
-    if "cutout" in draws:  # blank a random square of half the image's side
-        size = images.shape[-1]
-        half = size // 2
-        corner = (draws["cutout"] * (size + 1 - half)).long()
-        rows = torch.arange(size, device=images.device)
-        inside_y = (rows >= corner[:, :1]) & (rows < corner[:, :1] + half)
-        inside_x = (rows >= corner[:, 1:]) & (rows < corner[:, 1:] + half)
+    if "cutout" in draws:  # blank a random rectangle of half the image's height and width
+        height, width = images.shape[-2:]
+        half_h, half_w = height // 2, width // 2
+        top = (draws["cutout"][:, :1] * (height + 1 - half_h)).long()
+        left = (draws["cutout"][:, 1:] * (width + 1 - half_w)).long()
+        rows = torch.arange(height, device=images.device)
+        columns = torch.arange(width, device=images.device)
+        inside_y = (rows >= top) & (rows < top + half_h)
+        inside_x = (columns >= left) & (columns < left + half_w)
         mask = ~(inside_y[:, :, None] & inside_x[:, None, :])
         images = images * mask[:, None].to(images.dtype)
     return images

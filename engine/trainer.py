@@ -42,7 +42,7 @@ def pick_width(setting: int | str, device: torch.device) -> int:
 
 @dataclass
 class Network:
-    """What one network left behind: its number and its dreams, (dreams, size, size, C) uint8:
+    """What one network left behind: its number and its dreams, (dreams, height, width, C) uint8:
     a host array, or a tensor on the training device where the trainer keeps them there."""
 
     number: int
@@ -60,7 +60,7 @@ class Trainer:
         self.speed = speed or pick_speed(config.speed, self.device, config.compile_mode)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # the shapes never change: pick kernels once
-        self.resolution, self.channels = memory.size, memory.channels
+        self.size, self.channels = memory.size, memory.channels  # (height, width) of the dreams
         self.width = pick_width(config.width, self.device)
         self.policy = tuple(p for p in config.augment.split(",") if p)
         self.number = 0  # networks created so far; the live one is number `number`
@@ -80,8 +80,10 @@ class Trainer:
         """Fresh networks from a seeded random initialisation, on the CPU."""
         config = self.config
         torch.manual_seed(seed)
-        generator = Generator(self.resolution, self.channels, config.latent_size, self.width)
-        discriminator = Discriminator(self.resolution, self.channels, self.width)
+        generator = Generator(
+            self.size, self.channels, config.latent_size, self.width, config.upsample
+        )
+        discriminator = Discriminator(self.size, self.channels, self.width)
         generator.apply(weights_init)
         discriminator.apply(weights_init)
         return generator, discriminator
@@ -187,15 +189,15 @@ class Trainer:
 
     @torch.no_grad()
     def _dream_bytes(self) -> torch.Tensor:
-        """The live network's dreams on the device, (dreams, size, size, C) uint8. Batch norm uses
-        the statistics of the dream batch, as pytorch/examples dcgan does."""
+        """The live network's dreams on the device, (dreams, height, width, C) uint8. Batch
+        norm uses the statistics of the dream batch, as pytorch/examples dcgan does."""
         with self._autocast():
             images = self._generate(self.dream_latents)
         images = images.float().add_(1.0).mul_(127.5).clamp_(0, 255).to(torch.uint8)
         return images.permute(0, 2, 3, 1)  # a view; contiguous when channels-last
 
     def render(self) -> np.ndarray:
-        """The live network's dreams as (dreams, size, size, C) uint8 images on the host."""
+        """The live network's dreams as (dreams, height, width, C) uint8 images on the host."""
         return to_host(self._dream_bytes())[0]
 
     def dreams(self) -> np.ndarray | torch.Tensor:

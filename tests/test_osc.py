@@ -62,7 +62,7 @@ def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
 def blank_trainer(show, seed: int) -> Trainer:
     """A fresh trainer of the show's shape and settings, from this seed, on the show's device."""
     trainer = show.trainer
-    memory = FrameMemory(1, trainer.resolution, trainer.channels, trainer.device)
+    memory = FrameMemory(1, trainer.size, trainer.channels, trainer.device)
     return Trainer(replace(trainer.config, seed=seed), memory)
 
 

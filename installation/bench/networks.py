@@ -29,7 +29,9 @@ class EagerBaseline:
         dream, device = config.dream, memory.device
         torch.manual_seed(dream.seed)
         self.memory, self.batch, self.latent_size = memory, dream.batch_size, dream.latent_size
-        self.netG = Generator(memory.size, memory.channels, dream.latent_size, width).to(device)
+        self.netG = Generator(
+            memory.size, memory.channels, dream.latent_size, width, dream.upsample
+        ).to(device)
         self.netD = Discriminator(memory.size, memory.channels, width, spectral=False).to(device)
         self.netG.apply(weights_init)
         self.netD.apply(weights_init)
@@ -104,6 +106,8 @@ def measure(config: Config, resolution: int, seconds: float) -> dict:
         ours += networks_per_second(trainer.step, seconds / ROUNDS) / ROUNDS
     return {
         "resolution": resolution,
+        "size": list(memory.size),  # (height, width): the film's shape
+        "upsample": config.dream.upsample,
         "device": str(device),
         "speed": trainer.speed.describe(),
         "width": trainer.width,
@@ -124,7 +128,8 @@ def run_bench(config: Config, resolutions: list[int], seconds: float) -> list[di
     for resolution in resolutions:
         row = measure(config, resolution, seconds)
         print(
-            f"networks at {resolution} x {resolution}: {row['dreams_per_s']:.2f}/s, "
+            f"networks at {row['size'][0]} x {row['size'][1]} ({row['upsample']}): "
+            f"{row['dreams_per_s']:.2f}/s, "
             f"the eager loop {row['eager_per_s']:.2f}/s ({row['speed']})",
             flush=True,
         )

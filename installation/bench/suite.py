@@ -144,6 +144,7 @@ def _reading_rows(report: Report, reading: dict) -> None:
 
 def _networks_rows(report: Report, row: dict, cuda: bool) -> None:
     size = row["resolution"]
+    height, width = row["size"]
     colour = "colour" if row["color"] else "grey"
     goal = ""
     if cuda and size == 256:
@@ -151,7 +152,7 @@ def _networks_rows(report: Report, row: dict, cuda: bool) -> None:
     elif not cuda and size == 64:
         goal = "1.5x eager (2-core CPU)"
     report.add(
-        f"networks/s {size} x {size} {colour}, batch {row['batch']}",
+        f"networks/s {height} x {width} {colour}, {row['upsample']}, batch {row['batch']}",
         f"{row['dreams_per_s']:.2f}",
         f"{row['eager_per_s']:.2f}, the eager loop",
         row["ratio"],

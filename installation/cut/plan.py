@@ -13,6 +13,7 @@ import torch
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
 from engine.language_model import DEFAULT_NAME
+from engine.shape import describe
 from engine.voice import voice_path
 from installation.media.canvas import Canvas, pixels
 from installation.media.compositor import Look
@@ -94,7 +95,7 @@ def title_card(networks: int, film) -> list[str]:
     return [f"{networks:,} Dreams", f"a machine learns to see {film_title(film)}"]
 
 
-def credits_card(networks: int, film, config: Config, resolution: int) -> list[str]:
+def credits_card(networks: int, film, config: Config, size: tuple[int, int]) -> list[str]:
     """The closing credits: the count, the film, the corpus, the models and the voice."""
     source = DEFAULT_FILM_CREDIT if film.is_default else film.name
     lines = [
@@ -102,7 +103,7 @@ def credits_card(networks: int, film, config: Config, resolution: int) -> list[s
         f"{networks:,} networks were created, shown once and destroyed, "
         f"learning from a blank mind to see {film_title(film)}",
         f"Film: {source}",
-        f"Dreams: a deep convolutional GAN trained online at {resolution} x {resolution}, "
+        f"Dreams: a deep convolutional GAN trained online at {describe(size)}, "
         f"seed {config.dream.seed}",
     ]
     if config.poet.enabled:
@@ -132,8 +133,8 @@ class Painter:
         width, height = config.record.width, config.record.height
         self.surface = pygame.Surface((width, height))
         self.canvas = Canvas()
-        side, seed = min(width, height), config.dream.seed
-        self.compositor = make_compositor(Look.of(config.screen), side, seed, device)
+        look, fit, seed = Look.of(config.screen), config.screen.fit, config.dream.seed
+        self.compositor = make_compositor(look, (width, height), fit, seed, device)
         self.footer = footer
 
     def picture(
