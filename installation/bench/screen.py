@@ -17,7 +17,7 @@ SUBTITLE = "And leaves the world to darkness and to me."
 
 
 def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) -> dict:
-    """Frame times in ms of `frames` frames showing `images`, (dreams, size, size, C) uint8."""
+    """Frame times in ms of `frames` frames showing `images`, (dreams, height, width, C) uint8."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # as asked: no vsync, no desktop compositing
     from installation.media.compositor import Look
     from installation.media.gpu_compositor import TorchCompositor, make_compositor
@@ -25,7 +25,8 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) ->
 
     screen = replace(config.screen, window_width=SIZE[0], window_height=SIZE[1])
     window = Window(screen, fullscreen=False, title="Dreams bench")
-    compositor = make_compositor(Look.of(screen), window.picture_side, config.dream.seed, device)
+    look, seed = Look.of(screen), config.dream.seed
+    compositor = make_compositor(look, window.size, screen.fit, seed, device)
     times = []
     try:
         for frame in range(frames + 10):  # the first 10 warm the caches

@@ -36,12 +36,16 @@ class Look:
 
 
 class Compositor:
-    def __init__(self, look: Look | ScreenConfig, side: int, seed: int = 0):
+    def __init__(
+        self, look: Look | ScreenConfig, area: tuple[int, int], fit: str = "fill", seed: int = 0
+    ):
         self.config = look  # read every frame: a change shows on the next one
-        self.side = side  # the square picture's side in screen pixels
+        self.area = area  # (width, height) in pixels of the screen or the cut's frame
+        self.fit = fit  # "fill": the picture covers the area; "letterbox": all of it shows
         self._random = np.random.default_rng(seed)
-        # A grain texture twice the picture's size; each frame shows a random window of it.
-        noise = self._random.normal(128.0, GRAIN_SD, (2 * side, 2 * side))
+        # A grain texture twice the area's size; each frame shows a random window of it.
+        width, height = area
+        noise = self._random.normal(128.0, GRAIN_SD, (2 * height, 2 * width))
         noise = cv2.GaussianBlur(noise, (0, 0), 0.6)  # soften single-pixel noise into grain
         grey = np.clip(noise, 0, 255).astype(np.uint8)
         self._grain = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)  # once, not every frame
@@ -70,38 +74,57 @@ class Compositor:
         zoom_b = 1.0 + self.config.zoom * max(phase - hold, 0.0) / life
         return a, b, alpha, zoom_a, zoom_b
 
+    def picture_size(self, dream_height: int, dream_width: int) -> tuple[int, int]:
+        """(width, height) of the picture of a dream of this shape: the whole area when it
+        fills it, else the largest of the dream's shape that fits (centred between bars)."""
+        if self.fit == "fill":
+            return self.area
+        width, height = self.area
+        scale = min(width / dream_width, height / dream_height)
+        return max(1, round(dream_width * scale)), max(1, round(dream_height * scale))
+
     def compose(self, images: np.ndarray, t: float, offset: int = 0) -> np.ndarray:
-        """The picture at show time t from a network's dreams (n, size, size, C) uint8:
-        an RGB (side, side, 3) uint8 array."""
+        """The picture at show time t from a network's dreams (n, height, width, C) uint8: an
+        RGB (height, width, 3) uint8 array of `picture_size`."""
         a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images), offset)
-        picture = self._zoomed(images[a], zoom_a)
+        size = self.picture_size(*images.shape[1:3])
+        picture = self._zoomed(images[a], zoom_a, size)
         if alpha > 0:
             picture = cv2.addWeighted(
-                picture, 1.0 - alpha, self._zoomed(images[b], zoom_b), alpha, 0
+                picture, 1.0 - alpha, self._zoomed(images[b], zoom_b, size), alpha, 0
             )
         if picture.ndim == 2:
             picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
         return self._add_grain(picture)
 
-    def _zoomed(self, image: np.ndarray, zoom: float) -> np.ndarray:
-        """The image scaled up to the picture's side and zoomed in by `zoom` about its centre."""
-        size = image.shape[0]
-        scale = self.side / size * zoom
-        shift = self.side / 2 - scale * size / 2
-        matrix = np.array([[scale, 0, shift], [0, scale, shift]], dtype=np.float64)
+    def _zoomed(self, image: np.ndarray, zoom: float, size: tuple[int, int]) -> np.ndarray:
+        """The image scaled to cover a picture of `size` (width, height), zoomed in by `zoom`
+        about its centre."""
+        scale, shift_x, shift_y = placement(image.shape[:2], size, zoom)
+        matrix = np.array([[scale, 0, shift_x], [0, scale, shift_y]], dtype=np.float64)
         source = image[:, :, 0] if image.shape[2] == 1 else image
         return cv2.warpAffine(
-            source,
-            matrix,
-            (self.side, self.side),
-            flags=cv2.INTER_CUBIC,
-            borderMode=cv2.BORDER_REFLECT,
+            source, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
         )
+
+    def grain_window(self, size: tuple[int, int]) -> tuple[slice, slice]:
+        """This frame's random window of the grain texture for a picture of `size`."""
+        width, height = self.area
+        top, left = self._random.integers(0, (height, width))
+        return slice(top, top + size[1]), slice(left, left + size[0])
 
     def _add_grain(self, picture: np.ndarray) -> np.ndarray:
         strength = self.config.grain * 255.0 / GRAIN_SD
         if strength <= 0:
             return picture
-        top, left = self._random.integers(0, self.side, 2)
-        grain = self._grain[top : top + self.side, left : left + self.side]
+        rows, columns = self.grain_window((picture.shape[1], picture.shape[0]))
+        grain = self._grain[rows, columns]
         return cv2.addWeighted(picture, 1.0, grain, strength, -128.0 * strength)
+
+
+def placement(dream_shape: tuple[int, int], size: tuple[int, int], zoom: float):
+    """(scale, x shift, y shift) that maps a dream of (height, width) onto a picture of `size`
+    (width, height): covering it, centred, zoomed by `zoom`."""
+    height, width = dream_shape
+    scale = max(size[0] / width, size[1] / height) * zoom
+    return scale, size[0] / 2 - scale * width / 2, size[1] / 2 - scale * height / 2

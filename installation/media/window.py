@@ -70,12 +70,6 @@ class Window:
     def size(self) -> tuple[int, int]:
         return self.surface.get_size()
 
-    @property
-    def picture_side(self) -> int:
-        """The side of the square picture, letterboxed in the window."""
-        width, height = self.size
-        return min(width, height)
-
     def toggle_fullscreen(self) -> None:
         self.fullscreen = not self.fullscreen
         self._open()

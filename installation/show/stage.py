@@ -20,22 +20,23 @@ class Stage:
     def __init__(self, screen: ScreenConfig, window: Window, seed: int, device, footer: str):
         self.window, self.seed, self.device, self.footer = window, seed, device, footer
         self.look = Look.of(screen)
+        self.fit = screen.fit
         self.hud_on, self.subtitles_on = screen.hud, screen.subtitles
         self.compositor: Compositor | None = None
         self.dream_clock = 0.0  # the dreams' clock at the last frame drawn
         self.dream_shift_s = 0.0  # added to the show's clock (next dream)
         self.dream_offset = 0  # added to the dream index (which dream)
 
-    def compositor_for(self, side: int) -> Compositor:
-        """The compositor for pictures of this side (made again when the window changes)."""
-        if self.compositor is None or self.compositor.side != side:
-            self.compositor = make_compositor(self.look, side, self.seed, self.device)
+    def compositor_for(self, area: tuple[int, int]) -> Compositor:
+        """The compositor for a window of this size (made again when the window changes)."""
+        if self.compositor is None or self.compositor.area != area:
+            self.compositor = make_compositor(self.look, area, self.fit, self.seed, self.device)
         return self.compositor
 
     def draw(self, t: float, images, hud: list[str], subtitle: str | None, fade: float) -> None:
         """A frame at show time `t`: `images` the newest network's dreams (or None yet)."""
         t += self.dream_shift_s
-        compositor = self.compositor_for(self.window.picture_side)
+        compositor = self.compositor_for(self.window.size)
         picture = None if images is None else self._compose(compositor, images, t)
         self.dream_clock = t
         self.window.draw(picture, hud, self.footer, subtitle if self.subtitles_on else None, fade)
@@ -47,7 +48,7 @@ class Stage:
             return compositor.compose(images, t, self.dream_offset)
         except Exception:  # the GPU's compositor (out of memory, say): the CPU's from now on
             log.exception("screen: composing on the GPU failed; composing on the CPU from now on")
-            self.compositor = Compositor(self.look, compositor.side, self.seed)
+            self.compositor = Compositor(self.look, compositor.area, self.fit, self.seed)
             return self.compositor.compose(on_host(images), t, self.dream_offset)
 
     def start_dissolve(self, dreams: int, to: int | None = None) -> None:
