@@ -1,4 +1,4 @@
-"""Paints a frame of the show on a pygame surface: the picture letterboxed, the HUD, the line
+"""Paints a frame of the show on a pygame surface: the picture centred, the HUD, the line
 being spoken, the credit; and the title cards of a recorded cut. The window paints on the
 display, `dreams record` on a surface in memory, so both look the same."""
 
@@ -21,6 +21,7 @@ class Canvas:
         self.hud_font = _font(20)
         self.small_font = _font(16)
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._subtitle_rows: tuple = (None, [])  # the last line's outlined rows, and its key
 
     def paint(
         self,
@@ -31,14 +32,14 @@ class Canvas:
         subtitle: str | None = None,
         subtitle_opacity: float = 1.0,
     ) -> None:
-        """Black, the picture centred (RGB (side, side, 3) uint8), the HUD lines, a subtitle
-        at the bottom, a footer."""
+        """Black, the picture centred (RGB (height, width, 3) uint8: the whole surface, or less
+        between bars), the HUD lines, a subtitle at the bottom, a footer."""
         surface.fill((0, 0, 0))
         width, height = surface.get_size()
         if picture is not None:
-            side = picture.shape[0]
-            image = pygame.image.frombuffer(picture.data, (side, side), "RGB")
-            surface.blit(image, ((width - side) // 2, (height - side) // 2))
+            picture_h, picture_w = picture.shape[:2]
+            image = pygame.image.frombuffer(picture.data, (picture_w, picture_h), "RGB")
+            surface.blit(image, ((width - picture_w) // 2, (height - picture_h) // 2))
         y = 12
         for line in hud:
             y += _text(surface, self.hud_font, line, (235, 235, 235), 14, y) + 2
@@ -86,20 +87,36 @@ class Canvas:
         return self._fonts[key]
 
     def _subtitle(self, surface: pygame.Surface, text: str, opacity: float) -> None:
-        """The line in italic serif, centred near the bottom, wrapped to the picture's width."""
+        """The line in italic serif, centred near the bottom, wrapped to the picture's width,
+        in light type ringed with black: readable over the whitest dream."""
         width, height = surface.get_size()
         font = self.font(max(18, height // 26), italic=True)
-        rows = wrap(text, font, int(min(width, height) * 0.9))
+        key = (text, font.get_height(), min(width, height))
+        if self._subtitle_rows[0] != key:  # rendered once a line, not every frame
+            rows = wrap(text, font, int(min(width, height) * 0.9))
+            self._subtitle_rows = (key, [outlined(font, row) for row in rows])
+        rows = self._subtitle_rows[1]
         y = height - int(height * 0.06) - font.get_linesize() * len(rows)
-        alpha = int(255 * opacity)
-        for row in rows:
-            shadow = font.render(row, True, (0, 0, 0))
-            light = font.render(row, True, TEXT)
-            x = (width - light.get_width()) // 2
-            for image, offset in ((shadow, 2), (light, 0)):
-                image.set_alpha(alpha)
-                surface.blit(image, (x + offset, y + offset))
+        for image in rows:
+            image.set_alpha(int(255 * opacity))
+            surface.blit(image, ((width - image.get_width()) // 2, y))
             y += font.get_linesize()
+
+
+def outlined(font: pygame.font.Font, text: str) -> pygame.Surface:
+    """The text in light type inside a black ring a fourteenth of its height wide."""
+    ring = max(2, font.get_height() // 14)
+    dark = font.render(text, True, (0, 0, 0))
+    light = font.render(text, True, TEXT)
+    image = pygame.Surface(
+        (light.get_width() + 2 * ring, light.get_height() + 2 * ring), pygame.SRCALPHA
+    )
+    for dx in range(-ring, ring + 1):
+        for dy in range(-ring, ring + 1):
+            if dx * dx + dy * dy <= ring * ring:
+                image.blit(dark, (ring + dx, ring + dy))
+    image.blit(light, (ring, ring))
+    return image
 
 
 def _font(size: int, italic: bool = False) -> pygame.font.Font:
