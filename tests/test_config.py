@@ -18,12 +18,12 @@ def test_config_toml_holds_every_default():
 def test_overrides_are_typed():
     config = load_config(
         None,
-        ["dream.resolution=128", "screen.zoom=1", "film.source=my film.mp4", "screen.hud=false"],
+        ["dream.resolution=128", "screen.zoom=1", "film.source=my film.mp4", "screen.hud=true"],
     )
     assert config.dream.resolution == 128
     assert config.screen.zoom == 1.0 and isinstance(config.screen.zoom, float)
     assert config.film.source == "my film.mp4"
-    assert config.screen.hud is False
+    assert config.screen.hud is True
 
 
 def test_file_then_overrides(tmp_path):

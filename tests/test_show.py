@@ -8,6 +8,7 @@ import numpy as np
 import pygame
 import pytest
 
+from installation.show.hud import hud_lines
 from tests.showkit import bottom, open_test_show, picture, press, run_with, tiny_poet, when
 
 
@@ -49,8 +50,8 @@ def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
         seen["still"] = show.trainer.number
         press(pygame.K_SPACE)
         when(lambda: show.trainer.number > seen["still"] + 2)
-        press(pygame.K_h)
-        when(lambda: not show.stage.hud_on)
+        press(pygame.K_h)  # the HUD is off by default: H shows it
+        when(lambda: show.stage.hud_on)
         press(pygame.K_ESCAPE)
 
     started = time.monotonic()
@@ -67,8 +68,10 @@ def dream_area(path) -> np.ndarray:
     return image[105:205, 60:260].astype(int)
 
 
-@pytest.mark.parametrize("settings", [[], ["film.color=true"]])
+@pytest.mark.parametrize("settings", [[], ["film.color=true"], ["screen.fit=letterbox"]])
 def test_the_show_runs_on_the_bundled_clip(tmp_path, settings):
+    """The bundled 16:9 clip dreamt in its own shape, filling the 4:3 window edge to edge (or
+    whole between bars, letterboxed), in colour or grey as the film, with no HUD by default."""
     show = open_test_show(tmp_path, *settings, networks=6)
 
     def person():
@@ -77,12 +80,20 @@ def test_the_show_runs_on_the_bundled_clip(tmp_path, settings):
 
     summary = run_with(show, person, end_with_actions=False)
     assert summary.networks_created == summary.networks_shown == 6
-    assert show.film.is_default
+    assert show.film.is_default and show.trainer.size == (64, 112)
+    assert not show.stage.hud_on and hud_lines(show) == []
     (shot,) = tmp_path.glob("dreams-*.png")
     dream = dream_area(shot)
     assert dream.std() > 5  # a dream is drawn there, not black behind the HUD's text
     apart = np.abs(dream - dream.mean(axis=2, keepdims=True)).mean()  # channels from their grey
-    assert apart > 3 if settings else apart == 0  # dreams in colour, or in grey, as the film
+    assert apart > 3 if "film.color=true" in settings else apart == 0  # colour or grey, as the film
+    whole = pygame.surfarray.array3d(pygame.image.load(str(shot))).swapaxes(0, 1)
+    rows_lit = whole.max(axis=(1, 2)) > 0  # a black bar is a row (or column) of black alone
+    assert (whole.max(axis=(0, 2)) > 0).all()  # the dream is as wide as the window in both fits
+    if "screen.fit=letterbox" in settings:  # 320 x 183 of picture: a bar of 28 rows above
+        assert not rows_lit[:25].any() and rows_lit[30:-30].all()  # (the credit is in the other)
+    else:
+        assert rows_lit.all()  # edge to edge
 
 
 def test_a_duration_ends_the_show(tmp_path, shapes_film):
