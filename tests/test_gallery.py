@@ -143,7 +143,7 @@ def test_the_film_deleted_mid_show_the_dreams_go_on(tmp_path, shapes_film, caplo
 
 def test_the_screen_says_the_mind_was_resumed(tmp_path, shapes_film):
     state = (f"film.source={shapes_film}", "state.enabled=true", f"state.folder={tmp_path}")
-    first = open_test_show(tmp_path, *state, networks=5)
+    first = open_test_show(tmp_path, *state, "screen.hud=true", networks=5)
     assert hud_lines(first) == [f"a blank mind is watching {first.film.name}"]
     assert first.run().last_network == 5
 
@@ -155,3 +155,24 @@ def test_the_screen_says_the_mind_was_resumed(tmp_path, shapes_film):
         assert len(notice) == 1 and notice[0].startswith("resumed: the mind of network 5, saved")
 
     assert run_with(again, actions, end_with_actions=False).last_network == 8
+
+
+def test_a_square_minds_save_is_kept_aside_when_the_dreams_take_the_films_shape(tmp_path):
+    """A save from before dreams took the film's shape (a square mind) under the default
+    aspect: a blank mind of the film's shape, the save kept whole in earlier/, and the screen
+    says why; the square mind still wakes where the aspect is square."""
+    state = ("state.enabled=true", f"state.folder={tmp_path}")
+    square = open_test_show(tmp_path, *state, "dream.aspect=square", networks=4)
+    assert square.trainer.size == (64, 64) and square.run().last_network == 4
+
+    wide = open_test_show(tmp_path, *state, networks=2)
+    assert wide.trainer.size == (64, 112) and wide.trainer.number == 0
+    (notice,) = hud_lines(wide)
+    assert notice.startswith("a blank mind: the saved one is of another shape")
+    (kept,) = (tmp_path / "earlier").glob("*/mind-*.state")
+    assert str(kept.parent) in notice
+    wide.run()
+
+    kept.replace(tmp_path / kept.name)  # put back: a square show wakes it
+    again = open_test_show(tmp_path, *state, "dream.aspect=square", networks=5)
+    assert again.trainer.number == 4 and again.run().last_network == 5

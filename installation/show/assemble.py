@@ -82,6 +82,9 @@ def _resume(keeper: Keeper, mind: Mind) -> Waking:
     """How the mind wakes: from the newest save that loads, else blank (the trainer is replaced
     by a blank one when a save fails half-way through loading)."""
     found = keeper.newest(mind.shape)
+    if found is None and keeper.aside is not None:  # said on screen: where did the mind go?
+        notice = "a blank mind: the saved one is of another shape (dreams.log says how)"
+        return Waking(notice=f"{notice}, kept in {keeper.aside}")
     if found is None:
         log.info("state: no save in %s; a blank mind", keeper.folder.path)
         return Waking()

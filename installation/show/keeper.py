@@ -39,6 +39,7 @@ class Keeper:
         self.folder.remove_partials()
         self._stop = threading.Event()
         self.saves_written = self.saves_failed = 0
+        self.aside: Path | None = None  # where start_fresh moved the earlier saves
         self.last_saved_number = 0
         self._due = time.monotonic() + config.save_every_s
         self._pending = LatestSlot()
@@ -59,16 +60,18 @@ class Keeper:
         self._stop.set()
 
     def newest(self, shape: MindShape) -> tuple[dict, Path] | None:
-        """The newest save of a mind of this shape; saves of another shape are set aside."""
+        """The newest save of a mind of this shape; saves of another shape (the log says
+        which) are set aside."""
         found = self.folder.newest_good(lambda state: check_fits(state, shape))
         if found is None and self.folder.saves():  # none fits: keep them, out of the way
             self.start_fresh()
         return found
 
     def start_fresh(self) -> None:
-        aside = self.folder.set_aside()
-        if aside is not None:
-            log.info("state: a blank mind; the earlier saves are kept in %s", aside)
+        """Every save moved aside: the next one is a blank mind's."""
+        self.aside = self.folder.set_aside()
+        if self.aside is not None:
+            log.info("state: a blank mind; the earlier saves are kept in %s", self.aside)
 
     def due(self) -> bool:
         """For the trainer thread: time to hand over a state."""
