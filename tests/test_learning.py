@@ -9,7 +9,7 @@ from engine.config import DreamConfig
 from engine.film import FilmSource
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
-from tests.likeness import sliced_wasserstein
+from installation.bench.likeness import sliced_wasserstein
 
 NETWORKS = 250
 
