@@ -4,11 +4,12 @@ every upsampling that make and judge pictures of those sizes."""
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from engine.config import load_config
 from engine.errors import ConfigError
 from engine.film import FilmSource, prepare_frame
-from engine.networks import UPSAMPLES, Discriminator, Generator
+from engine.networks import UPSAMPLES, Discriminator, Generator, NearestDoubling
 from engine.shape import dream_size
 
 
@@ -52,3 +53,21 @@ def test_the_film_is_cropped_at_its_centre_to_the_dreams_shape(shapes_film):
     assert frame.shape == (64, 112, 1) and frame.max() == 0  # the bands are cropped away
     film = FilmSource(str(shapes_film), (64, 112))
     assert film.ratio == pytest.approx(4 / 3) and film.read().shape == (64, 112, 1)
+
+
+def test_the_nearest_doubling_is_a_resize_then_a_convolution_at_a_transposed_ones_cost():
+    """The folded layer computes what nn.Upsample(nearest) then a 3x3 convolution compute,
+    forwards and backwards, in both memory layouts."""
+    torch.manual_seed(0)
+    folded = NearestDoubling(5, 3)
+    plain = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(5, 3, 3, 1, 1, bias=False))
+    plain[1].weight.data.copy_(folded.weight.data)
+    maps = torch.randn(2, 5, 4, 7)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        x = maps.contiguous(memory_format=layout).requires_grad_()
+        ours, theirs = folded(x), plain(x)
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+        ours_grads = torch.autograd.grad(ours.square().sum(), (x, folded.weight))
+        theirs_grads = torch.autograd.grad(theirs.square().sum(), (x, plain[1].weight))
+        for a, b in zip(ours_grads, theirs_grads, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
