@@ -3,7 +3,7 @@ credits), the files beside it, the title and credit cards, and the painter that 
 frame with the live screen's look."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,26 +19,54 @@ from installation.media.compositor import Look
 from installation.media.gpu_compositor import make_compositor
 
 CARD_FADE_S = 1.0
+CARDS_SHARE = 5  # title and credits together take at most 1/CARDS_SHARE of a cut
 
 
 @dataclass(frozen=True)
 class CutPlan:
+    """A cut's frames: title, picture (the dreams) and credits. The title and credits are
+    `record.title_s` and `record.credits_s` long in a long cut; a short cut scales both down so
+    that together they take at most a fifth of it. The credits may then run on (`holding`) to
+    let the last line spoken end, up to `record.credits_s` (`longest_credits_frames`)."""
+
     networks: int
     fps: int
     frames_per_network: int
     title_frames: int
     credits_frames: int
+    longest_credits_frames: int = 0
 
     @classmethod
     def from_config(cls, config: Config, networks: int, fps: int) -> "CutPlan":
         record = config.record
+        picture = networks * record.frames_per_network
+        title, credits = round(record.title_s * fps), round(record.credits_s * fps)
+        cards = picture // (CARDS_SHARE - 1)  # cards <= (cards + picture) / CARDS_SHARE
+        whole = title + credits
+        if whole > cards:  # a short cut: both scaled down alike
+            title, credits = title * cards // whole, credits * cards // whole
         return cls(
             networks,
             fps,
             record.frames_per_network,
-            round(record.title_s * fps),
+            title,
+            credits,
             round(record.credits_s * fps),
         )
+
+    @property
+    def line_limit_s(self) -> float:
+        """The latest picture time a spoken line may end at: the credits may hold the end of
+        the last line, up to their configured length, with a card's fade after the voice."""
+        return self.picture_s + max(self.longest_credits_frames / self.fps - CARD_FADE_S, 0.0)
+
+    def holding(self, line_end: float) -> "CutPlan":
+        """This plan, its credits long enough for a line that ends at `line_end` (picture
+        time) to be heard to its end, and a card's fade after it."""
+        if line_end <= self.picture_s:
+            return self
+        needed = math.ceil((line_end - self.picture_s + CARD_FADE_S) * self.fps)
+        return replace(self, credits_frames=max(self.credits_frames, needed))
 
     @property
     def picture_frames(self) -> int:
