@@ -1,10 +1,15 @@
 """Short cuts are real cuts: the title and credits scale with the cut, a 60-network cut is
 narrated, and the credits name a film by its name, never by the folders it lies in."""
 
+import shutil
+from types import SimpleNamespace
+
 import numpy as np
 
+from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import load_config
-from installation.cut.plan import CutPlan
+from engine.film import FilmSource
+from installation.cut.plan import CutPlan, credits_card, title_card
 from tests.conftest import run_dreams
 from tests.cutkit import sound, subtitles, video_frames
 from tests.test_record import poet
@@ -36,6 +41,32 @@ def test_the_credits_hold_a_line_that_runs_past_the_dreams():
     held = plan.holding(3.0)  # a second past the dreams: that second and a fade
     assert held.credits_frames == 2 * FPS and held.total_frames == plan.total_frames + 50
     assert plan.line_limit_s == 2.0 + 10 - 1  # never longer than record.credits_s
+
+
+def test_the_credits_name_a_film_by_its_name_never_its_folders(tmp_path, shapes_film):
+    folder = tmp_path / ("a_long_folder_name_" * 4) / "deeper"
+    folder.mkdir(parents=True)
+    path = shutil.copy(shapes_film, folder / "Night_Walk.mp4")
+    config = load_config()
+    film = FilmSource(str(path), 64)
+    try:
+        shown = "\n".join(title_card(60, film) + credits_card(60, film, config, 64))
+    finally:
+        film.close()
+    assert "Film: Night_Walk.mp4" in shown and "to see Night Walk" in shown
+    assert "a_long_folder_name_" not in shown and "deeper" not in shown
+    bundled = FilmSource(str(default_film()), 64)  # the bundled clip named by its path
+    try:
+        credits = "\n".join(credits_card(60, bundled, config, 64))
+    finally:
+        bundled.close()
+    assert f"Film: {DEFAULT_FILM_CREDIT}" in credits and "site-packages" not in credits
+    stream = SimpleNamespace(
+        is_default=False, kind="stream", name="rtsp://artist:secret@cam.example:8554/live?key=k"
+    )
+    credits = "\n".join(credits_card(60, stream, config, 64))
+    assert "Film: rtsp://cam.example:8554/live" in credits
+    assert "secret" not in credits and "key=k" not in credits
 
 
 def test_a_60_network_cut_is_narrated_from_its_first_seconds(tmp_path, poet_cache, tiny_model_dir):

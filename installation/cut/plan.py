@@ -5,13 +5,15 @@ frame with the live screen's look."""
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pygame
 import torch
 
-from engine.assets import DEFAULT_FILM_CREDIT
+from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import Config
+from engine.errors import DreamsError
 from engine.language_model import DEFAULT_NAME
 from engine.voice import voice_path
 from installation.media.canvas import Canvas, pixels
@@ -114,8 +116,37 @@ class CutFiles:
         return self.video.with_name(f"{self.video.stem}.interrupted{self.video.suffix}")
 
 
+def is_bundled(film) -> bool:
+    """The bundled clip, left as the default or named by its path."""
+    if film.is_default:
+        return True
+    if film.kind != "file":
+        return False
+    try:
+        return Path(film.name).resolve() == default_film().resolve()
+    except (DreamsError, OSError):  # no bundled clip installed: not it
+        return False
+
+
+def film_source(film) -> str:
+    """A film as the credits name it: a file or folder by its own name (never the folders it
+    lies in), a camera as given, a stream by its address without login, query or fragment."""
+    if film.kind in ("file", "folder"):
+        return Path(film.name).name
+    if film.kind == "stream":
+        url = urlsplit(film.name)
+        return f"{url.scheme}://{url.netloc.rpartition('@')[2]}{url.path}"
+    return film.name
+
+
 def film_title(film) -> str:
-    return "Big Buck Bunny" if film.is_default else Path(film.name).stem.replace("_", " ")
+    if is_bundled(film):
+        return "Big Buck Bunny"
+    if film.kind == "file":
+        return Path(film.name).stem.replace("_", " ")
+    if film.kind == "folder":
+        return Path(film.name).name.replace("_", " ")
+    return film_source(film)
 
 
 def title_card(networks: int, film) -> list[str]:
@@ -124,7 +155,7 @@ def title_card(networks: int, film) -> list[str]:
 
 def credits_card(networks: int, film, config: Config, resolution: int) -> list[str]:
     """The closing credits: the count, the film, the corpus, the models and the voice."""
-    source = DEFAULT_FILM_CREDIT if film.is_default else film.name
+    source = DEFAULT_FILM_CREDIT if is_bundled(film) else film_source(film)
     lines = [
         f"{networks:,} Dreams",
         f"{networks:,} networks were created, shown once and destroyed, "
