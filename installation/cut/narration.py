@@ -1,7 +1,10 @@
 """A cut's narration. The poet writes and the voice speaks on background threads, ahead of the
 picture; the lines are then placed on the cut's timeline one after another, each after the
-pause its place in the poem asks for, and only where it ends before the picture does (no line is
-cut off). Placement waits for the voice rather than the clock, so a cut is the same every time.
+pause its place in the poem asks for. The first begins a moment into the dreams (`lead_s`); a
+line may begin anywhere in the dreams and run on over the credits, which are held open for it up
+to their configured length (plan.py: CutPlan.line_limit_s); a line that would end later is not
+placed (no line is cut off). Placement waits for the voice rather than the clock, so a cut is
+the same every time.
 """
 
 import logging
@@ -24,9 +27,15 @@ from installation.voice.poet_thread import PoetThread
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 2.0  # the picture runs this long before the first line is spoken
+LEAD_S = 2.0  # the picture runs this long before the first line is spoken (a long cut)
+LEAD_SHARE = 0.1  # of a short cut's dreams, the most before the first line
 SILENT_RATE = 1000  # samples a second of the silence that stands for a line with the voice off
 GIVE_UP_AFTER_FAILURES = 3  # of the poet's model in a row (the live show keeps trying)
+
+
+def lead_s(picture_s: float) -> float:
+    """Picture time of the first line: LEAD_S in, or sooner in a short cut."""
+    return min(LEAD_S, picture_s * LEAD_SHARE)
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,14 @@ class Narration:
         if self.scribe is not None:
             self.scribe.finish()
 
-    def place_until(self, t: float, picture_s: float) -> list[PlacedLine]:
-        """The lines that begin by picture time `t`, placed; waits for the voice if need be."""
+    @property
+    def last_end(self) -> float:
+        """Picture time at which the last line placed and not yet over ends (0: none)."""
+        return max((line.end for line in self.placed), default=0.0)
+
+    def place_until(self, t: float, limit_s: float) -> list[PlacedLine]:
+        """The lines that begin by picture time `t` and end by `limit_s`, placed; waits for the
+        voice if need be."""
         new = []
         while not self.ended and self.next_start <= t and not self._stop.is_set():
             try:
@@ -130,7 +145,7 @@ class Narration:
                 break
             line, audio, rate = item
             end = self.next_start + len(audio) / rate
-            if end > picture_s:  # it would be cut off: the narration ends here
+            if end > limit_s:  # it would be cut off: the narration ends here
                 self.ended = True
                 break
             placed = PlacedLine(line.text, self.next_start, end, audio, rate)

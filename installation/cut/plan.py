@@ -3,15 +3,17 @@ credits), the files beside it, the title and credit cards, and the painter that 
 frame with the live screen's look."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pygame
 import torch
 
-from engine.assets import DEFAULT_FILM_CREDIT
+from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import Config
+from engine.errors import DreamsError
 from engine.language_model import DEFAULT_NAME
 from engine.shape import describe
 from engine.voice import voice_path
@@ -20,26 +22,54 @@ from installation.media.compositor import Look
 from installation.media.gpu_compositor import make_compositor
 
 CARD_FADE_S = 1.0
+CARDS_SHARE = 5  # title and credits together take at most 1/CARDS_SHARE of a cut
 
 
 @dataclass(frozen=True)
 class CutPlan:
+    """A cut's frames: title, picture (the dreams) and credits. The title and credits are
+    `record.title_s` and `record.credits_s` long in a long cut; a short cut scales both down so
+    that together they take at most a fifth of it. The credits may then run on (`holding`) to
+    let the last line spoken end, up to `record.credits_s` (`longest_credits_frames`)."""
+
     networks: int
     fps: int
     frames_per_network: int
     title_frames: int
     credits_frames: int
+    longest_credits_frames: int = 0
 
     @classmethod
     def from_config(cls, config: Config, networks: int, fps: int) -> "CutPlan":
         record = config.record
+        picture = networks * record.frames_per_network
+        title, credits = round(record.title_s * fps), round(record.credits_s * fps)
+        cards = picture // (CARDS_SHARE - 1)  # cards <= (cards + picture) / CARDS_SHARE
+        whole = title + credits
+        if whole > cards:  # a short cut: both scaled down alike
+            title, credits = title * cards // whole, credits * cards // whole
         return cls(
             networks,
             fps,
             record.frames_per_network,
-            round(record.title_s * fps),
+            title,
+            credits,
             round(record.credits_s * fps),
         )
+
+    @property
+    def line_limit_s(self) -> float:
+        """The latest picture time a spoken line may end at: the credits may hold the end of
+        the last line, up to their configured length, with a card's fade after the voice."""
+        return self.picture_s + max(self.longest_credits_frames / self.fps - CARD_FADE_S, 0.0)
+
+    def holding(self, line_end: float) -> "CutPlan":
+        """This plan, its credits long enough for a line that ends at `line_end` (picture
+        time) to be heard to its end, and a card's fade after it."""
+        if line_end <= self.picture_s:
+            return self
+        needed = math.ceil((line_end - self.picture_s + CARD_FADE_S) * self.fps)
+        return replace(self, credits_frames=max(self.credits_frames, needed))
 
     @property
     def picture_frames(self) -> int:
@@ -87,8 +117,37 @@ class CutFiles:
         return self.video.with_name(f"{self.video.stem}.interrupted{self.video.suffix}")
 
 
+def is_bundled(film) -> bool:
+    """The bundled clip, left as the default or named by its path."""
+    if film.is_default:
+        return True
+    if film.kind != "file":
+        return False
+    try:
+        return Path(film.name).resolve() == default_film().resolve()
+    except (DreamsError, OSError):  # no bundled clip installed: not it
+        return False
+
+
+def film_source(film) -> str:
+    """A film as the credits name it: a file or folder by its own name (never the folders it
+    lies in), a camera as given, a stream by its address without login, query or fragment."""
+    if film.kind in ("file", "folder"):
+        return Path(film.name).name
+    if film.kind == "stream":
+        url = urlsplit(film.name)
+        return f"{url.scheme}://{url.netloc.rpartition('@')[2]}{url.path}"
+    return film.name
+
+
 def film_title(film) -> str:
-    return "Big Buck Bunny" if film.is_default else Path(film.name).stem.replace("_", " ")
+    if is_bundled(film):
+        return "Big Buck Bunny"
+    if film.kind == "file":
+        return Path(film.name).stem.replace("_", " ")
+    if film.kind == "folder":
+        return Path(film.name).name.replace("_", " ")
+    return film_source(film)
 
 
 def title_card(networks: int, film) -> list[str]:
@@ -97,7 +156,7 @@ def title_card(networks: int, film) -> list[str]:
 
 def credits_card(networks: int, film, config: Config, size: tuple[int, int]) -> list[str]:
     """The closing credits: the count, the film, the corpus, the models and the voice."""
-    source = DEFAULT_FILM_CREDIT if film.is_default else film.name
+    source = DEFAULT_FILM_CREDIT if is_bundled(film) else film_source(film)
     lines = [
         f"{networks:,} Dreams",
         f"{networks:,} networks were created, shown once and destroyed, "

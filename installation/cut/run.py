@@ -23,7 +23,7 @@ from engine.language_model import check_poet_model, pick_poet_device
 from engine.mind import Mind, build_mind
 from engine.voice import voice_path
 from installation.cut.checkpoint import restore, save_checkpoint
-from installation.cut.narration import LEAD_S, Narration
+from installation.cut.narration import Narration, lead_s
 from installation.cut.outputs import check_cut_files
 from installation.cut.plan import (
     CutFiles,
@@ -151,7 +151,7 @@ class CutRun:
                 self.stop,
                 self.files.book,
                 narration.get("lines", 0),
-                narration.get("next_start", LEAD_S),
+                narration.get("next_start", lead_s(self.plan.picture_s)),
             )
             self.narration.ended = narration.get("ended", False)
         if not state:
@@ -175,6 +175,8 @@ class CutRun:
                 self._checkpoint()
             return
         self._checkpoint()  # an interruption in the credits resumes here
+        if self.narration is not None:  # the credits hold the end of the last line spoken
+            self.plan = plan = plan.holding(self.narration.last_end)
         credits = credits_card(plan.networks, film, self.config, self.mind.memory.size)
         first = self.frame
         while self.frame < plan.total_frames and not self.stop.is_set():
@@ -225,7 +227,7 @@ class CutRun:
         if self.narration is None:
             return None, 0.0
         title_s = self.plan.title_s
-        for line in self.narration.place_until(t, self.plan.picture_s):
+        for line in self.narration.place_until(t, self.plan.line_limit_s):
             start = title_s + line.start
             self.recorder.add_line(line.audio, line.sample_rate, start, self.config.voice.volume)
             self.subtitles.add(start, title_s + line.end, line.text)
