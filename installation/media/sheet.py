@@ -121,7 +121,8 @@ class Thumbnails:
             return
         if self.grow and len(self.numbers) >= self.most:  # full: every other one, N doubled
             self.numbers, self.dreams = self.numbers[::2], self.dreams[::2]
-            self.every *= 2
+            spacing = (self.numbers[-1] - self.numbers[0]) // max(len(self.numbers) - 1, 1)
+            self.every = max(2 * self.every, spacing)  # N of the ones kept, if networks skipped
         self.numbers.append(number)
         self.dreams.append(first_dream(images))
 
