@@ -300,7 +300,8 @@ class CutRun:
             except (OSError, ValueError) as failure:
                 log.error("record: %s not written (%s)", path, failure)
         try:
-            self.log.add("sheet", networks=sheet.numbers, every=sheet.every)
+            shape = list(sheet.dreams[0].shape) if sheet.dreams else []
+            self.log.add("sheet", networks=sheet.numbers, every=sheet.every, dream_shape=shape)
         except OSError as failure:
             log.error("record: the log's sheet line was not written (%s)", failure)
 
