@@ -5,13 +5,18 @@ import signal
 import subprocess
 import time
 
+import cv2
 import numpy as np
 import pytest
 
 from engine.config import RecordConfig
+from engine.state import load_state, save_state
+from installation.cut.resume import checkpoint_paths
+from installation.media.loss_plot import D_COLOUR, G_COLOUR
 from installation.media.recorder import Recorder
 from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, sound, streams, subtitles, video_frames
+from tests.test_sheet import cells, colour_share, grid_of
 
 NETWORKS, FPS = 150, 15  # ten seconds of picture
 TITLE = CREDITS = 15  # frames: a second each
@@ -79,6 +84,27 @@ def test_the_log_and_the_book_beside_the_cut(cut):
     assert not cut.with_name("cut.checkpoints").exists()
 
 
+def sheet_beside(cut) -> tuple[list[int], list[np.ndarray]]:
+    """The networks the cut's log says its contact sheet holds, and the sheet's cells that are
+    not black, read from the PNG."""
+    (told,) = [e for e in events(cut.with_name(f"{cut.stem}.log.jsonl")) if e["event"] == "sheet"]
+    sheet = cv2.imread(str(cut.with_name(f"{cut.stem}.sheet.png")))
+    rows, columns = grid_of(sheet, told["dream_shape"])
+    pictures = [p for p, _ in cells(sheet, told["dream_shape"], rows * columns) if p.max() > 0]
+    return told["networks"], pictures
+
+
+def test_a_contact_sheet_and_a_loss_plot_beside_the_cut(cut):
+    networks, pictures = sheet_beside(cut)
+    assert networks == list(range(1, NETWORKS + 1, 3))  # 50 cells, the first to near the last
+    assert len(pictures) == len(networks)
+    assert all(picture.std() > 3 for picture in pictures)  # dreams, not flat
+    first, last = pictures[0].astype(float), pictures[-1].astype(float)
+    assert np.abs(first - last).mean() > 10  # the mind has changed over the run
+    plot = cv2.imread(str(cut.with_name("cut.losses.png")))
+    assert colour_share(plot, D_COLOUR) > 0.002 and colour_share(plot, G_COLOUR) > 0.002
+
+
 def test_one_seed_gives_the_same_frames(cut, tmp_path, poet_cache, tiny_model_dir):
     again = tmp_path / "again.mp4"
     assert record(again, *poet(poet_cache, tiny_model_dir)).returncode == 0
@@ -126,6 +152,10 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     os.kill(process.pid, signal.SIGKILL)  # a pulled plug
     process.wait()
     assert frames_that_play(out) >= TITLE + 45  # it plays up to a whole second near the end
+    for path in checkpoint_paths(out.with_name("cut.checkpoints")):  # as an older Dreams wrote
+        state = load_state(path)
+        del state["sheet"], state["losses"]
+        save_state(path, state)
 
     process = start_recording(out, "--resume")
     wait_for_networks(log_path, 110, process)
@@ -133,6 +163,7 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     _, error = process.communicate(timeout=120)
     assert process.returncode == 130, error
     assert "--resume" in error.decode().splitlines()[-1]
+    assert "holds no contact sheet" in error.decode()  # an older checkpoint: said, and on
     interrupted = [e for e in events(log_path) if e["event"] == "interrupted"][-1]
     frames = video_frames(out)
     assert len(frames) == interrupted["frames"]  # every frame, to the last
@@ -155,6 +186,10 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     assert len(resumed) == 2
     after = [e["number"] for e in log[log.index(resumed[-1]) :] if e["event"] == "network"]
     assert after == list(range(resumed[-1]["network"] + 1, NETWORKS + 1))
+    # the sheet from where the older checkpoint left it, through the second resume, to the end
+    networks, pictures = sheet_beside(out)
+    assert networks == list(range(resumed[0]["network"] + 1, NETWORKS + 1, 3))
+    assert networks[0] < resumed[1]["network"] < networks[-1] and len(pictures) == len(networks)
     assert not out.with_name("cut.checkpoints").exists()
     assert not out.with_name("cut.interrupted.mp4").exists()
 

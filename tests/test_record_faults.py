@@ -110,6 +110,12 @@ def test_a_new_cut_never_writes_over_the_files_beside_it(tmp_path):
     assert folder_contents(tmp_path) == before and not out.exists()
     # what a failed resume keeps (the interrupted cut, set aside) is never taken by a new cut
     (tmp_path / "cut.srt").unlink()
+    for picture in ("cut.sheet.png", "cut.losses.png"):  # a sheet printed, a plot annotated
+        (tmp_path / picture).write_bytes(b"my own copy")
+        before = folder_contents(tmp_path)
+        assert f"{picture} is there already" in refused("--out", str(out))
+        assert folder_contents(tmp_path) == before and not out.exists()
+        (tmp_path / picture).unlink()
     (tmp_path / "cut.interrupted.mp4").write_bytes(b"an hour of dreams")
     before = folder_contents(tmp_path)
     line = refused("--out", str(out))

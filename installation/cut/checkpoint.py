@@ -5,6 +5,8 @@ run back where its checkpoint was."""
 import logging
 import time
 
+import numpy as np
+
 from engine.mind import on_cpu, stamped
 from engine.state import save_state
 from installation.cut.narration import PlacedLine
@@ -50,6 +52,12 @@ def _state(run) -> dict:
         "srt_offset": run.subtitles.offset,
         "srt_entries": run.subtitles.entries,
         "elapsed_s": time.monotonic() - run.started,
+        "sheet": run.thumbnails.state_dict(),
+        "losses": {
+            "numbers": np.asarray(run.losses["numbers"], np.int64),
+            "d": np.asarray(run.losses["d"], np.float32),
+            "g": np.asarray(run.losses["g"], np.float32),
+        },
     }
     narration = run.narration
     if narration is not None:
@@ -73,6 +81,7 @@ def restore(run, state: dict) -> None:
     run.film_due = state["film_due"]
     run.painter.compositor.random_state = state["grain"]
     run.started -= state["elapsed_s"]
+    _restore_pictures(run, state)
     audio_until = state["frame"] / plan.fps
     if run.narration is not None:
         placed = state.get("narration", {}).get("placed", [])
@@ -83,6 +92,18 @@ def restore(run, state: dict) -> None:
             audio_until = min(audio_until, plan.title_s + placed[0][1])
     _copy_interrupted(run, state["frame"], audio_until)
     run.log.add("resumed", frame=state["frame"], network=mind.trainer.number)
+
+
+def _restore_pictures(run, state: dict) -> None:
+    """The sheet's dreams and the losses so far; a checkpoint of an older Dreams has neither,
+    and the sheet and the plot then start where it resumes."""
+    if "sheet" not in state or "losses" not in state:
+        log.warning("record: the checkpoint holds no contact sheet or losses (an older Dreams "
+                    "made it); the sheet and the loss plot start at network %d",
+                    run.mind.trainer.number + 1)  # fmt: skip
+        return
+    run.thumbnails.load_state_dict(state["sheet"])
+    run.losses = {name: list(values.tolist()) for name, values in state["losses"].items()}
 
 
 def _copy_interrupted(run, frames: int, audio_until: float) -> None:

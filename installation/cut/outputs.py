@@ -32,7 +32,7 @@ def check_cut_files(out: Path, resume: bool) -> CutFiles:
             f"--out {video} exists; give another name, delete it, or add --resume to go on with "
             "an interrupted cut"
         )
-    for path in (files.subtitles, files.book, files.log):
+    for path in (files.subtitles, files.book, files.log, files.sheet, files.losses):
         if path.exists():
             raise RecordError(
                 f"--out {video}: {path} is there already, and a new cut would write over it; "

@@ -91,7 +91,8 @@ class CutPlan:
 @dataclass(frozen=True)
 class CutFiles:
     """The cut and what is written beside it: cut.mp4, cut.srt, cut.poems.txt, cut.log.jsonl,
-    and the checkpoints that --resume reads (removed when the cut is finished)."""
+    cut.sheet.png, cut.losses.png, and the checkpoints that --resume reads (removed when the cut
+    is finished)."""
 
     video: Path
 
@@ -106,6 +107,16 @@ class CutFiles:
     @property
     def log(self) -> Path:
         return self.video.with_name(f"{self.video.stem}.log.jsonl")
+
+    @property
+    def sheet(self) -> Path:
+        """The contact sheet: the first dream of every Nth network, numbered."""
+        return self.video.with_name(f"{self.video.stem}.sheet.png")
+
+    @property
+    def losses(self) -> Path:
+        """The discriminator's and the generator's losses over the run."""
+        return self.video.with_name(f"{self.video.stem}.losses.png")
 
     @property
     def checkpoints(self) -> Path:

@@ -4,8 +4,9 @@ screen; the poems are written, spoken and placed on the soundtrack; an opening t
 credits frame it. Frame-exact: the same seed, film and config give the same frames (on a CPU).
 
 Every `checkpoint_s` (and on Ctrl-C) the run saves what --resume needs to go on: the mind, the
-frame memory, the film's place, the grain, the narration's place and the lengths of the files
-beside the cut.
+frame memory, the film's place, the grain, the narration's place, the lengths of the files
+beside the cut, and the sheet's dreams and the losses so far. A finished cut writes its contact
+sheet and loss plot beside it.
 """
 
 import logging
@@ -19,6 +20,7 @@ import numpy as np
 
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
+from engine.files import write_atomically
 from engine.language_model import check_poet_model, pick_poet_device
 from engine.mind import Mind, build_mind
 from engine.voice import voice_path
@@ -45,7 +47,9 @@ from installation.cut.resume import (
     set_aside,
 )
 from installation.media.gpu_compositor import TorchCompositor
+from installation.media.loss_plot import loss_plot
 from installation.media.recorder import Recorder, RecordError
+from installation.media.sheet import Thumbnails, every_nth, png
 from installation.media.side_files import JsonLog, SubtitleFile
 
 log = logging.getLogger(__name__)
@@ -96,6 +100,8 @@ class CutRun:
         self.film_due = 0.0
         self.frame = 0  # frames of the cut written
         self.narration: Narration | None = None
+        self.thumbnails = Thumbnails(every_nth(plan.networks))  # for the contact sheet
+        self.losses: dict[str, list] = {"numbers": [], "d": [], "g": []}  # for the loss plot
         self.started = time.monotonic()
         self._last_checkpoint = self.started
         self.progress = Progress(self.started)
@@ -194,6 +200,10 @@ class CutRun:
             frame=self.frame,
             seconds=round(time.monotonic() - self.started, 3),
         )
+        self.thumbnails.see(network.number, network.images)
+        for name, value in (("numbers", network.number), ("d", network.d_loss),
+                            ("g", network.g_loss)):  # fmt: skip
+            self.losses[name].append(value)
         for _ in range(plan.frames_per_network):
             t = (self.frame - plan.title_frames) / plan.fps  # picture time
             subtitle, fade = self._narrate(t)
@@ -240,6 +250,8 @@ class CutRun:
     def _finish(self, interrupted: bool, error: str | None) -> CutStats:
         number = self.mind.trainer.number
         elapsed = time.monotonic() - self.started
+        if not interrupted and not error:
+            self._write_pictures()
         try:  # on a full disk the log keeps its lines up to here, whole
             self.log.add("end" if not interrupted else "interrupted", frames=self.frame,
                          networks=number, seconds=round(elapsed, 3), error=error)  # fmt: skip
@@ -268,10 +280,32 @@ class CutRun:
                 f"({clock(length)}) in {clock(elapsed)}, {number / elapsed:.1f} networks/s, "
                 f"{length / elapsed:.2f} s of film a second; {self.subtitles.entries} lines "
                 f"spoken ({self.files.subtitles.name}, {self.files.book.name}, "
-                f"{self.files.log.name})"
+                f"{self.files.log.name}, {self.files.sheet.name}, {self.files.losses.name})"
             )
         return CutStats(status, number, self.frame, elapsed, self.subtitles.entries,
                         number / max(elapsed, 1e-9))  # fmt: skip
+
+    def _write_pictures(self) -> None:
+        """The contact sheet and the loss plot, once the video is finished; a full disk is
+        logged, and the cut stays finished."""
+        sheet, losses = self.thumbnails, self.losses
+        title = f"{self.plan.networks:,} Dreams: the losses of each network"
+        pictures = {
+            self.files.sheet: lambda: png(sheet.sheet()),
+            self.files.losses: lambda: loss_plot(
+                losses["numbers"], losses["d"], losses["g"], title
+            ),
+        }
+        for path, make in pictures.items():
+            try:
+                write_atomically(path, make())
+            except (OSError, ValueError) as failure:
+                log.error("record: %s not written (%s)", path, failure)
+        try:
+            shape = list(sheet.dreams[0].shape) if sheet.dreams else []
+            self.log.add("sheet", networks=sheet.numbers, every=sheet.every, dream_shape=shape)
+        except OSError as failure:
+            log.error("record: the log's sheet line was not written (%s)", failure)
 
     def _resumable(self) -> bool:
         """Whether a checkpoint is there whose frames the file holds (read back, not assumed)."""

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS_PER_FRAME = 500  # a flood waits in the bounded queue instead of stalling a frame
 SCREENSHOT_EVERY_S = 1.0  # OSC screenshots: at most one a second (a 1080p PNG is 20-50 ms)
+SHEET_EVERY_S = 10.0  # OSC contact sheets: written on the trainer's thread, so rarely
 
 
 class Controls:
@@ -25,6 +26,9 @@ class Controls:
         self._end_sent = True
         self._screenshot_at = -SCREENSHOT_EVERY_S  # when OSC last had a screenshot taken
         self.screenshots_refused = 0
+        self._sheet_at = -SHEET_EVERY_S  # when OSC last had a contact sheet written
+        self.sheets_refused = 0
+        self._sheet_refusal_told = -SHEET_EVERY_S
 
     def apply_pending(self) -> None:
         if self.server is None:
@@ -150,6 +154,20 @@ class Controls:
             return
         self._screenshot_at = now
         self.show.screenshot()
+
+    def sheet(self, _=None):
+        """From OSC: the run's contact sheet, asked of the trainer's thread that keeps it; at most
+        one every SHEET_EVERY_S, the first refusal of each wait logged."""
+        now = time.monotonic()
+        if now - self._sheet_at < SHEET_EVERY_S:
+            self.sheets_refused += 1
+            if self._sheet_refusal_told < self._sheet_at:
+                self._sheet_refusal_told = now
+                log.warning("osc: /dreams/sheet ignored: at most one every %g s",
+                            SHEET_EVERY_S)  # fmt: skip
+            return
+        self._sheet_at = now
+        self.show.dreaming.inbox.ask("sheet")
 
     def record_start(self, _=None):
         self.show.start_recording()

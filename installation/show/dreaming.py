@@ -2,19 +2,25 @@
 slot for the screen, `steps_per_frame` networks per frame drawn (at 1, every network is seen).
 
 It owns the trainer: whatever other threads want of it (a learning rate, steps per frame, a
-reset, a pause) arrives in its inbox and is applied here, in order, between steps. A diverging
-network is reborn (engine/rebirth.py); out of GPU memory, the batch is halved; every
-`state.save_every_s` a copy of the mind goes to the keeper.
+reset, a pause, a contact sheet) arrives in its inbox and is applied here, in order, between
+steps. A diverging network is reborn (engine/rebirth.py); out of GPU memory, the batch is halved;
+every `state.save_every_s` a copy of the mind goes to the keeper. It keeps the first dream of
+every Nth network for the run's contact sheet (sheets/sheet-<start>.png in the state folder),
+written when asked and at the end.
 """
 
 import logging
 import threading
+import time
+from pathlib import Path
 
 import torch
 
+from engine.files import write_atomically
 from engine.mind import Mind, Waking, live_save
 from engine.rebirth import Guardian
 from engine.trainer import Network
+from installation.media.sheet import Thumbnails, png
 from installation.threads import Inbox, LatestSlot
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,12 @@ class Dreaming:
         self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
         self.film_place = lambda: (mind.film.name, 0)  # the film thread's, for the saves
         self.poet_lines = lambda: waking.poet_lines  # the poet's count, for the saves
+        self.thumbnails = Thumbnails(grow=True)  # the run's length is not known: N doubles
+        self.sheet_path: Path | None = None  # none without a state folder
+        if keeper is not None:
+            started = time.strftime("%Y%m%d-%H%M%S")
+            self.sheet_path = keeper.folder.path / "sheets" / f"sheet-{started}.png"
+        self._told_no_sheet = False
         self.thread = threading.Thread(target=self.loop, name="trainer", daemon=True)
 
     def limit_reached(self, number: int) -> bool:
@@ -67,6 +79,8 @@ class Dreaming:
                 continue
             if self.keeper is not None and self.keeper.due():
                 self.keeper.offer(self.save())
+            if self.sheet_path is not None:
+                self.thumbnails.see(network.number, network.images)
             self.slot.put(network)
             while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
                 if self._stop.is_set():
@@ -84,6 +98,8 @@ class Dreaming:
                 self.guardian.forget()
             elif request in ("pause", "resume"):
                 self.paused = request == "pause"
+            elif request == "sheet":
+                self.write_sheet()
         if requests:  # replaced whole: a reader on another thread sees one list or the other
             self.applied = (self.applied + requests)[-1000:]
 
@@ -112,6 +128,26 @@ class Dreaming:
         else:
             log.error("dreamer: out of GPU memory at batch 1; trying again")
             self._stop.wait(OUT_OF_MEMORY_WAIT_S)
+
+    def write_sheet(self) -> None:
+        """The run's contact sheet, replaced whole; on the trainer's thread between steps (or
+        after it has ended). A full disk is logged, and the show goes on."""
+        if self.sheet_path is None:
+            if not self._told_no_sheet:
+                self._told_no_sheet = True
+                log.info("show: state.enabled is false, so no contact sheet of this run is kept")
+            return
+        if not self.thumbnails.numbers:
+            return
+        try:
+            self.sheet_path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.sheet_path, png(self.thumbnails.sheet()))
+        except (OSError, ValueError) as error:
+            log.error("show: contact sheet %s not written (%s)", self.sheet_path, error)
+            return
+        numbers = self.thumbnails.numbers
+        log.info("show: contact sheet %s (networks %d to %d, every %d)", self.sheet_path,
+                 numbers[0], numbers[-1], self.thumbnails.every)  # fmt: skip
 
     def save(self) -> dict:
         """A copy of what a save holds; on the trainer's thread between steps (or after it)."""

@@ -58,6 +58,7 @@ ADDRESSES = {
     "/dreams/film/source": Spec("film", str, effect="watch another film (file, camera:N, URL)"),
     "/dreams/reset": Spec("reset", effect="a new blank mind; the counter goes on"),
     "/dreams/screenshot": Spec("screenshot", effect="save a screenshot"),
+    "/dreams/sheet": Spec("sheet", effect="write the run's contact sheet (state folder)"),
     "/dreams/record/start": Spec("record_start", effect="record the show (record.folder)"),
     "/dreams/record/stop": Spec("record_stop", effect="stop recording"),
 }

@@ -246,12 +246,15 @@ class Show:
         )
 
     def _keep_at_exit(self, threads_left: list[str]) -> None:
-        """A clean exit saves the mind and puts the poem being written in the book."""
+        """A clean exit saves the mind, writes the run's contact sheet and puts the poem being
+        written in the book."""
         if self.poet is not None and self.poet.scribe is not None and "poet" not in threads_left:
             try:
                 self.poet.scribe.finish()
             except OSError as error:
                 log.warning("poet: the last poem was not written in the book: %s", error)
+        if "trainer" not in threads_left:
+            self.dreaming.write_sheet()  # the trainer's thread has ended
         if self.keeper is None:
             return
         if "trainer" in threads_left:
