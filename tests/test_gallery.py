@@ -102,6 +102,7 @@ def test_a_planted_nan_is_a_rebirth_and_the_show_goes_on(tmp_path, shapes_film):
     listener = Listener()
     show = open_test_show(
         tmp_path,
+        "screen.hud=true",
         f"film.source={shapes_film}",
         "dream.snapshot_every=5",
         f"osc.targets=127.0.0.1:{listener.port}",
@@ -165,14 +166,20 @@ def test_a_square_minds_save_is_kept_aside_when_the_dreams_take_the_films_shape(
     square = open_test_show(tmp_path, *state, "dream.aspect=square", networks=4)
     assert square.trainer.size == (64, 64) and square.run().last_network == 4
 
-    wide = open_test_show(tmp_path, *state, networks=2)
+    wide = open_test_show(tmp_path, *state, networks=3)
     assert wide.trainer.size == (64, 112) and wide.trainer.number == 0
-    (notice,) = hud_lines(wide)
-    assert notice.startswith("a blank mind: the saved one is of another shape")
     (kept,) = (tmp_path / "earlier").glob("*/mind-*.state")
+    seen = []
+
+    def actions():
+        when(lambda: wide.current is not None)
+        seen.extend(hud_lines(wide))  # said on screen with the HUD off, for its first seconds
+
+    run_with(wide, actions, end_with_actions=False)
+    (notice,) = seen
+    assert notice.startswith("a blank mind: the saved one is of another shape")
     assert str(kept.parent) in notice
-    wide.run()
 
     kept.replace(tmp_path / kept.name)  # put back: a square show wakes it
-    again = open_test_show(tmp_path, *state, "dream.aspect=square", networks=5)
+    again = open_test_show(tmp_path, *state, "dream.aspect=square", networks=1)
     assert again.trainer.number == 4 and again.run().last_network == 5

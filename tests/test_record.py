@@ -169,7 +169,7 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     assert len(frames) == interrupted["frames"]  # every frame, to the last
     assert frames[-1].std() > 3  # a dream, not black
     line = refused_resume(out, "--resolution", "128")
-    assert "64 x 64 grey, width 32" in line and "128 x 128" in line
+    assert "64 x 112 grey, nearest upsampling, width 32" in line and "128 x 224" in line
     assert "was watching" in refused_resume(out, "--film", str(shapes_film))
     assert "--seed 0, not 5" in refused_resume(out, "--seed", "5")
     # a pulled plug in the middle of a checkpoint's write leaves its hidden partial file

@@ -50,21 +50,21 @@ def test_the_credits_name_a_film_by_its_name_never_its_folders(tmp_path, shapes_
     config = load_config()
     film = FilmSource(str(path), 64)
     try:
-        shown = "\n".join(title_card(60, film) + credits_card(60, film, config, 64))
+        shown = "\n".join(title_card(60, film) + credits_card(60, film, config, (64, 112)))
     finally:
         film.close()
     assert "Film: Night_Walk.mp4" in shown and "to see Night Walk" in shown
     assert "a_long_folder_name_" not in shown and "deeper" not in shown
     bundled = FilmSource(str(default_film()), 64)  # the bundled clip named by its path
     try:
-        credits = "\n".join(credits_card(60, bundled, config, 64))
+        credits = "\n".join(credits_card(60, bundled, config, (64, 112)))
     finally:
         bundled.close()
     assert f"Film: {DEFAULT_FILM_CREDIT}" in credits and "site-packages" not in credits
     stream = SimpleNamespace(
         is_default=False, kind="stream", name="rtsp://artist:secret@cam.example:8554/live?key=k"
     )
-    credits = "\n".join(credits_card(60, stream, config, 64))
+    credits = "\n".join(credits_card(60, stream, config, (64, 112)))
     assert "Film: rtsp://cam.example:8554/live" in credits
     assert "secret" not in credits and "key=k" not in credits
 

@@ -40,7 +40,13 @@ def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
 
 
 def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
-    """One clear line if the checkpoint is of another mind or another film than this run's."""
+    """One clear line if the checkpoint is of another film or another mind than this run's
+    (the film first: another film's shape would make another mind too)."""
+    if state.get("film") != mind.film.name:
+        raise RecordError(
+            f"--resume: {files.video} was watching {state.get('film')}, not {mind.film.name}; "
+            "resume with the film it was started with, or start a new cut under another name"
+        )
     try:
         check_fits(state, mind.shape)
     except StateError as error:
@@ -56,11 +62,6 @@ def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
                 "resume with the settings it was started with, or start a new cut under "
                 "another name"
             )
-    if state.get("film") != mind.film.name:
-        raise RecordError(
-            f"--resume: {files.video} was watching {state.get('film')}, not {mind.film.name}; "
-            "resume with the film it was started with, or start a new cut under another name"
-        )
 
 
 def cut_settings(config) -> dict:
