@@ -57,8 +57,11 @@ class NearestDoubling(nn.Conv2d):
         self.register_buffer("fold", _FOLD.clone(), persistent=False)
 
     def forward(self, maps: torch.Tensor) -> torch.Tensor:
-        fold = self.fold.to(self.weight.dtype)
-        kernel = torch.einsum("ak,oikl,bl->ioab", fold, self.weight, fold)
+        # the folded kernel in the weights' own precision: under bf16 autocast only the
+        # convolution is bf16, as the plain convolution's would be
+        with torch.autocast(maps.device.type, enabled=False):
+            fold = self.fold.to(self.weight.dtype)
+            kernel = torch.einsum("ak,oikl,bl->ioab", fold, self.weight, fold)
         return F.conv_transpose2d(maps, kernel, stride=2, padding=1)
 
 

@@ -74,7 +74,9 @@ def test_the_gpu_arithmetic_bf16_keeps_to_the_eager_step_within_bf16_tolerance(m
     before = weights(eager)
     a, b = eager.step(), fast.step()
     np.testing.assert_allclose([a.d_loss, a.g_loss], [b.d_loss, b.g_loss], rtol=2e-2)
-    assert torch.cosine_similarity(moved(eager, before), moved(fast, before), dim=0) > 0.9
+    # 0.87 to 0.91 measured on the film-shaped 32 x 56 dreams; a wrong sign or a lost
+    # gradient in the bf16 path gives 0 or less
+    assert torch.cosine_similarity(moved(eager, before), moved(fast, before), dim=0) > 0.8
     assert np.abs(a.images.astype(int) - b.images).mean() < 2  # grey levels, on average
 
 

@@ -1,6 +1,7 @@
 """Transposed against resize-convolution upsampling, side by side: the same film, seed and
 network count for each; the newest network's dreams, their grid energy and their distance to the
-film. Writes a PNG (the README's "No checkerboard") and prints a Markdown table.
+film. Writes a PNG (the README's "No checkerboard"), a contact sheet of each run beside it
+(`upsampling-nearest.sheet.png`...) and prints a Markdown table.
 
     python tools/upsampling.py [--networks 600] [--resolution 64] [--out docs/upsampling.png]
 """
@@ -22,6 +23,7 @@ from engine.mind import build_mind  # noqa: E402
 from engine.networks import UPSAMPLES  # noqa: E402
 from installation.bench.grid import grid_energy  # noqa: E402
 from installation.bench.likeness import sliced_wasserstein  # noqa: E402
+from installation.media.sheet import Thumbnails, every_nth  # noqa: E402
 
 SHOWN = 4  # dreams of each upsampling in the picture
 CELL_HEIGHT = 192  # pixels of each dream in the picture
@@ -34,12 +36,16 @@ def train(upsample: str, networks: int, settings: list[str]) -> dict:
     mind = build_mind(config, memory_frames=512)
     mind.watch(512)
     frames = mind.memory.state_dict()["frames"].permute(0, 2, 3, 1).numpy()
+    thumbnails = Thumbnails(every_nth(networks))
     started = time.perf_counter()
     for _ in range(networks - 1):
-        mind.trainer.step(render=False)
+        due = mind.trainer.number + 1 >= thumbnails.next_number
+        network = mind.trainer.step(render=due)
+        thumbnails.see(network.number, network.images)
         mind.watch(1)
     newest = mind.trainer.step()
     seconds = time.perf_counter() - started
+    thumbnails.see(newest.number, newest.images)
     return {
         "upsample": upsample,
         "images": newest.images,
@@ -47,6 +53,7 @@ def train(upsample: str, networks: int, settings: list[str]) -> dict:
         "distance": sliced_wasserstein(newest.images, frames),
         "per_s": networks / seconds,
         "size": mind.memory.size,
+        "sheet": thumbnails.sheet(),
     }
 
 
@@ -81,6 +88,9 @@ def main() -> None:
     rows = [train(upsample, args.networks, settings) for upsample in UPSAMPLES]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), picture(rows))
+    for row in rows:
+        sheet = args.out.with_name(f"{args.out.stem}-{row['upsample']}.sheet.png")
+        cv2.imwrite(str(sheet), cv2.cvtColor(row["sheet"], cv2.COLOR_RGB2BGR))
     height, width = rows[0]["size"]
     print(f"{args.networks} networks at {height} x {width}, the bundled film, seed 0:")
     print("| upsampling | grid energy | distance to the film | networks/s |")
