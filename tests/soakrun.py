@@ -36,6 +36,7 @@ def soak(folder: str, film: str, cache: str, model: str) -> dict:
         f"film.source={film}",
         "dream.resolution=32",
         "dream.width=8",
+        "dream.aspect=square",  # a leak test: the smallest mind, whatever the film's shape
         "screen.fps=1000",
         "screen.hold_s=0.5",
         "screen.dissolve_s=0.5",

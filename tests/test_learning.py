@@ -15,7 +15,7 @@ from engine.shape import dream_size
 from engine.trainer import Trainer
 from installation.bench.likeness import sliced_wasserstein
 
-NETWORKS = 250
+NETWORKS = 150
 
 
 @pytest.mark.parametrize(("aspect", "upsample"), [("square", "transposed"), ("film", "nearest")])
