@@ -23,7 +23,7 @@ from engine.mind import build_mind  # noqa: E402
 from engine.networks import UPSAMPLES  # noqa: E402
 from installation.bench.grid import grid_energy  # noqa: E402
 from installation.bench.likeness import sliced_wasserstein  # noqa: E402
-from installation.media.sheet import Thumbnails, every_nth  # noqa: E402
+from installation.media.sheet import Thumbnails, every_nth, png  # noqa: E402
 
 SHOWN = 4  # dreams of each upsampling in the picture
 CELL_HEIGHT = 192  # pixels of each dream in the picture
@@ -90,7 +90,7 @@ def main() -> None:
     cv2.imwrite(str(args.out), picture(rows))
     for row in rows:
         sheet = args.out.with_name(f"{args.out.stem}-{row['upsample']}.sheet.png")
-        cv2.imwrite(str(sheet), cv2.cvtColor(row["sheet"], cv2.COLOR_RGB2BGR))
+        sheet.write_bytes(png(row["sheet"]))
     height, width = rows[0]["size"]
     print(f"{args.networks} networks at {height} x {width}, the bundled film, seed 0:")
     print("| upsampling | grid energy | distance to the film | networks/s |")

@@ -96,36 +96,40 @@ class CutFiles:
 
     video: Path
 
+    def _beside(self, ending: str) -> Path:
+        """The video's name with `ending` in place of its suffix: cut.mp4 -> cut.srt."""
+        return self.video.with_name(f"{self.video.stem}{ending}")
+
     @property
     def subtitles(self) -> Path:
-        return self.video.with_suffix(".srt")
+        return self._beside(".srt")
 
     @property
     def book(self) -> Path:
-        return self.video.with_name(f"{self.video.stem}.poems.txt")
+        return self._beside(".poems.txt")
 
     @property
     def log(self) -> Path:
-        return self.video.with_name(f"{self.video.stem}.log.jsonl")
+        return self._beside(".log.jsonl")
 
     @property
     def sheet(self) -> Path:
         """The contact sheet: the first dream of every Nth network, numbered."""
-        return self.video.with_name(f"{self.video.stem}.sheet.png")
+        return self._beside(".sheet.png")
 
     @property
     def losses(self) -> Path:
         """The discriminator's and the generator's losses over the run."""
-        return self.video.with_name(f"{self.video.stem}.losses.png")
+        return self._beside(".losses.png")
 
     @property
     def checkpoints(self) -> Path:
-        return self.video.with_name(f"{self.video.stem}.checkpoints")
+        return self._beside(".checkpoints")
 
     @property
     def interrupted(self) -> Path:
         """The interrupted cut, kept while a resumed run copies it over."""
-        return self.video.with_name(f"{self.video.stem}.interrupted{self.video.suffix}")
+        return self._beside(f".interrupted{self.video.suffix}")
 
 
 def is_bundled(film) -> bool:
