@@ -186,6 +186,29 @@ class OscConfig:
     burst: int = _setting(5000, lambda v: v >= 1, "at least 1")
 
 
+@dataclass
+class PresetConfig:
+    morph_s: float = _between(2.0, 0, 600, " seconds")
+
+
+VIDEO_OUT_KINDS = ("ndi", "syphon", "spout")
+
+
+@dataclass
+class VideoOutConfig:
+    enabled: bool = False
+    kind: str = _setting("ndi", lambda v: v in VIDEO_OUT_KINDS, ", ".join(VIDEO_OUT_KINDS))
+    name: str = _setting("Dreams", lambda v: 0 < len(v) <= 63, "1 to 63 characters")
+    subtitles: bool = True
+
+
+@dataclass
+class MidiConfig:
+    enabled: bool = True
+    port: str = _setting("", hint='"" for every MIDI input, or part of one\'s name')
+    mapping: str = _setting("", hint='"" for midi.toml in the state folder, or a file')
+
+
 X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 )  # fmt: skip
@@ -234,6 +257,9 @@ class Config:
     poet: PoetConfig = field(default_factory=PoetConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     osc: OscConfig = field(default_factory=OscConfig)
+    preset: PresetConfig = field(default_factory=PresetConfig)
+    video_out: VideoOutConfig = field(default_factory=VideoOutConfig)
+    midi: MidiConfig = field(default_factory=MidiConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
     state: StateConfig = field(default_factory=StateConfig)
 

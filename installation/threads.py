@@ -30,15 +30,18 @@ class Inbox:
         self.arrived.set()
         return True
 
-    def drain(self) -> list[tuple[str, object]]:
-        """Every request waiting, oldest first; for the owner's thread only."""
+    def drain(self, limit: int | None = None) -> list[tuple[str, object]]:
+        """The requests waiting (all, or the oldest `limit`), oldest first; for the owner's
+        thread only."""
         self.arrived.clear()
         requests = []
-        while True:
+        while limit is None or len(requests) < limit:
             try:
                 requests.append(self._requests.get_nowait())
             except queue.Empty:
                 return requests
+        self.arrived.set()  # more are waiting
+        return requests
 
 
 def put_until_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
-from installation.show.osc import ADDRESSES
+from installation.play.osc import ADDRESSES
 from tests.conftest import run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when

@@ -13,9 +13,11 @@ from engine.trainer import Trainer
 from engine.voice import voice_path
 from installation.media.recorder import RecordError, check_output
 from installation.media.window import Window
+from installation.play.controls import COMMANDS_WAITING
+from installation.play.osc import OscSender, OscServer
 from installation.show.keeper import Keeper
-from installation.show.osc import OscSender, OscServer
 from installation.show.show import Limits, Show, ShowParts
+from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,10 @@ def open_show(
         seeded = replace(config.poet, seed=config.poet.seed + waking.poet_lines)  # a new page
         make_poet = partial(open_poet, seeded, lenient=True)  # a bad adapter: the bare model
     osc_server = osc_sender = None
+    commands = Inbox(COMMANDS_WAITING)
     if config.osc.enabled:  # a busy port or a bad target is said before the window opens
         osc_sender = OscSender(config.osc.targets)
-        osc_server = OscServer(config.osc)
+        osc_server = OscServer(config.osc, commands)
         log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
     try:
         window = Window(config.screen, fullscreen)
@@ -74,7 +77,7 @@ def open_show(
         if keeper is not None:
             keeper.lock.release()
         raise
-    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender)
+    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands)
     return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
 
 

@@ -29,17 +29,18 @@ from engine.trainer import Network
 from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
 from installation.media.window import Window
-from installation.show.controls import Controls
+from installation.play.controls import COMMANDS_WAITING, Controls
+from installation.play.keys import handle_events
+from installation.play.osc import OscSender, OscServer
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmThread
 from installation.show.guard import Guard
 from installation.show.health import gpu_text, rss_mb
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
-from installation.show.keys import handle_events
 from installation.show.live_recording import LiveRecording, new_recording_path
-from installation.show.osc import OscSender, OscServer
 from installation.show.stage import Stage
+from installation.threads import Inbox
 from installation.voice.narrator import Narrator
 from installation.voice.poet_thread import PoetThread
 
@@ -63,6 +64,8 @@ class ShowParts:
     make_poet: Callable | None = None
     osc_server: OscServer | None = None
     osc_sender: OscSender | None = None
+    # what OSC and MIDI ask of the show, drained by the main loop (installation/play/controls.py)
+    commands: Inbox = field(default_factory=lambda: Inbox(COMMANDS_WAITING))
 
 
 @dataclass
@@ -116,7 +119,8 @@ class Show:
         self._summary_from = (time.monotonic(), self.trainer.number)
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
         self.osc = parts.osc_server
-        self.controls = Controls(self, parts.osc_server, parts.osc_sender or OscSender(""))
+        sender = parts.osc_sender or OscSender("")
+        self.controls = Controls(self, parts.commands, parts.osc_server, sender)
         self.subtitles = Subtitles(config.poet.line_s)
         self.recording: LiveRecording | None = None
         self.recordings: list[RecordingSummary] = []

@@ -9,7 +9,6 @@ Out: state to the configured targets over a non-blocking socket; a full socket d
 import ipaddress
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -21,11 +20,11 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from engine.config import OscConfig, ip_networks
 from engine.errors import DreamsError
+from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
 RECEIVE_BUFFER = 8 * 1024 * 1024  # a burst of thousands of messages arrives whole
-COMMANDS_WAITING = 10_000  # bounded: beyond this, commands are dropped and counted
 LOG_EVERY_S = 1.0
 
 
@@ -61,6 +60,10 @@ ADDRESSES = {
     "/dreams/sheet": Spec("sheet", effect="write the run's contact sheet (state folder)"),
     "/dreams/record/start": Spec("record_start", effect="record the show (record.folder)"),
     "/dreams/record/stop": Spec("record_stop", effect="stop recording"),
+    "/dreams/preset/save": Spec("preset_save", str, effect="save the settings as this preset"),
+    "/dreams/preset/load": Spec("preset_load", str, effect="glide to this preset's settings"),
+    "/dreams/midi/learn": Spec("midi_learn", str, effect="the next MIDI control moved drives this"),
+    "/dreams/state": Spec("state", effect="answer the sender with every current value"),
 }
 
 
@@ -109,13 +112,16 @@ class _Server(BlockingOSCUDPServer):
 
 
 class OscServer:
-    def __init__(self, config: OscConfig):
-        self.commands: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=COMMANDS_WAITING)
-        self.received = self.ignored = self.commands_dropped = 0
+    """Hears OSC and puts each valid command in `commands`, the inbox that the main loop drains
+    (MIDI puts its commands there too)."""
+
+    def __init__(self, config: OscConfig, commands: Inbox):
+        self.commands = commands
+        self.received = self.ignored = 0
         self._logged: dict[str, float] = {}
         dispatcher = Dispatcher()
         for address in ADDRESSES:
-            dispatcher.map(address, self._handle)
+            dispatcher.map(address, self._handle, needs_reply_address=True)
         dispatcher.map("/dreams/ping", lambda *_: ("/dreams/pong",))
         dispatcher.set_default_handler(self._unknown)
         try:
@@ -154,18 +160,20 @@ class OscServer:
         logging.getLogger().removeFilter(self._python_osc_lines)
         self._server.server_close()
 
-    def _handle(self, address: str, *args) -> None:
+    @property
+    def commands_dropped(self) -> int:
+        return self.commands.dropped
+
+    def _handle(self, sender: tuple[str, int], address: str, *args) -> None:
         self.received += 1
-        spec = ADDRESSES[address]
-        value = _checked(spec, args)
-        if value is _INVALID:
+        command = command_for(address, args)
+        if command is None:
             self.ignored += 1
-            self.log_once_a_second(address, f"osc: {address} {args!r} ignored: {_usage(spec)}")
+            usage = _usage(ADDRESSES[address])
+            self.log_once_a_second(address, f"osc: {address} {args!r} ignored: {usage}")
             return
-        try:
-            self.commands.put_nowait((spec.command, value))
-        except queue.Full:
-            self.commands_dropped += 1
+        name, value = command
+        self.commands.ask(name, sender if name == "state" else value)  # the answer goes back
 
     def _unknown(self, address: str, *args) -> None:
         self.received += 1
@@ -200,6 +208,16 @@ class _PythonOscLines(logging.Filter):
 
 
 _INVALID = object()
+
+
+def command_for(address: str, args: tuple) -> tuple[str, object] | None:
+    """The command an address asks for and its checked argument, or None (unknown address,
+    wrong arguments, out of range)."""
+    spec = ADDRESSES.get(address)
+    if spec is None:
+        return None
+    value = _checked(spec, args)
+    return None if value is _INVALID else (spec.command, value)
 
 
 def _checked(spec: Spec, args: tuple):

@@ -4,21 +4,22 @@ thread (the trainer's learning, the narrator's voice, the film) is asked of it t
 inbox; what the main thread owns (the stage's look) is changed here."""
 
 import logging
-import queue
 import time
 
-from installation.show.osc import OscSender, OscServer
+from installation.play.osc import OscSender, OscServer
+from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
 
+COMMANDS_WAITING = 10_000  # bounded: beyond this, commands are dropped and counted
 COMMANDS_PER_FRAME = 500  # a flood waits in the bounded queue instead of stalling a frame
 SCREENSHOT_EVERY_S = 1.0  # OSC screenshots: at most one a second (a 1080p PNG is 20-50 ms)
 SHEET_EVERY_S = 10.0  # OSC contact sheets: written on the trainer's thread, so rarely
 
 
 class Controls:
-    def __init__(self, show, server: OscServer | None, sender: OscSender):
-        self.show, self.server, self.sender = show, server, sender
+    def __init__(self, show, commands: Inbox, server: OscServer | None, sender: OscSender):
+        self.show, self.commands, self.server, self.sender = show, commands, server, sender
         self.applied = 0
         self.paused = False  # what was last asked of the trainer (keys toggle it)
         self._told_paused = False  # what the trainer has done, as last told
@@ -31,13 +32,8 @@ class Controls:
         self._sheet_refusal_told = -SHEET_EVERY_S
 
     def apply_pending(self) -> None:
-        if self.server is None:
-            return
-        for _ in range(COMMANDS_PER_FRAME):
-            try:
-                command, value = self.server.commands.get_nowait()
-            except queue.Empty:
-                return
+        """The commands that OSC and MIDI put in the inbox, applied here on the main thread."""
+        for command, value in self.commands.drain(COMMANDS_PER_FRAME):
             try:
                 getattr(self, command)(value)  # names from ADDRESSES, never from the wire
                 self.applied += 1
