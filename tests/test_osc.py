@@ -128,6 +128,7 @@ def live_settings(show) -> dict[str, list[float]]:
         "learning_rate": [trainer.config.learning_rate, *rates],
         "steps_per_frame": [show.dreaming.steps_per_frame],
         "dissolve_s": [look.dissolve_s],
+        "hold_s": [look.hold_s],
         "zoom": [look.zoom],
         "grain": [look.grain],
         "hud": [int(stage.hud_on)],

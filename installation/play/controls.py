@@ -1,12 +1,15 @@
-"""Controls: what OSC commands and keys do to the running show, applied on the main thread
-(never the server's), and the state that the show tells its OSC targets. What belongs to another
-thread (the trainer's learning, the narrator's voice, the film) is asked of it through its
-inbox; what the main thread owns (the stage's look) is changed here."""
+"""Controls: what OSC and MIDI commands, keys and presets do to the running show, applied on the
+main thread (never the server's), and the state that the show tells its OSC targets. What belongs
+to another thread (the trainer's learning, the narrator's voice, the film) is asked of it through
+its inbox, and what was asked is remembered here as that setting's value; what the main thread
+owns (the stage's look) is changed here."""
 
 import logging
 import time
 
+from installation.play.morph import Morph
 from installation.play.osc import OscSender, OscServer
+from installation.play.presets import ADDRESS_OF, PresetError, Presets
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,14 @@ class Controls:
     def __init__(self, show, commands: Inbox, server: OscServer | None, sender: OscSender):
         self.show, self.commands, self.server, self.sender = show, commands, server, sender
         self.applied = 0
+        config = show.config
+        # the settings that other threads own, as last asked of them
+        self.asked = {"volume": config.voice.volume, "mute": 0,
+                      "learning_rate": config.dream.learning_rate,
+                      "steps_per_frame": config.dream.steps_per_frame}  # fmt: skip
+        keeper = show.keeper
+        self.presets = Presets(keeper.folder.path / "presets") if keeper else None
+        self.morph, self.morph_s = Morph(), config.preset.morph_s
         self.paused = False  # what was last asked of the trainer (keys toggle it)
         self._told_paused = False  # what the trainer has done, as last told
         self._spoken = None  # the last line announced, and whether its end was
@@ -34,11 +45,19 @@ class Controls:
     def apply_pending(self) -> None:
         """The commands that OSC and MIDI put in the inbox, applied here on the main thread."""
         for command, value in self.commands.drain(COMMANDS_PER_FRAME):
-            try:
-                getattr(self, command)(value)  # names from ADDRESSES, never from the wire
-                self.applied += 1
-            except Exception:  # a command must never end the show
-                log.exception("osc: %s %r failed", command, value)
+            self.apply(command, value)
+            self.applied += 1
+        for command, value in self.morph.step(time.monotonic()):
+            self.apply(command, value, by_hand=False)
+
+    def apply(self, command: str, value=None, by_hand: bool = True) -> None:
+        """The one door of every change: OSC, MIDI, keys, presets and their glides."""
+        if by_hand:
+            self.morph.drop(command)  # a fader moved during a glide takes the setting over
+        try:
+            getattr(self, command)(value)  # names from ADDRESSES, never from the wire
+        except Exception:  # a command must never end the show
+            log.exception("controls: %s %r failed", command, value)
 
     # ---- state out ----------------------------------------------------------------------------
 
@@ -84,9 +103,11 @@ class Controls:
             self.event("paused" if paused else "resumed")
 
     def learning_rate(self, rate):
+        self.asked["learning_rate"] = rate
         self.show.dreaming.inbox.ask("learning_rate", rate)
 
     def steps_per_frame(self, steps):
+        self.asked["steps_per_frame"] = steps
         self.show.dreaming.inbox.ask("steps_per_frame", steps)
 
     def next_dream(self, _):
@@ -97,6 +118,9 @@ class Controls:
 
     def dissolve_s(self, seconds):
         self.show.stage.look.dissolve_s = seconds
+
+    def hold_s(self, seconds):
+        self.show.stage.look.hold_s = seconds
 
     def zoom(self, zoom):
         self.show.stage.look.zoom = zoom
@@ -115,9 +139,11 @@ class Controls:
             self.show.narrator.inbox.ask(request, value)
 
     def volume(self, volume):
+        self.asked["volume"] = volume
         self._ask_the_narrator("volume", volume)
 
     def mute(self, muted):
+        self.asked["mute"] = int(muted)
         self._ask_the_narrator("mute", bool(muted))
 
     def next_line(self, _):
@@ -135,6 +161,59 @@ class Controls:
     def reset(self, _):
         self.show.dreaming.inbox.ask("reset")
         self.event("reset")
+
+    # ---- presets and the state asked for ---------------------------------------------------------
+
+    def settings(self) -> dict[str, float | int]:
+        """Every setting a preset holds (presets.SETTINGS), as it is now."""
+        stage, current = self.show.stage, self.show.current
+        look = stage.look
+        dreams = len(current.images) if current is not None else 0
+        return {"dissolve_s": look.dissolve_s, "hold_s": look.hold_s, "zoom": look.zoom,
+                "grain": look.grain, "hud": int(stage.hud_on),
+                "subtitles": int(stage.subtitles_on), **self.asked,
+                "dream": stage.dream_index(dreams)}  # fmt: skip
+
+    def preset_save(self, name: str) -> None:
+        if self.presets is None:
+            log.warning("preset: %r not saved: presets live in the state folder (state.enabled "
+                        "is false)", name[:80])  # fmt: skip
+            return
+        try:
+            path = self.presets.save(name, self.settings())
+        except PresetError as error:
+            log.warning("%s", error)
+            return
+        self.event(f"preset saved: {name} ({path})")
+
+    def preset_load(self, name: str) -> None:
+        """Switches at once, the dream dissolves, numbers glide over preset.morph_s."""
+        try:
+            wanted = self.presets.load(name) if self.presets is not None else None
+        except PresetError as error:
+            log.warning("%s", error)
+            return
+        if wanted is None:
+            if self.presets is None:
+                log.warning("preset: %r not loaded: presets live in the state folder", name[:80])
+            return
+        now = self.settings()
+        for command in ("hud", "subtitles", "mute", "dream"):
+            if command in wanted and wanted[command] != now[command]:
+                self.apply(command, wanted[command])
+        self.morph.begin(time.monotonic(), self.morph_s, now, wanted)
+        self.event(f"preset loaded: {name}")
+
+    def state(self, sender: tuple[str, int]) -> None:
+        """/dreams/state: every current value, sent back to the one who asked, each at the
+        address that sets it (a surface's controls follow), then what the show is doing."""
+        show = self.show
+        for command, value in self.settings().items():
+            self.sender.send_to(sender, ADDRESS_OF[command], value)
+        self.sender.send_to(sender, "/dreams/learn/paused", int(self.paused))
+        self.sender.send_to(sender, "/dreams/network", show.current.number if show.current else 0)
+        self.sender.send_to(sender, "/dreams/film/source", show.film.name)
+        self.sender.send_to(sender, "/dreams/record/recording", int(show.recording is not None))
 
     def screenshot(self, _):
         """From OSC: a flood of requests must not write a PNG every frame."""

@@ -45,6 +45,7 @@ ADDRESSES = {
     "/dreams/dream/index": Spec("dream", int, 0, 63, "dissolve to this dream"),
     "/dreams/dream/next": Spec("next_dream", effect="dissolve to the next dream"),
     "/dreams/screen/dissolve_s": Spec("dissolve_s", float, 0, 60, "dissolve time"),
+    "/dreams/screen/hold_s": Spec("hold_s", float, 0, 3600, "how long each dream holds"),
     "/dreams/screen/zoom": Spec("zoom", float, 0, 4, "how far each dream zooms in"),
     "/dreams/screen/grain": Spec("grain", float, 0, 1, "film grain"),
     "/dreams/screen/hud": Spec("hud", int, 0, 1, "HUD off or on"),
@@ -255,14 +256,15 @@ class OscSender:
         self.dropped = 0
 
     def send(self, address: str, *args) -> None:
-        if not self.targets:
-            return
-        data = build_msg(address, list(args)).dgram
         for target in self.targets:
-            try:
-                self._socket.sendto(data, target)
-            except OSError:  # full buffer, unreachable: the show never waits for a listener
-                self.dropped += 1
+            self.send_to(target, address, *args)
+
+    def send_to(self, target: tuple[str, int], address: str, *args) -> None:
+        """To one listener (the targets, or whoever asked for the state)."""
+        try:
+            self._socket.sendto(build_msg(address, list(args)).dgram, target)
+        except OSError:  # full buffer, unreachable: the show never waits for a listener
+            self.dropped += 1
 
     def close(self) -> None:
         self._socket.close()

@@ -51,6 +51,12 @@ class Stage:
             self.compositor = Compositor(self.look, compositor.area, self.fit, self.seed)
             return self.compositor.compose(on_host(images), t, self.dream_offset)
 
+    def dream_index(self, dreams: int) -> int:
+        """Which of `dreams` is on screen (or dissolving away) now."""
+        if not dreams or self.compositor is None:
+            return 0
+        return self.compositor.schedule(self.dream_clock, dreams, self.dream_offset)[0]
+
     def start_dissolve(self, dreams: int, to: int | None = None) -> None:
         """Begin the dissolve into the next dream now, or into dream `to` of `dreams`."""
         look = self.look
