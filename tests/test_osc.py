@@ -2,6 +2,7 @@
 
 import queue
 import random
+import re
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
 from installation.play.osc import ADDRESSES
-from tests.conftest import run_dreams
+from tests.conftest import ROOT, run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
 from tests.soundkit import ends, line_sent, next_heard, null_sound
@@ -268,3 +269,13 @@ def test_voice_film_and_dream_commands(
         run_with(show, actions)
     finally:
         listener.close()
+
+
+def test_the_readme_table_lists_every_address_with_its_range():
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(/dreams/[^`]+)` \| [^|]+ \| ([^|]*) \|", readme, re.M))
+    missing = [address for address in ADDRESSES if address not in rows]
+    assert missing == []
+    for address, spec in ADDRESSES.items():
+        if spec.kind in (int, float):
+            assert rows[address].strip() == f"{spec.low:g} to {spec.high:g}", address
