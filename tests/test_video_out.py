@@ -9,30 +9,11 @@ import numpy as np
 import pygame
 import pytest
 
+from installation.bench.video_out import listening_ports
 from tests.conftest import run_dreams
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 
 ndi = pytest.importorskip("NDIlib")
-
-
-def listening_ports() -> set[int]:
-    """The TCP ports this process listens on (Linux's /proc)."""
-    sockets = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            link = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            sockets.add(link[len("socket:[") : -1])
-    ports = set()
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        with open(table) as rows:
-            for row in list(rows)[1:]:
-                fields = row.split()
-                if fields[3] == "0A" and fields[9] in sockets:  # LISTEN, and ours
-                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 def open_sending_show(tmp_path, *settings, name: str):

@@ -69,17 +69,14 @@ def open_show(
         osc_sender = OscSender(config.osc.targets)
         osc_server = OscServer(config.osc, commands)
         log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
-    video_out = None
-    try:  # a kind this system cannot send is said before the window opens
-        if config.video_out.enabled:
-            video_out = VideoOut(config.video_out, config.screen.fps)
+    video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
+    try:
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
-        if video_out is not None:
-            video_out.close()
-        if osc_server is not None:
-            osc_server.close()
+        for part in (video_out, osc_server):
+            if part is not None:
+                part.close()
         if keeper is not None:
             keeper.lock.release()
         raise
