@@ -118,6 +118,10 @@ def _add_bench(commands) -> None:
         "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
     )
     bench.add_argument(
+        "--video-out", action="store_true",
+        help="also the live show's frame rate and networks/s with NDI video out on against off",
+    )  # fmt: skip
+    bench.add_argument(
         "--record", type=_positive_int, metavar="NETWORKS",
         help="also `dreams record` of this many networks: networks/s and film seconds a second",
     )  # fmt: skip
@@ -286,6 +290,10 @@ def bench(args: argparse.Namespace) -> int:
     run_suite(config, plan, config_args, args.json)
     if args.osc:
         run_osc_bench(config, plan.seconds)
+    if args.video_out:
+        from installation.bench.video_out import run_video_out_bench
+
+        run_video_out_bench(config, plan.seconds)
     if args.record:
         from installation.bench.record import run_record_bench
 

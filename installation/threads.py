@@ -61,10 +61,13 @@ class LatestSlot:
         self._fresh = False
         self._changed = threading.Condition()
 
-    def put(self, item) -> None:
+    def put(self, item) -> bool:
+        """True when the item replaced one that was never taken (a frame dropped, say)."""
         with self._changed:
+            replaced = self._fresh
             self._item, self._fresh = item, True
             self._changed.notify_all()
+            return replaced
 
     def take(self):
         """The newest item if it has not been taken yet, else None. Never blocks."""

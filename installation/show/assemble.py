@@ -12,6 +12,7 @@ from engine.mind import Mind, Waking, build_mind, wake
 from engine.trainer import Trainer
 from engine.voice import voice_path
 from installation.media.recorder import RecordError, check_output
+from installation.media.video_out import VideoOut
 from installation.media.window import Window
 from installation.play.controls import COMMANDS_WAITING
 from installation.play.osc import OscSender, OscServer
@@ -68,16 +69,19 @@ def open_show(
         osc_sender = OscSender(config.osc.targets)
         osc_server = OscServer(config.osc, commands)
         log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
+    video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
     try:
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
-        if osc_server is not None:
-            osc_server.close()
+        for part in (video_out, osc_server):
+            if part is not None:
+                part.close()
         if keeper is not None:
             keeper.lock.release()
         raise
-    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands)
+    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands,
+                      video_out)  # fmt: skip
     return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
 
 

@@ -28,6 +28,7 @@ from engine.mind import Mind, Waking
 from engine.trainer import Network
 from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
+from installation.media.video_out import VideoOut
 from installation.media.window import Window
 from installation.play.controls import COMMANDS_WAITING, Controls
 from installation.play.keys import handle_events
@@ -66,6 +67,7 @@ class ShowParts:
     osc_sender: OscSender | None = None
     # what OSC and MIDI ask of the show, drained by the main loop (installation/play/controls.py)
     commands: Inbox = field(default_factory=lambda: Inbox(COMMANDS_WAITING))
+    video_out: VideoOut | None = None  # the picture to VJ software (installation/media/)
 
 
 @dataclass
@@ -118,7 +120,7 @@ class Show:
         self._rebirths_told = self.waking.rebirths
         self._summary_from = (time.monotonic(), self.trainer.number)
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
-        self.osc = parts.osc_server
+        self.osc, self.video_out = parts.osc_server, parts.video_out
         sender = parts.osc_sender or OscSender("")
         self.controls = Controls(self, parts.commands, parts.osc_server, sender)
         self.subtitles = Subtitles(config.poet.line_s)
@@ -160,7 +162,7 @@ class Show:
         threads = []
         for part, restart in ((self.film_thread, True), (self.dreaming, False),
                               (self.poet, True), (self.narrator, True), (self.osc, True),
-                              (self.keeper, False)):  # fmt: skip
+                              (self.keeper, False), (self.video_out, True)):  # fmt: skip
             if part is not None:
                 part.thread = self.guard.thread(part.thread.name, part.loop, restart)
                 threads.append(part.thread)
@@ -204,6 +206,8 @@ class Show:
         self.stage.draw(t, images, hud_lines(self), subtitle, fade)
         if self.recording is not None:
             self.recording.see(self.window.surface)
+        if self.video_out is not None:
+            self.video_out.see(self.window.surface, self.stage.picture)
         self.frames_drawn += 1
         self.last_frame = (time.monotonic(), self.stage.hud_on)  # for `dreams bench --osc`
         self._summarise_if_due()
@@ -217,6 +221,8 @@ class Show:
             self.osc.stop()
         if self.keeper is not None:
             self.keeper.stop()
+        if self.video_out is not None:
+            self.video_out.stop()
         self.controls.sender.close()
         deadline = time.monotonic() + STOP_WITHIN_S
         for thread in threads:
@@ -228,6 +234,8 @@ class Show:
             log.warning("show: %d thread faults in this show (dreams.log has each traceback)",
                         self.guard.faults)  # fmt: skip
         self._keep_at_exit(left)
+        if self.video_out is not None:
+            self.video_out.close()
         self.window.close()
         self.film.close()
         return left
@@ -277,14 +285,15 @@ class Show:
         recording = self.recording.recorder.dropped if self.recording else 0
         log.info(
             "summary: %.1f networks/s · memory %.0f MB%s · %d rebirths · film frames skipped %d "
-            "· recording frames dropped %d · lines spoken %d · saves %d (%d failed) · threads %d "
-            "(%d faults)",
+            "· recording frames dropped %d · video out frames dropped %d · lines spoken %d · saves "
+            "%d (%d failed) · threads %d (%d faults)",
             (self.trainer.number - number) / (now - since),
             rss_mb(),
             gpu_text(self.trainer.device),
             self.dreaming.guardian.rebirths,
             self.film.frames_skipped,
             recording,
+            self.video_out.dropped if self.video_out else 0,
             self.narrator.lines_spoken if self.narrator else 0,
             self.keeper.saves_written if self.keeper else 0,
             self.keeper.saves_failed if self.keeper else 0,

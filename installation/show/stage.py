@@ -26,6 +26,7 @@ class Stage:
         self.dream_clock = 0.0  # the dreams' clock at the last frame drawn
         self.dream_shift_s = 0.0  # added to the show's clock (next dream)
         self.dream_offset = 0  # added to the dream index (which dream)
+        self.picture = None  # the last frame's dreams alone, before the HUD and subtitle
 
     def compositor_for(self, area: tuple[int, int]) -> Compositor:
         """The compositor for a window of this size (made again when the window changes)."""
@@ -38,7 +39,7 @@ class Stage:
         t += self.dream_shift_s
         compositor = self.compositor_for(self.window.size)
         picture = None if images is None else self._compose(compositor, images, t)
-        self.dream_clock = t
+        self.dream_clock, self.picture = t, picture
         self.window.draw(picture, hud, self.footer, subtitle if self.subtitles_on else None, fade)
 
     def _compose(self, compositor: Compositor, images, t: float) -> np.ndarray:

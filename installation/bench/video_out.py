@@ -1,0 +1,140 @@
+"""`dreams bench --video-out`: the live show's frame rate and networks per second with NDI video
+out on (a receiver connected and taking every frame, in this process, as a VJ's machine would
+be across the network) against the same show with it off, one after the other in one run."""
+
+import copy
+import os
+import socket
+import threading
+import time
+
+from engine.config import Config
+from installation.show.assemble import open_show
+
+SETTLE_S = 2.0  # after the first network: the first steps and the receiver's connection
+
+
+def listening_ports() -> set[int]:
+    """The TCP ports this process listens on (Linux's /proc; empty elsewhere)."""
+    sockets, ports = set(), set()
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return ports
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if link.startswith("socket:["):
+            sockets.add(link[len("socket:[") : -1])
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        try:
+            with open(table) as rows:
+                for row in list(rows)[1:]:
+                    fields = row.split()
+                    if fields[3] == "0A" and fields[9] in sockets:  # LISTEN, and ours
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
+
+
+class Receiver:
+    """An NDI receiver on its own thread, taking (and freeing) every frame it is sent: by URL
+    where this process's ports can be read (the newest one: the source's own), else by name."""
+
+    def __init__(self, name: str, ports: set[int]):
+        import NDIlib as ndi
+
+        ndi.initialize()
+        self.ndi, self.frames, self.stop = ndi, 0, threading.Event()
+        settings = ndi.RecvCreateV3()
+        settings.color_format = ndi.RECV_COLOR_FORMAT_RGBX_RGBA
+        self.receiver = ndi.recv_create_v3(settings)
+        source = ndi.Source()
+        if ports:
+            source.url_address = f"127.0.0.1:{max(ports)}"
+        else:
+            source.ndi_name = f"{socket.gethostname().upper()} ({name})"
+        ndi.recv_connect(self.receiver, source)
+        self.thread = threading.Thread(target=self._take, name="ndi receiver", daemon=True)
+        self.thread.start()
+
+    def _take(self) -> None:
+        ndi = self.ndi
+        while not self.stop.is_set():
+            kind, video, _, _ = ndi.recv_capture_v2(self.receiver, 100)
+            if kind == ndi.FRAME_TYPE_VIDEO:
+                self.frames += 1
+                ndi.recv_free_video_v2(self.receiver, video)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.ndi.recv_destroy(self.receiver)
+
+
+def _measure(config: Config, seconds: float) -> dict:
+    before = listening_ports()
+    show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
+    receiver = None
+    if config.video_out.enabled:
+        receiver = Receiver(config.video_out.name, listening_ports() - before)
+    row: dict = {"video_out": config.video_out.enabled, "received_per_s": 0.0, "dropped": 0}
+
+    def watch():
+        while show.current is None and not show.stop_requested.is_set():
+            time.sleep(0.05)
+        time.sleep(SETTLE_S)
+        frames, number, started = show.frames_drawn, show.trainer.number, time.perf_counter()
+        got = receiver.frames if receiver else 0
+        time.sleep(seconds)
+        elapsed = time.perf_counter() - started
+        row["frames_per_s"] = (show.frames_drawn - frames) / elapsed
+        row["networks_per_s"] = (show.trainer.number - number) / elapsed
+        if receiver is not None:
+            row["received_per_s"] = (receiver.frames - got) / elapsed
+        show.stop()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    show.run()
+    thread.join()
+    if receiver is not None:
+        receiver.close()
+        row["dropped"] = show.video_out.dropped
+    return row
+
+
+def run_video_out_bench(config: Config, seconds: float, rounds: int = 2) -> dict:
+    """Off, on, off, on...: `rounds` of each, `seconds` a turn, so that a neighbour's load on a
+    shared machine falls on both sides."""
+    config = copy.deepcopy(config)  # the caller's settings stay as they were
+    config.poet.enabled = False  # the dreams and the screen alone: the poet's pace varies
+    config.osc.port = 0
+    config.state.enabled = False
+    config.video_out.name = f"Dreams bench {os.getpid()}"
+    turns: dict[bool, list[dict]] = {False: [], True: []}
+    for _ in range(rounds):
+        for enabled in (False, True):
+            config.video_out.enabled = enabled
+            turns[enabled].append(_measure(config, seconds))
+    off, on = (_mean(turns[enabled]) for enabled in (False, True))
+    window = f"{config.screen.window_width}x{config.screen.window_height}"
+    result = {"seconds": seconds, "rounds": rounds, "window": window,
+              "screen_fps": config.screen.fps, "off": off, "on": on, "turns": turns}  # fmt: skip
+    print(
+        f"video out bench ({window} window, screen.fps {config.screen.fps}, {rounds} x "
+        f"{seconds:g} s each way): frames/s off {off['frames_per_s']:.1f}, NDI on "
+        f"{on['frames_per_s']:.1f} ({on['frames_per_s'] / off['frames_per_s']:.2f} x); "
+        f"networks/s off {off['networks_per_s']:.2f}, on {on['networks_per_s']:.2f} "
+        f"({on['networks_per_s'] / max(off['networks_per_s'], 1e-9):.2f} x); received "
+        f"{on['received_per_s']:.1f} frames/s, {on['dropped']:.0f} dropped a turn",
+        flush=True,
+    )
+    return result
+
+
+def _mean(rows: list[dict]) -> dict:
+    return {key: sum(row[key] for row in rows) / len(rows) for key in rows[0] if key != "video_out"}
