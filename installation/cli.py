@@ -202,7 +202,7 @@ def _load(args: argparse.Namespace) -> Config:
 
 PATH_SETTINGS = (
     "screen.screenshot_dir", "poet.model", "poet.adapter", "poet.cache_dir", "voice.model",
-    "record.folder", "state.folder",
+    "record.folder", "state.folder", "midi.mapping",
 )  # fmt: skip
 
 

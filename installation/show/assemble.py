@@ -14,8 +14,9 @@ from engine.voice import voice_path
 from installation.media.recorder import RecordError, check_output
 from installation.media.window import Window
 from installation.play.controls import COMMANDS_WAITING
+from installation.play.midi import open_midi
 from installation.play.osc import OscSender, OscServer
-from installation.show.keeper import Keeper
+from installation.show.keeper import Keeper, state_folder
 from installation.show.show import Limits, Show, ShowParts
 from installation.threads import Inbox
 
@@ -68,6 +69,9 @@ def open_show(
         osc_sender = OscSender(config.osc.targets)
         osc_server = OscServer(config.osc, commands)
         log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
+    midi = open_midi(
+        config.midi, commands, keeper.folder.path if keeper else state_folder(config.state)
+    )
     try:
         window = Window(config.screen, fullscreen)
     except BaseException:
@@ -77,7 +81,7 @@ def open_show(
         if keeper is not None:
             keeper.lock.release()
         raise
-    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands)
+    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands, midi)
     return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
 
 
