@@ -119,15 +119,15 @@ def test_learn_over_osc_binds_the_next_control_moved(tmp_path, shapes_film, cont
         when(lambda: show.current is not None and controller)
         assert [port.name for port in controller] == ["Knobs 1:0"]  # midi.port chose it
         send(sock, show.osc.port, "/dreams/midi/learn", "/dreams/film/source")
-        when(lambda: "/dreams/midi/learn refused" in caplog.text)  # a string: no knob gives it
+        when(lambda: "/dreams/midi/learn refused" in caplog.text, 10)  # a string: no knob gives it
         send(sock, show.osc.port, "/dreams/midi/learn", "/dreams/screen/zoom")
-        when(lambda: show.midi.learning == "/dreams/screen/zoom")
+        when(lambda: show.midi.learning == "/dreams/screen/zoom", 10)
         controller[0].callback(cc(21, 127))  # the knob turned right up
-        when(lambda: show.stage.look.zoom == 4.0)
+        when(lambda: show.stage.look.zoom == 4.0, 10)
         assert load_mapping(mapping) == {Control("cc", 21): "/dreams/screen/zoom"}
         assert "cc 21 drives /dreams/screen/zoom" in caplog.text
         controller[0].callback(cc(21, 0))  # bound now: no more learning needed
-        when(lambda: show.stage.look.zoom == 0.0)
+        when(lambda: show.stage.look.zoom == 0.0, 10)
 
     run_with(show, actions)
     assert controller[0].closed  # the show's end closed the input
