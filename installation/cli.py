@@ -115,7 +115,7 @@ def _add_bench(commands) -> None:
         help="where the figures go as JSON (dreams-bench.json)",
     )  # fmt: skip
     bench.add_argument(
-        "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
+        "--osc", action="store_true", help="also OSC and MIDI latency, frame rate under a flood"
     )
     bench.add_argument(
         "--record", type=_positive_int, metavar="NETWORKS",
@@ -285,7 +285,10 @@ def bench(args: argparse.Namespace) -> int:
         config_args += ["--set", override]
     run_suite(config, plan, config_args, args.json)
     if args.osc:
+        from installation.bench.midi import run_midi_bench
+
         run_osc_bench(config, plan.seconds)
+        run_midi_bench(config)
     if args.record:
         from installation.bench.record import run_record_bench
 

@@ -99,7 +99,11 @@ class Midi:
         try:
             for name in self.inputs:
                 ports.append(mido.open_input(name, callback=self.hear))
-            log.info("midi: listening to %s (mapping %s)", ", ".join(self.inputs), self.path)
+            log.info(
+                "midi: listening to %s (mapping %s)",
+                ", ".join(self.inputs) or "no input",
+                self.path,
+            )
             while not self._stop.is_set():
                 self.inbox.arrived.wait(WAKE_EVERY_S)
                 for request, value in self.inbox.drain(MESSAGES_PER_TURN):
