@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record(commands)
     _add_poems(commands)
     _add_bench(commands)
+    surface = commands.add_parser("surface", help="write a TouchOSC layout of the OSC controls")
+    surface.add_argument("--out", type=Path, required=True, help="the layout, a new .tosc file")
+    surface.add_argument("--picture", type=Path, help="also a picture of it, a new .png or .jpg")
+    surface.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     parser.commands = commands.choices
     return parser
 
@@ -323,6 +327,12 @@ def teach_poet(args: argparse.Namespace) -> int:
     return teach(config, out, course)
 
 
+def surface(args: argparse.Namespace) -> int:
+    from installation.play.surface import write_surface
+
+    return write_surface(args.out, args.picture)
+
+
 def check_osc_host(host: str) -> None:
     """osc.host must be an address of this machine: asked now, by binding a throwaway socket to
     any free port there, so the message names osc.host and not the port."""
@@ -374,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
-        return {**commands, "bench": bench}[args.command](args)
+        return {**commands, "bench": bench, "surface": surface}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         _log_to_files(f"exit 2: {error}")
