@@ -98,7 +98,10 @@ class Midi:
         ports = []
         try:
             for name in self.inputs:
-                ports.append(mido.open_input(name, callback=self.hear))
+                try:
+                    ports.append(mido.open_input(name, callback=self.hear))
+                except OSError as error:  # unplugged since the show began: the others go on
+                    log.warning("midi: %s cannot be opened (%s); not heard", name, error)
             log.info(
                 "midi: listening to %s (mapping %s)",
                 ", ".join(self.inputs) or "no input",
