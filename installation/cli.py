@@ -5,12 +5,11 @@ import argparse
 import logging
 import os
 import shlex
-import socket
 import sys
 from pathlib import Path
 
 from engine.config import Config, load_config
-from engine.errors import ConfigError, DreamsError
+from engine.errors import DreamsError
 from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
@@ -35,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record(commands)
     _add_poems(commands)
     _add_bench(commands)
+    surface = commands.add_parser("surface", help="write a TouchOSC layout of the OSC controls")
+    surface.add_argument("--out", type=Path, required=True, help="the layout, a new .tosc file")
+    surface.add_argument("--picture", type=Path, help="also a picture of it, a new .png or .jpg")
+    surface.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     parser.commands = commands.choices
     return parser
 
@@ -115,7 +118,7 @@ def _add_bench(commands) -> None:
         help="where the figures go as JSON (dreams-bench.json)",
     )  # fmt: skip
     bench.add_argument(
-        "--osc", action="store_true", help="also OSC latency and frame rate under a flood"
+        "--osc", action="store_true", help="also OSC and MIDI latency, frame rate under a flood"
     )
     bench.add_argument(
         "--video-out", action="store_true",
@@ -206,7 +209,7 @@ def _load(args: argparse.Namespace) -> Config:
 
 PATH_SETTINGS = (
     "screen.screenshot_dir", "poet.model", "poet.adapter", "poet.cache_dir", "voice.model",
-    "record.folder", "state.folder",
+    "record.folder", "state.folder", "midi.mapping",
 )  # fmt: skip
 
 
@@ -225,6 +228,7 @@ def _toml_string(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     began = Began()  # before the imports and the loading: the user's wait starts here
+    from installation.play.osc import check_osc_host
     from installation.show.assemble import open_show
     from installation.show.health import peak_gpu_mb
 
@@ -289,7 +293,10 @@ def bench(args: argparse.Namespace) -> int:
         config_args += ["--set", override]
     run_suite(config, plan, config_args, args.json)
     if args.osc:
+        from installation.bench.midi import run_midi_bench
+
         run_osc_bench(config, plan.seconds)
+        run_midi_bench(config)
     if args.video_out:
         from installation.bench.video_out import run_video_out_bench
 
@@ -328,18 +335,10 @@ def teach_poet(args: argparse.Namespace) -> int:
     return teach(config, out, course)
 
 
-def check_osc_host(host: str) -> None:
-    """osc.host must be an address of this machine: asked now, by binding a throwaway socket to
-    any free port there, so the message names osc.host and not the port."""
-    try:
-        family = socket.getaddrinfo(host, 0, type=socket.SOCK_DGRAM)[0][0]
-        with socket.socket(family, socket.SOCK_DGRAM) as probe:
-            probe.bind((host, 0))
-    except OSError as error:
-        raise ConfigError(
-            f"osc.host = {host!r} is not an address of this machine ({error.strerror or error}); "
-            'use "127.0.0.1" (this machine only), "0.0.0.0" (the network) or one of its addresses'
-        ) from None
+def surface(args: argparse.Namespace) -> int:
+    from installation.play.surface import write_surface
+
+    return write_surface(args.out, args.picture)
 
 
 def _quiet_decoders() -> None:
@@ -379,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
-        return {**commands, "bench": bench}[args.command](args)
+        return {**commands, "bench": bench, "surface": surface}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         _log_to_files(f"exit 2: {error}")

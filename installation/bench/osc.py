@@ -31,16 +31,10 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         while show.current is None:
             time.sleep(0.05)
-        latencies = []
-        for i in range(commands):  # HUD off, on, off...: each visible on the next frame
-            wanted = i % 2 == 1
-            sent = time.monotonic()  # the clock of show.last_frame
-            sock.sendto(build_msg("/dreams/screen/hud", [int(wanted)]).dgram, target)
-            while not (show.last_frame[1] == wanted and show.last_frame[0] >= sent):
-                time.sleep(0.0002)
-            latencies.append(show.last_frame[0] - sent)
-            time.sleep(0.03)
-        result["latency_ms"] = np.percentile(latencies, [50, 99]) * 1000
+        result["latency_ms"] = latency_to_screen(
+            show, lambda on: sock.sendto(build_msg("/dreams/screen/hud", [int(on)]).dgram, target),
+            commands,
+        )  # fmt: skip
         result["fps_calm"] = fps_over(seconds)
         stop = threading.Event()
 
@@ -68,6 +62,22 @@ def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
     thread.join()
     _report(result, commands, config.screen.fps)
     return result
+
+
+def latency_to_screen(show, set_hud, commands: int) -> np.ndarray:
+    """Median and p99 in ms from `set_hud(on)` (a command: the HUD off, on, off...) to the first
+    frame flipped with its effect, each visible on the next frame; from another thread than the
+    show's, once it shows networks."""
+    latencies = []
+    for i in range(commands):
+        wanted = i % 2 == 1
+        sent = time.monotonic()  # the clock of show.last_frame
+        set_hud(wanted)
+        while not (show.last_frame[1] == wanted and show.last_frame[0] >= sent):
+            time.sleep(0.0002)
+        latencies.append(show.last_frame[0] - sent)
+        time.sleep(0.03)
+    return np.percentile(latencies, [50, 99]) * 1000
 
 
 def _report(result: dict, commands: int, fps: int) -> None:

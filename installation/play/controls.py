@@ -249,3 +249,12 @@ class Controls:
 
     def record_stop(self, _=None):
         self.show.stop_recording()
+
+    def midi_learn(self, address):
+        """Asked of the MIDI thread, which binds the next control moved (installation/play/
+        midi.py); it refuses an address that MIDI cannot drive."""
+        if self.show.midi is None:
+            log.warning("midi: /dreams/midi/learn %s ignored: this show has no MIDI input "
+                        "(the log's first midi line says why)", address)  # fmt: skip
+            return
+        self.show.midi.inbox.ask("learn", address)

@@ -19,7 +19,7 @@ from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from engine.config import OscConfig, ip_networks
-from engine.errors import DreamsError
+from engine.errors import ConfigError, DreamsError
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,20 @@ ADDRESSES = {
 
 class OscError(DreamsError):
     pass
+
+
+def check_osc_host(host: str) -> None:
+    """osc.host must be an address of this machine: asked now, by binding a throwaway socket to
+    any free port there, so the message names osc.host and not the port."""
+    try:
+        family = socket.getaddrinfo(host, 0, type=socket.SOCK_DGRAM)[0][0]
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((host, 0))
+    except OSError as error:
+        raise ConfigError(
+            f"osc.host = {host!r} is not an address of this machine ({error.strerror or error}); "
+            'use "127.0.0.1" (this machine only), "0.0.0.0" (the network) or one of its addresses'
+        ) from None
 
 
 class _Gate:

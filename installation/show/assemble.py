@@ -15,8 +15,9 @@ from installation.media.recorder import RecordError, check_output
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
 from installation.play.controls import COMMANDS_WAITING
+from installation.play.midi import open_midi
 from installation.play.osc import OscSender, OscServer
-from installation.show.keeper import Keeper
+from installation.show.keeper import Keeper, state_folder
 from installation.show.show import Limits, Show, ShowParts
 from installation.threads import Inbox
 
@@ -63,26 +64,36 @@ def open_show(
         check_poet_model(config.poet.model)
         seeded = replace(config.poet, seed=config.poet.seed + waking.poet_lines)  # a new page
         make_poet = partial(open_poet, seeded, lenient=True)  # a bad adapter: the bare model
-    osc_server = osc_sender = None
-    commands = Inbox(COMMANDS_WAITING)
-    if config.osc.enabled:  # a busy port or a bad target is said before the window opens
-        osc_sender = OscSender(config.osc.targets)
-        osc_server = OscServer(config.osc, commands)
-        log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
-    video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
+    playing = _instrument(config, keeper)
     try:
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
-        for part in (video_out, osc_server):
+        for part in (playing["video_out"], playing["osc_server"]):  # MIDI opens in its thread
             if part is not None:
                 part.close()
         if keeper is not None:
             keeper.lock.release()
         raise
-    parts = ShowParts(window, keeper, waking, make_poet, osc_server, osc_sender, commands,
-                      video_out)  # fmt: skip
+    parts = ShowParts(window, keeper, waking, make_poet, **playing)
     return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
+
+
+def _instrument(config: Config, keeper: Keeper | None) -> dict:
+    """What plays the show and what it plays to: video out, OSC and MIDI, sharing one command
+    inbox. A busy port, a bad target or a video out this system cannot send is said here, before
+    the window opens; no MIDI system is one line and no MIDI."""
+    video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
+    osc_server = osc_sender = None
+    commands = Inbox(COMMANDS_WAITING)
+    if config.osc.enabled:
+        osc_sender = OscSender(config.osc.targets)
+        osc_server = OscServer(config.osc, commands)
+        log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
+    folder = keeper.folder.path if keeper else state_folder(config.state)
+    midi = open_midi(config.midi, commands, folder)
+    return dict(osc_server=osc_server, osc_sender=osc_sender, commands=commands,
+                video_out=video_out, midi=midi)  # fmt: skip
 
 
 def _resume(keeper: Keeper, mind: Mind) -> Waking:

@@ -4,7 +4,8 @@ main     pygame events and keys (keys.py), OSC commands (controls.py), the newes
          the trainer's slot, the frame (stage.py), the recorder when recording
 film     reads the film at its own fps into the frame memory (film_thread.py)
 trainer  step, step, step; each new network into a latest-value slot (dreaming.py)
-poet, narrator, osc, state   writing, speaking, listening, saving (voice/, osc.py, keeper.py)
+poet, narrator, osc, midi, state   writing, speaking, listening, saving (voice/, osc.py, midi.py,
+         keeper.py)
 
 No thread writes into another's objects: requests go into the owner's inbox.
 """
@@ -32,6 +33,7 @@ from installation.media.video_out import VideoOut
 from installation.media.window import Window
 from installation.play.controls import COMMANDS_WAITING, Controls
 from installation.play.keys import handle_events
+from installation.play.midi import Midi
 from installation.play.osc import OscSender, OscServer
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmThread
@@ -68,6 +70,7 @@ class ShowParts:
     # what OSC and MIDI ask of the show, drained by the main loop (installation/play/controls.py)
     commands: Inbox = field(default_factory=lambda: Inbox(COMMANDS_WAITING))
     video_out: VideoOut | None = None  # the picture to VJ software (installation/media/)
+    midi: Midi | None = None  # MIDI in, when this machine has an input (installation/play/midi.py)
 
 
 @dataclass
@@ -120,7 +123,7 @@ class Show:
         self._rebirths_told = self.waking.rebirths
         self._summary_from = (time.monotonic(), self.trainer.number)
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
-        self.osc, self.video_out = parts.osc_server, parts.video_out
+        self.osc, self.video_out, self.midi = parts.osc_server, parts.video_out, parts.midi
         sender = parts.osc_sender or OscSender("")
         self.controls = Controls(self, parts.commands, parts.osc_server, sender)
         self.subtitles = Subtitles(config.poet.line_s)
@@ -162,7 +165,8 @@ class Show:
         threads = []
         for part, restart in ((self.film_thread, True), (self.dreaming, False),
                               (self.poet, True), (self.narrator, True), (self.osc, True),
-                              (self.keeper, False), (self.video_out, True)):  # fmt: skip
+                              (self.midi, True), (self.keeper, False),
+                              (self.video_out, True)):  # fmt: skip
             if part is not None:
                 part.thread = self.guard.thread(part.thread.name, part.loop, restart)
                 threads.append(part.thread)
@@ -219,6 +223,8 @@ class Show:
         self.stop_recording()
         if self.osc is not None:
             self.osc.stop()
+        if self.midi is not None:
+            self.midi.stop()
         if self.keeper is not None:
             self.keeper.stop()
         if self.video_out is not None:
