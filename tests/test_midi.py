@@ -65,6 +65,7 @@ def test_a_channel_in_the_file_holds_that_channel_only(tmp_path):
     [
         ('[cc.7]\naddress = "/dreams/nothing"\n', "not an address of the show"),
         ('[cc.7]\naddress = "/dreams/film/source"\n', "takes a string"),
+        ('[cc.7]\naddress = "/dreams/state"\n', "no address to answer"),
         ('[cc.7]\naddress = "/dreams/film/seek"\nchannel = 17\n', "not from 1 to 16"),
         ('[cc.200]\naddress = "/dreams/film/seek"\n', "not a number from 0 to 127"),
         ('[pitch.7]\naddress = "/dreams/film/seek"\n', "is not [cc.N] or [note.N]"),

@@ -50,6 +50,8 @@ def refusal(address: str) -> str | None:
         return f"{address!r} is not an address of the show (README: Playing it live: OSC)"
     if spec.kind is str:
         return f"{address} takes a string, which no MIDI control can give"
+    if spec.command == "state":
+        return f"{address} answers whoever sent it, and a MIDI control has no address to answer"
     return None
 
 
