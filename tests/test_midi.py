@@ -82,7 +82,7 @@ def test_a_mapping_out_of_the_table_or_damaged_is_refused(tmp_path, text, said):
 
 def test_every_numeric_address_can_be_mapped_and_no_string_one(tmp_path):
     path = tmp_path / "midi.toml"
-    numeric = [a for a, spec in ADDRESSES.items() if spec.kind is not str]
+    numeric = [a for a, spec in ADDRESSES.items() if spec.kind is not str and a != "/dreams/state"]
     path.write_text("".join(f'[cc.{i}]\naddress = "{a}"\n' for i, a in enumerate(numeric)))
     assert set(load_mapping(path).values()) == set(numeric)
 
