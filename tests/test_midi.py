@@ -5,6 +5,7 @@ entry point rtmidi calls with each message a controller sends."""
 
 import logging
 import re
+import time
 
 import mido
 import pytest
@@ -154,13 +155,33 @@ def test_a_damaged_mapping_is_one_line_and_kept_aside_by_a_learn(tmp_path, contr
     assert "[cc.7\n" in (tmp_path / "midi.toml.damaged").read_text()  # the user's, unharmed
 
 
-def test_no_input_matching_midi_port_is_one_line_and_no_thread(controller, caplog, tmp_path):
+def test_a_controller_plugged_in_mid_show_is_heard_and_one_unplugged_is_closed(
+    controller, caplog, tmp_path, monkeypatch
+):
     caplog.set_level(logging.INFO)
+    monkeypatch.setattr("installation.play.midi.RESCAN_S", 0.1)
+    (tmp_path / "midi.toml").write_text('[cc.7]\naddress = "/dreams/screen/grain"\n')
     config = MidiConfig(port="Drums", mapping=str(tmp_path / "midi.toml"))
-    assert open_midi(config, Inbox(), tmp_path) is None
+    commands = Inbox()
+    midi = open_midi(config, commands, tmp_path)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("midi:")]
-    assert lines == ["midi: no MIDI input whose name contains 'Drums' (inputs: Knobs 1:0, "
-                     "Pads 2:0); the show goes on without MIDI"]  # fmt: skip
+    assert lines == ["midi: no MIDI input whose name contains 'Drums' yet (inputs: Knobs 1:0, "
+                     "Pads 2:0); one plugged in will be heard"]  # fmt: skip
+    midi.thread.start()
+    try:
+        time.sleep(0.3)
+        assert controller == []  # midi.port: the knobs and pads are not listened to
+        monkeypatch.setattr(mido, "get_input_names", lambda: ["Knobs 1:0", "Drums 3:0"])
+        when(lambda: controller, 5)
+        assert controller[0].name == "Drums 3:0"
+        controller[0].callback(cc(7, 127))
+        when(lambda: commands.drain() == [("grain", 1.0)], 5)
+        monkeypatch.setattr(mido, "get_input_names", lambda: ["Knobs 1:0"])
+        when(lambda: controller[0].closed and "midi: Drums 3:0 is gone" in caplog.text, 5)
+    finally:
+        midi.stop()
+        midi.thread.join(2)
+    assert not midi.thread.is_alive()
 
 
 def no_midi_system() -> str | None:

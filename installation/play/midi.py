@@ -4,13 +4,15 @@ commands as OSC, through the same inbox that the main loop drains (installation/
 The ports' callbacks (rtmidi's threads) only put each message in the MIDI thread's inbox; the
 MIDI thread maps it (midi_map.py) and asks the show. `/dreams/midi/learn ADDRESS` asks the MIDI
 thread too: the next control moved drives ADDRESS, and the mapping file is written at once.
-No MIDI system, or no input matching midi.port: one line in the log, no thread, the show goes on.
+No MIDI system: one line in the log, no thread, the show goes on. A controller plugged in while
+the show runs is heard within RESCAN_S seconds; one unplugged is closed and said.
 """
 
 import contextlib
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import mido
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MESSAGES_PER_TURN = 500  # a flood of messages is mapped in turns; the inbox is bounded
 WAKE_EVERY_S = 0.25  # the thread looks at the show's stop at least this often
+RESCAN_S = 2.0  # how often the inputs are listed again: a controller plugged in mid-show
 
 
 def mapping_path(config: MidiConfig, state_folder: Path) -> Path:
@@ -52,8 +55,8 @@ def _quiet_stderr():
 
 
 def open_midi(config: MidiConfig, commands: Inbox, state_folder: Path) -> "Midi | None":
-    """The MIDI part of the show, or None (said in one line) where MIDI is off, absent or has no
-    input matching midi.port."""
+    """The MIDI part of the show, or None (said in one line) where MIDI is off or absent. With
+    no input matching midi.port yet, it says so and listens for one to be plugged in."""
     if not config.enabled:
         return None
     try:
@@ -64,17 +67,17 @@ def open_midi(config: MidiConfig, commands: Inbox, state_folder: Path) -> "Midi 
     chosen = [name for name in names if config.port in name]
     if not chosen:
         matching = f" whose name contains {config.port!r}" if config.port else ""
-        log.info("midi: no MIDI input%s (inputs: %s); the show goes on without MIDI", matching,
-                 ", ".join(names) or "none")  # fmt: skip
-        return None
-    return Midi(chosen, commands, mapping_path(config, state_folder))
+        log.info("midi: no MIDI input%s yet (inputs: %s); one plugged in will be heard",
+                 matching, ", ".join(names) or "none")  # fmt: skip
+    return Midi(config.port, commands, mapping_path(config, state_folder))
 
 
 class Midi:
     """The MIDI thread: opens the inputs, maps what they send, learns new bindings."""
 
-    def __init__(self, inputs: list[str], commands: Inbox, mapping: Path):
-        self.inputs, self.commands, self.path = inputs, commands, mapping
+    def __init__(self, port: str, commands: Inbox, mapping: Path):
+        self.port, self.commands, self.path = port, commands, mapping  # port: part of a name
+        self.rescan_s: float | None = RESCAN_S  # None: no inputs are looked for (a bench)
         self.inbox = Inbox()  # heard messages (from the ports' threads) and learn requests
         self.heard = self.asked = 0
         self.learning: str | None = None  # the address the next control moved will drive
@@ -94,20 +97,15 @@ class Midi:
         self.inbox.ask("heard", message)
 
     def loop(self) -> None:
-        """The MIDI thread's loop: the inputs open until stop()."""
-        ports = []
+        """The MIDI thread's loop: the inputs open (and looked for again every RESCAN_S) until
+        stop()."""
+        ports: dict[str, object] = {}
+        rescan_at = 0.0
         try:
-            for name in self.inputs:
-                try:
-                    ports.append(mido.open_input(name, callback=self.hear))
-                except OSError as error:  # unplugged since the show began: the others go on
-                    log.warning("midi: %s cannot be opened (%s); not heard", name, error)
-            log.info(
-                "midi: listening to %s (mapping %s)",
-                ", ".join(self.inputs) or "no input",
-                self.path,
-            )
             while not self._stop.is_set():
+                if self.rescan_s is not None and time.monotonic() >= rescan_at:
+                    self._rescan(ports)
+                    rescan_at = time.monotonic() + self.rescan_s
                 self.inbox.arrived.wait(WAKE_EVERY_S)
                 for request, value in self.inbox.drain(MESSAGES_PER_TURN):
                     if request == "learn":
@@ -115,8 +113,26 @@ class Midi:
                     else:
                         self._map(value)
         finally:
-            for port in ports:
+            for port in ports.values():
                 port.close()
+
+    def _rescan(self, ports: dict) -> None:
+        """Opens the matching inputs not open yet and closes the ones gone; each change said."""
+        try:
+            names = [name for name in mido.get_input_names() if self.port in name]
+        except (OSError, ImportError) as error:  # the MIDI system went away: try again later
+            log.debug("midi: the inputs cannot be listed (%s)", error)
+            return
+        for name in [name for name in ports if name not in names]:
+            ports.pop(name).close()
+            log.info("midi: %s is gone", name)
+        for name in [name for name in names if name not in ports]:
+            try:
+                ports[name] = mido.open_input(name, callback=self.hear)
+            except OSError as error:  # unplugged as it was listed: the next look tries again
+                log.warning("midi: %s cannot be opened (%s); not heard", name, error)
+                continue
+            log.info("midi: listening to %s (mapping %s)", name, self.path)
 
     def stop(self) -> None:
         """Ask the thread to close its inputs and end (from any thread)."""
