@@ -174,10 +174,15 @@ class Controls:
                 "subtitles": int(stage.subtitles_on), **self.asked,
                 "dream": stage.dream_index(dreams)}  # fmt: skip
 
-    def preset_save(self, name: str) -> None:
+    def _no_presets(self, name: str, doing: str) -> bool:
+        """True, and said, where this show has no state folder to keep presets in."""
         if self.presets is None:
-            log.warning("preset: %r not saved: presets live in the state folder (state.enabled "
-                        "is false)", name[:80])  # fmt: skip
+            log.warning("preset: %r not %s: presets live in the state folder (state.enabled "
+                        "is false)", name[:80], doing)  # fmt: skip
+        return self.presets is None
+
+    def preset_save(self, name: str) -> None:
+        if self._no_presets(name, "saved"):
             return
         try:
             path = self.presets.save(name, self.settings())
@@ -188,14 +193,14 @@ class Controls:
 
     def preset_load(self, name: str) -> None:
         """Switches at once, the dream dissolves, numbers glide over preset.morph_s."""
+        if self._no_presets(name, "loaded"):
+            return
         try:
-            wanted = self.presets.load(name) if self.presets is not None else None
+            wanted = self.presets.load(name)
         except PresetError as error:
             log.warning("%s", error)
             return
-        if wanted is None:
-            if self.presets is None:
-                log.warning("preset: %r not loaded: presets live in the state folder", name[:80])
+        if wanted is None:  # a damaged file, said once already
             return
         now = self.settings()
         for command in ("hud", "subtitles", "mute", "dream"):

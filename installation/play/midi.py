@@ -54,6 +54,11 @@ def _quiet_stderr():
         os.close(saved)
 
 
+def matching(names: list[str], port: str) -> list[str]:
+    """The inputs that midi.port chooses: those whose name contains it ("" chooses all)."""
+    return [name for name in names if port in name]
+
+
 def open_midi(config: MidiConfig, commands: Inbox, state_folder: Path) -> "Midi | None":
     """The MIDI part of the show, or None (said in one line) where MIDI is off or absent. With
     no input matching midi.port yet, it says so and listens for one to be plugged in."""
@@ -64,11 +69,10 @@ def open_midi(config: MidiConfig, commands: Inbox, state_folder: Path) -> "Midi 
     except (OSError, ImportError) as error:
         log.info("midi: no MIDI system here (%s); the show goes on without MIDI", error)
         return None
-    chosen = [name for name in names if config.port in name]
-    if not chosen:
-        matching = f" whose name contains {config.port!r}" if config.port else ""
+    if not matching(names, config.port):
+        named = f" whose name contains {config.port!r}" if config.port else ""
         log.info("midi: no MIDI input%s yet (inputs: %s); one plugged in will be heard",
-                 matching, ", ".join(names) or "none")  # fmt: skip
+                 named, ", ".join(names) or "none")  # fmt: skip
     return Midi(config.port, commands, mapping_path(config, state_folder))
 
 
@@ -119,7 +123,7 @@ class Midi:
     def _rescan(self, ports: dict) -> None:
         """Opens the matching inputs not open yet and closes the ones gone; each change said."""
         try:
-            names = [name for name in mido.get_input_names() if self.port in name]
+            names = matching(mido.get_input_names(), self.port)
         except (OSError, ImportError) as error:  # the MIDI system went away: try again later
             log.debug("midi: the inputs cannot be listed (%s)", error)
             return

@@ -7,7 +7,6 @@ checked against that table when it is read, and a file that is damaged or holds 
 refused whole: half a preset is not what the performer saved.
 """
 
-import logging
 import re
 import time
 import tomllib
@@ -15,8 +14,6 @@ from pathlib import Path
 
 from engine.files import write_atomically
 from installation.play.osc import ADDRESSES, command_for
-
-log = logging.getLogger(__name__)
 
 # what a preset holds, in the order it is written: the look, the voice, the learning, the dream
 SETTINGS = ("dissolve_s", "hold_s", "zoom", "grain", "hud", "subtitles", "volume", "mute",
