@@ -5,13 +5,13 @@ Overrides come as `section.key=value` strings and are checked against the field'
 """
 
 import dataclasses
-import ipaddress
-import re
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.addresses import is_host, is_ip_networks, is_osc_targets
 from engine.errors import ConfigError
 from engine.networks import UPSAMPLES
 from engine.shape import is_aspect
@@ -26,8 +26,23 @@ def _setting(default, check=None, hint=""):
 
 
 def _between(default, low, high, unit=""):
-    """A setting that must lie from `low` to `high` inclusive; the hint says so in those words."""
-    return _setting(default, lambda v: low <= v <= high, f"between {low:g} and {high:g}{unit}")
+    """A setting that must lie from `low` to `high` inclusive; the hint says so in those words.
+    Every number has both bounds (tests/test_config.py tries inf, NaN and huge values on each)."""
+    return _setting(
+        default, lambda v: low <= v <= high, f"between {_written(low)} and {_written(high)}{unit}"
+    )
+
+
+def _written(number: float) -> str:
+    """A bound as a person writes it: 4294967295 and 1000000, not 4.29497e+09."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+SEED_MAX = 2**32 - 1  # numpy's legacy generators take 0 to 2**32 - 1, torch more, never below 0
+
+
+def _seed():
+    return _between(0, 0, SEED_MAX)
 
 
 def _device():
@@ -48,9 +63,9 @@ class FilmConfig:
     source: str = _setting("", hint="a video file, a folder of images, camera:N or a URL")
     color: bool = False
     loop: bool = True
-    memory_frames: int = _setting(1024, lambda v: v >= 1, "at least 1")
-    folder_fps: float = _setting(12.0, lambda v: 0 < v <= 240, "between 0 and 240")
-    reconnect_s: float = _setting(2.0, lambda v: 0 < v <= 600, "between 0 and 600 seconds")
+    memory_frames: int = _between(1024, 1, 100_000)  # and what fits the machine (engine/mind.py)
+    folder_fps: float = _between(12.0, 0.01, 240)
+    reconnect_s: float = _between(2.0, 0.1, 600, " seconds")
 
 
 @dataclass
@@ -63,7 +78,7 @@ class DreamConfig:
     upsample: str = _setting(
         "nearest", lambda v: v in UPSAMPLES, 'one of "' + '", "'.join(UPSAMPLES) + '"'
     )
-    seed: int = 0
+    seed: int = _seed()
     batch_size: int = _between(16, 1, 1024)
     latent_size: int = _between(100, 1, 4096)
     width: int | str = _setting(
@@ -84,7 +99,7 @@ class DreamConfig:
     compile_mode: str = _setting(
         "reduce-overhead", lambda v: v in COMPILE_MODES, "one of " + ", ".join(COMPILE_MODES)
     )
-    max_loss: float = _setting(100.0, lambda v: v > 0, "more than 0")
+    max_loss: float = _setting(100.0, lambda v: 0 < v <= 1e9, "more than 0, at most 1e9")
     snapshot_every: int = _between(200, 1, 1_000_000)
     rebirth_rate_factor: float = _setting(0.5, lambda v: 0 < v <= 1, "between 0 and 1")
     calm_networks: int = _between(2000, 0, 100_000_000)
@@ -93,12 +108,12 @@ class DreamConfig:
 @dataclass
 class ScreenConfig:
     fullscreen: bool = True
-    display: int = _setting(0, lambda v: v >= 0, "0 or more")
+    display: int = _between(0, 0, 255)
     window_width: int = _between(1280, 64, 16384)
     window_height: int = _between(720, 64, 16384)
     fps: int = _between(60, 1, 1000)
-    hold_s: float = _setting(4.0, lambda v: v >= 0, "0 or more seconds")
-    dissolve_s: float = _setting(6.0, lambda v: v >= 0, "0 or more seconds")
+    hold_s: float = _between(4.0, 0, 3600, " seconds")
+    dissolve_s: float = _between(6.0, 0, 600, " seconds")
     zoom: float = _between(0.15, 0, 4)
     grain: float = _between(0.06, 0, 1)
     fit: str = _setting("fill", lambda v: v in FITS, 'one of "fill", "letterbox"')
@@ -113,10 +128,10 @@ class PoetConfig:
     model: str = _setting("", hint='"" for the bundled SmolLM2, a model folder or a hub id')
     adapter: str = "bundled"
     device: str = _device()
-    seed: int = 0
+    seed: int = _seed()
     prompt_lines: int = _between(6, 1, 40)
-    temperature: float = _setting(0.9, lambda v: 0 < v <= 5, "between 0 and 5")
-    top_p: float = _setting(0.95, lambda v: 0 < v <= 1, "between 0 and 1")
+    temperature: float = _between(0.9, 0.01, 5)
+    top_p: float = _between(0.95, 0.01, 1)
     repetition_penalty: float = _between(1.15, 1, 3)
     max_new_tokens: int = _between(32, 8, 1024)
     candidates: int = _between(0, 0, 256, " (0: auto)")
@@ -141,49 +156,25 @@ class VoiceConfig:
     poem_pause_s: float = _between(6.0, 0, 300, " seconds")
 
 
-def _ip_addresses(text: str) -> bool:
-    """Comma-separated IP addresses or networks (the OSC gate: installation/show/osc.py)."""
-    try:
-        ip_networks(text)
-    except ValueError:
-        return False
-    return True
-
-
-def ip_networks(text: str) -> list:
-    """'192.168.1.20, 192.168.1.0/24' as networks; an address is a network of one."""
-    parts = filter(None, (part.strip() for part in text.split(",")))
-    return [ipaddress.ip_network(part, strict=False) for part in parts]
-
-
-def _host(text: str) -> bool:
-    """An IP address or a host name (labels of letters, digits and hyphens): whether this
-    machine has it is asked when the show starts."""
-    try:
-        return bool(ipaddress.ip_address(text))
-    except ValueError:
-        labels = text.removesuffix(".").split(".")
-        return len(text) <= 253 and all(HOST_LABEL.fullmatch(label) for label in labels)
-
-
-HOST_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
 @dataclass
 class OscConfig:
     enabled: bool = True
     host: str = _setting(
-        "127.0.0.1", _host, 'an address of this machine, e.g. "127.0.0.1" or "0.0.0.0"'
+        "127.0.0.1", is_host, 'an address of this machine, e.g. "127.0.0.1" or "0.0.0.0"'
     )
     port: int = _between(9000, 0, 65535, " (0: any free)")
     allow: str = _setting(
         "",
-        _ip_addresses,
+        is_ip_networks,
         'IP addresses or networks, comma-separated, e.g. "192.168.1.20,10.0.0.0/24"',
     )
-    targets: str = ""
-    max_messages_per_s: float = _setting(2000.0, lambda v: v > 0, "more than 0")
-    burst: int = _setting(5000, lambda v: v >= 1, "at least 1")
+    targets: str = _setting(
+        "",
+        is_osc_targets,
+        'ip:port pairs (IPv4, ports 1 to 65535), comma-separated, e.g. "127.0.0.1:9001"',
+    )
+    max_messages_per_s: float = _between(2000.0, 1, 1_000_000)
+    burst: int = _between(5000, 1, 1_000_000)
 
 
 @dataclass
@@ -225,9 +216,7 @@ class RecordConfig:
     height: int = _even(1080, 64, 4320)
     fps: int = _between(30, 1, 240)
     frames_per_network: int = _between(1, 1, 1000)
-    film_frames_per_network: float = _setting(
-        0.0, lambda v: v >= 0, "0 (the whole film over the run) or more"
-    )
+    film_frames_per_network: float = _between(0.0, 0, 1000, " (0: the whole film over the run)")
     crf: int = _between(20, 0, 51)
     preset: str = _setting("veryfast", lambda v: v in X264_PRESETS, ", ".join(X264_PRESETS))
     audio_kbps: int = _between(160, 32, 512)
@@ -264,8 +253,11 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
 
 
-def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:
-    """Defaults, then the TOML file at `path`, then `section.key=value` overrides."""
+def load_config(
+    path: Path | None = None, overrides: list[str] = (), typed: dict[str, str] | None = None
+) -> Config:
+    """Defaults, then the TOML file at `path`, then `section.key=value` overrides. `typed` maps
+    an override made from a command-line option to the option as typed, which a refusal names."""
     config = Config()
     if path is not None:
         for section, values in _read_toml(Path(path)).items():
@@ -275,7 +267,8 @@ def load_config(path: Path | None = None, overrides: list[str] = ()) -> Config:
                 _assign(config, section, key, value, where=f"config {path}")
     for override in overrides:
         section, key, value = _parse_override(override)
-        _assign(config, section, key, value, where=f"--set {override}")
+        where = (typed or {}).get(override, f"--set {override}")
+        _assign(config, section, key, value, where=where)
     return config
 
 
@@ -285,6 +278,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}; give an existing TOML file") from None
+    except UnicodeDecodeError as error:  # a binary file, or text in another encoding
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {error.start}); give a TOML file"
+        ) from None
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"config file {path} cannot be read: {error}") from None
 
@@ -330,8 +327,12 @@ def _coerce(value: Any, spec: dataclasses.Field) -> Any:
         return None
     if kind is int:
         return value if isinstance(value, int) else None
-    if kind is float:
-        return float(value) if isinstance(value, int | float) else None
+    if kind is float:  # inf and NaN are no setting's value: `x < inf` never ends a loop
+        try:
+            number = float(value) if isinstance(value, int | float) else math.nan
+        except OverflowError:  # an int beyond any float
+            return None
+        return number if math.isfinite(number) else None
     if kind is str:
         return value if isinstance(value, str) else None
     return value if isinstance(value, int | str) else None  # int | str: the check decides

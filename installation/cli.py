@@ -10,6 +10,8 @@ from pathlib import Path
 
 from engine.config import Config, load_config
 from engine.errors import DreamsError
+from installation import values
+from installation.endings import ending_on_signals
 from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
@@ -20,6 +22,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake is one line (not the usage block) and exit status 2."""
 
     def error(self, message: str):
+        message = message.removeprefix("argument ")  # "--networks: give ..."
         print(f"dreams: error: {message}; see {self.prog} --help", file=sys.stderr)
         sys.exit(2)
 
@@ -47,9 +50,11 @@ def _add_run(commands) -> None:
     _add_config_options(run)
     run.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
     run.add_argument("--windowed", action="store_true", help="a window instead of full-screen")
-    run.add_argument("--display", type=int, help="which display to show on (screen.display)")
-    run.add_argument("--networks", type=_positive_int, default=0, help="end after N networks")
-    run.add_argument("--duration", type=_positive_float, default=0.0, help="end after SECONDS")
+    run.add_argument(
+        "--display", type=values.integer, help="which display to show on (screen.display)"
+    )
+    run.add_argument("--networks", type=values.NETWORKS, default=0, help="end after N networks")
+    run.add_argument("--duration", type=values.SECONDS, default=0.0, help="end after SECONDS")
     run.add_argument("--record", type=Path, help="record what is seen and heard to FILE.mp4")
     run.add_argument(
         "--fresh", action="store_true", help="a blank mind (the saves are kept aside, not resumed)"
@@ -64,34 +69,40 @@ def _add_record(commands) -> None:
     _add_config_options(record)
     record.add_argument("--out", type=Path, required=True, help="the cut, an .mp4 file")
     record.add_argument(
-        "--networks", type=_positive_int, default=24483, help="networks, one a frame (24483)"
+        "--networks", type=values.NETWORKS, default=24483, help="networks, one a frame (24483)"
     )
-    record.add_argument("--fps", type=_positive_int, help="frames per second (record.fps)")
+    record.add_argument("--fps", type=values.integer, help="frames per second (record.fps)")
     record.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
-    record.add_argument("--seed", type=int, help="seed of the dreams (dream.seed)")
-    record.add_argument("--resolution", type=_resolution, help="of the dreams (dream.resolution)")
-    record.add_argument("--size", type=_size, help="of the film, WIDTHxHEIGHT (record.width ...)")
+    record.add_argument("--seed", type=values.integer, help="seed of the dreams (dream.seed)")
+    record.add_argument(
+        "--resolution", type=values.resolution, help="of the dreams (dream.resolution)"
+    )
+    record.add_argument(
+        "--size", type=values.size, help="of the film, WIDTHxHEIGHT (record.width ...)"
+    )
     record.add_argument("--resume", action="store_true", help="go on with an interrupted cut")
 
 
 def _add_poems(commands) -> None:
     write = commands.add_parser("write", help="write a book of poems, headless")
     _add_config_options(write)
-    write.add_argument("--words", type=_positive_int, required=True, help="words to write")
+    write.add_argument("--words", type=values.WORDS, required=True, help="words to write")
     write.add_argument("--out", type=Path, required=True, help="the book (appended to)")
-    write.add_argument("--seed", type=int, help="seed of the poet (poet.seed)")
-    write.add_argument("--batch", type=_positive_int, help="prompts at once (default: auto)")
+    write.add_argument("--seed", type=values.integer, help="seed of the poet (poet.seed)")
+    write.add_argument("--batch", type=values.POET_BATCH, help="prompts at once (default: auto)")
 
     teach = commands.add_parser("teach-poet", help="fine-tune the poet on the corpus")
     _add_config_options(teach)
     teach.add_argument("--out", type=Path, required=True, help="a new folder for the poet")
-    teach.add_argument("--steps", type=_positive_int, default=1000, help="training steps")
-    teach.add_argument("--batch", type=_positive_int, default=8, help="passages per step")
+    teach.add_argument("--steps", type=values.STEPS, default=1000, help="training steps")
+    teach.add_argument("--batch", type=values.POET_BATCH, default=8, help="passages per step")
     teach.add_argument("--model", help="the model to start from (poet.model)")
     teach.add_argument(
         "--lora", action="store_true", help="learn a small LoRA adapter (poet.adapter), not a copy"
     )
-    teach.add_argument("--learning-rate", type=float, help="default: 5e-4 for --lora, else 5e-5")
+    teach.add_argument(
+        "--learning-rate", type=values.number(1e-8, 1), help="default: 5e-4 for --lora, else 5e-5"
+    )
 
 
 def _add_bench(commands) -> None:
@@ -100,13 +111,15 @@ def _add_bench(commands) -> None:
     )
     _add_config_options(bench)
     bench.add_argument(
-        "--resolutions", type=_resolution, nargs="+",
+        "--resolutions", type=values.resolution, nargs="+",
         help="networks at these sizes (default 64 128 256, and 512 on a GPU)",
     )  # fmt: skip
-    bench.add_argument("--seconds", type=_positive_float, default=10.0, help="per measurement")
+    bench.add_argument(
+        "--seconds", type=values.number(0.01, 3600), default=10.0, help="per measurement"
+    )
     bench.add_argument("--quick", action="store_true", help="every figure, briefly (CI)")
     bench.add_argument(
-        "--poet", type=_positive_int, nargs="+", metavar="BATCH",
+        "--poet", type=values.POET_BATCH, nargs="+", metavar="BATCH",
         help="the poet's batch sizes (default 1 and 16; 1 and 64 on a GPU)",
     )  # fmt: skip
     bench.add_argument(
@@ -125,7 +138,7 @@ def _add_bench(commands) -> None:
         help="also the live show's frame rate and networks/s with NDI video out on against off",
     )  # fmt: skip
     bench.add_argument(
-        "--record", type=_positive_int, metavar="NETWORKS",
+        "--record", type=values.NETWORKS, metavar="NETWORKS",
         help="also `dreams record` of this many networks: networks/s and film seconds a second",
     )  # fmt: skip
 
@@ -148,56 +161,14 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
-    return value
-
-
-def _resolution(text: str) -> int:
-    if text not in ("64", "128", "256", "512"):
-        raise argparse.ArgumentTypeError(f"{text} is not a power of two from 64 to 512")
-    return int(text)
-
-
-def _size(text: str) -> tuple[int, int]:
-    width, x, height = text.lower().partition("x")
-    if not (x and width.isdigit() and height.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text} is not WIDTHxHEIGHT, e.g. 1920x1080")
-    return int(width), int(height)
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
-
-
 def _load(args: argparse.Namespace) -> Config:
     path = args.config
     if path is None and Path("config.toml").is_file():
         path = Path("config.toml")
     if path is not None:
         path = check_input(path, "--config file" if args.config else "config file")
-    overrides = list(args.overrides)
-    if getattr(args, "film", None) is not None:
-        overrides.append(f"film.source={_toml_string(args.film)}")
-    if getattr(args, "seed", None) is not None:  # the dreams' seed for a cut, the poet's else
-        section = "dream" if args.command == "record" else "poet"
-        overrides.append(f"{section}.seed={args.seed}")
-    if getattr(args, "fps", None) is not None:
-        overrides.append(f"record.fps={args.fps}")
-    if getattr(args, "resolution", None) is not None:
-        overrides.append(f"dream.resolution={args.resolution}")
-    if getattr(args, "size", None) is not None:
-        overrides += [f"record.width={args.size[0]}", f"record.height={args.size[1]}"]
-    if getattr(args, "model", None) is not None:
-        overrides.append(f"poet.model={_toml_string(args.model)}")
-    if getattr(args, "display", None) is not None:
-        overrides.append(f"screen.display={args.display}")
-    config = load_config(path, overrides)
+    typed = _typed_settings(args)
+    config = load_config(path, [*args.overrides, *typed], typed)
     if path is not None:
         log.info("config: %s", path)
     for setting in PATH_SETTINGS:  # used later, perhaps mid-show: a name that cannot be, now
@@ -205,6 +176,29 @@ def _load(args: argparse.Namespace) -> Config:
         if value := getattr(getattr(config, section), key):
             check_name(value, setting)
     return config
+
+
+def _typed_settings(args: argparse.Namespace) -> dict[str, str]:
+    """The settings the command's options give, each with the option as the user typed it (a
+    refused value names that, not a --set the user never wrote)."""
+    typed = {}
+    if getattr(args, "film", None) is not None:
+        typed[f"film.source={_toml_string(args.film)}"] = f"--film {args.film}"
+    if getattr(args, "seed", None) is not None:  # the dreams' seed for a cut, the poet's else
+        section = "dream" if args.command == "record" else "poet"
+        typed[f"{section}.seed={args.seed}"] = f"--seed {args.seed}"
+    if getattr(args, "fps", None) is not None:
+        typed[f"record.fps={args.fps}"] = f"--fps {args.fps}"
+    if getattr(args, "resolution", None) is not None:
+        typed[f"dream.resolution={args.resolution}"] = f"--resolution {args.resolution}"
+    if getattr(args, "size", None) is not None:
+        size = f"--size {args.size[0]}x{args.size[1]}"
+        typed |= {f"record.width={args.size[0]}": size, f"record.height={args.size[1]}": size}
+    if getattr(args, "model", None) is not None:
+        typed[f"poet.model={_toml_string(args.model)}"] = f"--model {args.model}"
+    if getattr(args, "display", None) is not None:
+        typed[f"screen.display={args.display}"] = f"--display {args.display}"
+    return typed
 
 
 PATH_SETTINGS = (
@@ -378,12 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
-        return {**commands, "bench": bench, "surface": surface}[args.command](args)
+        with ending_on_signals():  # SIGTERM, SIGHUP end every command as Ctrl-C does
+            return {**commands, "bench": bench, "surface": surface}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         _log_to_files(f"exit 2: {error}")
         return 2
-    except KeyboardInterrupt:  # Ctrl-C before the show had its own handler
+    except KeyboardInterrupt:  # Ctrl-C (or a kill) before the command had its own handler
         return 0
 
 

@@ -66,10 +66,12 @@ def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
 
 def cut_settings(config) -> dict:
     """What a resumed cut must share with its start beside the mind's shape and the film: the
-    dreams' seed, the frame rate and the picture size."""
+    dreams' seed, the frame rate, the picture size and the frames a network (or the cut would
+    mix 1 and 2 frames a network). A checkpoint without one of these names did not record it."""
     record = config.record
     return {"--seed": config.dream.seed, "--fps": record.fps,
-            "--size": f"{record.width}x{record.height}"}  # fmt: skip
+            "--size": f"{record.width}x{record.height}",
+            "record.frames_per_network": record.frames_per_network}  # fmt: skip
 
 
 def set_aside(files: CutFiles, longest: Path) -> None:

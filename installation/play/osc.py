@@ -18,7 +18,8 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import BlockingOSCUDPServer
 
-from engine.config import OscConfig, ip_networks
+from engine.addresses import ip_networks, osc_targets
+from engine.config import OscConfig
 from engine.errors import ConfigError, DreamsError
 from installation.threads import Inbox
 
@@ -264,7 +265,12 @@ class OscSender:
     """State out to `ip:port` targets; never blocks (a full socket drops the message)."""
 
     def __init__(self, targets: str):
-        self.targets = [_target(t) for t in targets.split(",") if t.strip()]
+        try:  # checked with the config before the show starts; this for a caller that did not
+            self.targets = osc_targets(targets)
+        except ValueError as error:
+            raise OscError(
+                f"osc.targets: {error} (an IPv4 address and a port 1 to 65535)"
+            ) from None
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.setblocking(False)
         self.dropped = 0
@@ -282,14 +288,3 @@ class OscSender:
 
     def close(self) -> None:
         self._socket.close()
-
-
-def _target(text: str) -> tuple[str, int]:
-    host, _, port = text.strip().rpartition(":")
-    try:
-        ipaddress.ip_address(host)
-        return host, int(port)
-    except ValueError:
-        raise OscError(
-            f"osc.targets: {text.strip()!r} is not ip:port (an IP literal, e.g. 127.0.0.1:9001)"
-        ) from None
