@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.config import Config, load_config
 from engine.errors import DreamsError
 from installation import values
+from installation.endings import ending_on_signals
 from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
@@ -371,12 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
-        return {**commands, "bench": bench, "surface": surface}[args.command](args)
+        with ending_on_signals():  # SIGTERM, SIGHUP end every command as Ctrl-C does
+            return {**commands, "bench": bench, "surface": surface}[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         _log_to_files(f"exit 2: {error}")
         return 2
-    except KeyboardInterrupt:  # Ctrl-C before the show had its own handler
+    except KeyboardInterrupt:  # Ctrl-C (or a kill) before the command had its own handler
         return 0
 
 

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from engine.book import Book
 from engine.poet import Poem
 from tests.conftest import DREAMS, ROOT, as_options, run_dreams
@@ -45,7 +47,9 @@ def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
     assert more == list(range(1, len(more) + 1))
 
 
-def test_ctrl_c_leaves_a_valid_book(tmp_path, poet_cache, tiny_model_dir):
+@pytest.mark.parametrize("signum", [signal.SIGINT, getattr(signal, "SIGHUP", signal.SIGTERM)])
+def test_ctrl_c_or_a_closed_terminal_leaves_a_valid_book(signum, tmp_path, poet_cache,
+                                                         tiny_model_dir):  # fmt: skip
     book = tmp_path / "book.txt"
     args = ["write", "--words", "1000000", "--out", str(book), "--batch", "2"]
     process = subprocess.Popen(
@@ -61,7 +65,7 @@ def test_ctrl_c_leaves_a_valid_book(tmp_path, poet_cache, tiny_model_dir):
         while not (book.exists() and len(headings(book)) >= 2):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.1)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)  # a closed terminal ends it as Ctrl-C does
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()

@@ -10,7 +10,6 @@ sheet and loss plot beside it.
 """
 
 import logging
-import signal
 import sys
 import threading
 import time
@@ -46,6 +45,7 @@ from installation.cut.resume import (
     remove_checkpoints,
     set_aside,
 )
+from installation.endings import ending_on_signals
 from installation.media.gpu_compositor import TorchCompositor
 from installation.media.loss_plot import loss_plot
 from installation.media.recorder import Recorder, RecordError
@@ -55,7 +55,6 @@ from installation.media.side_files import JsonLog, SubtitleFile
 log = logging.getLogger(__name__)
 
 INTERRUPTED = 130  # the exit status of a cut stopped with Ctrl-C (it can be resumed)
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # stop cleanly, with a checkpoint
 
 
 def record_cut(config: Config, out: Path, networks: int, resume: bool) -> CutStats:
@@ -77,12 +76,8 @@ def record_cut(config: Config, out: Path, networks: int, resume: bool) -> CutSta
             set_aside(files, longest)  # only now: the checkpoint fits
         plan = CutPlan.from_config(mind.config, networks, mind.config.record.fps)
         run = CutRun(mind, plan, files, checkpoint)
-        previous = {sig: signal.signal(sig, lambda *_: run.stop.set()) for sig in STOP_SIGNALS}
-        try:
+        with ending_on_signals(lambda _: run.stop.set()):  # stop cleanly, with a checkpoint
             return run.record()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
     finally:
         mind.film.close()
 

@@ -5,7 +5,6 @@ adapter merged in (a folder for `poet.model`)."""
 import dataclasses
 import datetime
 import shlex
-import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from engine.adapter import attach_lora, save_adapter
 from engine.config import Config
 from engine.poet import open_poet
 from engine.teacher import Lesson, save_model, teach
+from installation.endings import ending_on_signals
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,7 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
     # Ctrl-C or a kill ends the lesson between two steps and keeps what was learned; more of
     # them wait until it is saved.
     stop = threading.Event()
-    handlers = {n: signal.signal(n, lambda *_: stop.set()) for n in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with ending_on_signals(lambda _: stop.set()):
         lesson = teach(
             model, poet.tokenizer, poet.corpus, course.steps, course.batch, course.rate,
             seed=config.poet.seed, progress=progress, stop=stop.is_set,
@@ -64,9 +63,6 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         if lesson.interrupted:
             print(f"dreams teach-poet: interrupted; keeping {lesson.steps} steps", file=sys.stderr)
         use = _save(model, out, course, lesson, config, poet)
-    finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
     print(
         f"{out}: held-out loss {lesson.loss_before:.3f} -> {lesson.loss_after:.3f} after "
         f"{lesson.steps} steps ({lesson.tokens:,} tokens); use it with {use}"

@@ -11,7 +11,6 @@ No thread writes into another's objects: requests go into the owner's inbox.
 """
 
 import logging
-import signal
 import threading
 import time
 from collections import deque
@@ -27,6 +26,7 @@ from engine.book import Book
 from engine.errors import DreamsError
 from engine.mind import Mind, Waking
 from engine.trainer import Network
+from installation.endings import end_on_signals
 from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
 from installation.media.video_out import VideoOut
@@ -53,8 +53,6 @@ STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
 RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
 NOTICE_S = 15.0  # how long the screen says that the mind was resumed
 FAULT_NOTICE_S = 8.0  # how long the screen says that a thread failed
-# what ends the show as Ctrl-C does: a closed terminal, a dropped ssh session, a service manager
-ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1)
 
 
 @dataclass
@@ -157,8 +155,7 @@ class Show:
 
     def end_on_signals(self) -> None:
         """SIGINT, SIGTERM, SIGHUP and SIGUSR1 end the show as Esc does: a save, the normal end."""
-        for signum in ENDING_SIGNALS:
-            signal.signal(signum, lambda number, _: self.stop(signal.Signals(number).name))
+        end_on_signals(self.stop)  # installation/endings.py
 
     def _guarded_threads(self) -> list[threading.Thread]:
         """Every thread of the show, each under the guard: restarted where that is safe."""
