@@ -1,6 +1,8 @@
 """The book: poems appended to a text file, numbered, each written whole so that an interrupted
 run leaves a valid book, and a later run continues the numbering.
 
+    A book of poems written by Dreams. ...
+
     12. The title
 
     First line of the first stanza
@@ -13,13 +15,19 @@ import re
 from pathlib import Path
 
 from engine.errors import DreamsError
-from engine.files import append_whole
+from engine.files import append_whole, write_atomically
 from engine.poet import Poem, PoemLine
 from engine.verse import is_death_line, title_for
 
 log = logging.getLogger(__name__)
 
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)  # verse lines never start with digits
+# A book's first line: how Dreams knows a book is its own for sure, never by its look (a list
+# that begins "1. buy milk" is someone's). It is written atomically with the empty book.
+HEADER = (
+    "A book of poems written by Dreams. Dreams adds poems only to a book that begins with this "
+    "line.\n\n"
+)
 MAX_LINE_BYTES = 1 << 16  # a longer line (not one of ours) is read in pieces
 MAX_HALF_POEM_BYTES = 1 << 16  # a poem of ours is a few hundred bytes; a longer tail is not one
 
@@ -41,15 +49,21 @@ class Book:
         if self.path.exists():
             if not self.path.is_file():  # /dev/full, a pipe: never read a device to its end
                 raise BookError(f"the book {self.path} is not a regular file; give a file name")
+            if self.path.stat().st_size and not is_ours(self.path):
+                raise BookError(
+                    f"{self.path} is not a book Dreams wrote (its first line is not Dreams' "
+                    "heading), so Dreams adds nothing to it; give a new file name"
+                )
             self._read_existing()
 
     def _read_existing(self) -> None:
         """Count what is there a line at a time (memory stays small, however long the book),
         and cut off a poem that was only half written."""
-        whole_end = offset = 0
+        whole_end = offset = len(HEADER.encode())
         before = previous = b""
         poem_numbers, poem_verse = [], []
         with open(self.path, "rb") as file:
+            file.seek(offset)
             for line in iter(lambda: file.readline(MAX_LINE_BYTES), b""):
                 offset += len(line)
                 text = line.decode("utf-8", errors="replace").rstrip("\n")
@@ -67,6 +81,12 @@ class Book:
                 before, previous = previous, line
         if offset > whole_end:
             self._cut_half_poem(whole_end, offset)
+
+    def _begin(self) -> None:
+        """A new (or empty) book gets its heading first, atomically: the file has it or is new."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path, HEADER.encode())
 
     def _cut_half_poem(self, whole_end: int, size: int) -> None:
         """A tail that is the next poem begun (the power went out mid-write) is cut off; any
@@ -98,13 +118,38 @@ class Book:
         """Write the poem whole (one write, flushed to disk); returns its number. A write that
         fails (a full disk) is cut back, so the book ends with its last whole poem."""
         data = format_poem(self.last_number + 1, poem).encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._begin()
         with open(self.path, "ab", buffering=0) as file:
             append_whole(file, data, sync=True)
         self.last_number += 1
         self.poems += 1
         self._count(poem.lines)
         return self.last_number
+
+
+def is_ours(path: Path) -> bool:
+    """Whether the file begins with the heading that Dreams writes first in each of its books."""
+    heading = HEADER.encode()
+    with open(path, "rb") as file:
+        return file.read(len(heading)) == heading
+
+
+def open_book_beside(path: Path) -> Book:
+    """The book at `path`, or, where a file there is not a book of ours (a user's notes), the
+    first of `NAME-2.txt`, `NAME-3.txt`... that is ours or new: the user's file is kept as it
+    is, and the poems go on in a book beside it, said in the log."""
+    path = Path(path)
+    for number in range(1, 1000):
+        candidate = path if number == 1 else path.with_stem(f"{path.stem}-{number}")
+        try:
+            book = Book(candidate)
+        except BookError as error:
+            log.warning("book: %s", error)
+            continue
+        if candidate != path:
+            log.warning("book: the poems go into %s; %s is kept as it is", candidate, path)
+        return book
+    raise BookError(f"no book of Dreams' could be opened beside {path}; move the files there")
 
 
 class Scribe:

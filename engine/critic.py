@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from engine.book import HEADING
+from engine.book import HEADER, HEADING
 from engine.prosody import rhymes, syllables
 from engine.verse import is_death_line, is_junk, knows_every_word
 
@@ -69,7 +69,7 @@ def read_corpus(corpus, count: int = CORPUS_STANZAS, seed: int = 0) -> Reading:
 
 def stanzas_of_book(text: str) -> list[list[str]]:
     """The stanzas of a book file (engine/book.py's format): headings are left out."""
-    blocks = [block.splitlines() for block in text.split("\n\n")]
+    blocks = [block.splitlines() for block in text.removeprefix(HEADER).split("\n\n")]
     return [b for b in blocks if b and b[0].strip() and not HEADING.match(b[0])]
 
 

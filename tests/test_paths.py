@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from engine.book import Book, BookError
+from engine.book import Book, BookError, open_book_beside
 from engine.corpus import Corpus
 from engine.poet import Poem
 from installation.paths import PathError, check_input, check_output
@@ -82,11 +82,31 @@ def test_the_helper_says_what_is_wrong_with_a_path(tmp_path):
 def test_a_book_is_never_read_from_a_device_nor_cut_when_it_is_not_ours(tmp_path):
     with pytest.raises(BookError, match="not a regular file"):
         Book("/dev/zero")  # would read forever, were it read
-    notes = tmp_path / "notes.txt"
-    notes.write_text("My own notes, not a book.\n")
-    with pytest.raises(BookError, match="does not end with a whole poem"):
-        Book(notes)
-    assert notes.read_text() == "My own notes, not a book.\n"
+    for text in ("My own notes, not a book.\n", "1. buy milk\n2. call mum\n", "1", "1. A\n\n\n"):
+        notes = tmp_path / "notes.txt"
+        notes.write_text(text)  # a list that looks like a half-written book is still someone's
+        with pytest.raises(BookError, match="not a book Dreams wrote"):
+            Book(notes)
+        assert notes.read_text() == text
+
+
+def test_dreams_write_refuses_a_users_list_and_keeps_it(tmp_path):
+    todo = tmp_path / "todo.txt"
+    todo.write_text("1. buy milk\n2. call mum\n")
+    line = one_error_line(run_dreams("write", "--words", "12", "--out", str(todo)))
+    assert str(todo) in line and "not a book Dreams wrote" in line and "new file" in line
+    assert todo.read_text() == "1. buy milk\n2. call mum\n"
+
+
+def test_the_live_book_starts_beside_a_users_file_and_goes_on_there(tmp_path, caplog):
+    mine = tmp_path / "poems.txt"
+    mine.write_text("1. Roses are red\n")
+    book = open_book_beside(mine)
+    book.append(Poem("The grey sea", [["The grey sea whispers to the land,", "And all."]]))
+    assert book.path == tmp_path / "poems-2.txt" and "poems-2.txt" in caplog.text
+    assert mine.read_text() == "1. Roses are red\n"
+    again = open_book_beside(mine)  # the next day: the same book beside it, numbered on
+    assert again.path == book.path and again.last_number == 1
 
 
 def test_a_book_on_a_full_disk_is_one_line_exit_1_and_keeps_its_poems(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.book import Book, Scribe
+from engine.book import Scribe, open_book_beside
 from engine.config import Config
 from engine.poet import open_poet
 from engine.voice import Voice
@@ -67,7 +67,7 @@ class Narration:
         self.poet = PoetThread(make_poet, config.poet.queue_lines, stop)
         self._spoken: queue.Queue = queue.Queue(maxsize=4)
         self._voice_seed = config.poet.seed + lines_before
-        self.scribe = Scribe(Book(book_path)) if book_path else None
+        self.scribe = Scribe(open_book_beside(book_path)) if book_path else None
         self.voice_thread = threading.Thread(target=self._speak, name="voice", daemon=True)
 
     def start(self) -> None:

@@ -22,7 +22,7 @@ import av
 import pygame
 
 from engine.assets import DEFAULT_FILM_CREDIT
-from engine.book import Book
+from engine.book import open_book_beside
 from engine.errors import DreamsError
 from engine.mind import Mind, Waking
 from engine.trainer import Network
@@ -133,7 +133,7 @@ class Show:
 
     def _cast_the_voice(self, make_poet) -> None:
         config = self.config
-        book = Book(self.keeper.folder.path / "poems.txt") if self.keeper else None
+        book = open_book_beside(self.keeper.folder.path / "poems.txt") if self.keeper else None
         self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested, book=book)
         self.dreaming.poet_lines = lambda: self.waking.poet_lines + self.poet.lines_written
         if config.voice.enabled:
