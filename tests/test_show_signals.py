@@ -109,3 +109,28 @@ def test_an_end_during_a_long_step_saves_every_network(long_step, shapes_film, t
             assert "saving... the trainer is finishing network" in text
     finally:
         process.kill()
+
+
+@pytest.mark.parametrize("long_step", ["dream.steps_per_frame=40", "dream.resolution=256"])
+def test_an_end_during_a_long_step_saves_every_network(long_step, shapes_film, tmp_path):
+    """Many steps a frame (allowed over OSC too) end between two steps; one long step (a large
+    mind on a CPU) is waited for, said: the mind is saved whole, never lost to an aborted exit."""
+    process = show_in(tmp_path, shapes_film, "--set", long_step)
+    try:
+        lines = wait_for_line(process, "is on screen, the first of this run")
+        time.sleep(0.5)  # into the next frame's steps
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        waited = time.monotonic() - sent
+        time.sleep(0.1)
+        text = "".join(lines)
+        saved = int(re.search(r"state: network (\d+) saved", text).group(1))
+        assert re.search(rf"ended after [\d.]+ s at network {saved}:", text), text
+        assert "not saved" not in text and "Traceback" not in text
+        if "steps_per_frame" in long_step:
+            assert waited < 3.0 and 40 < saved < 80
+        elif waited > 2.5:
+            assert "saving... the trainer is finishing network" in text
+    finally:
+        process.kill()

@@ -104,9 +104,11 @@ class Dreaming:
             self.applied = (self.applied + requests)[-1000:]
 
     def _steps(self, count: int) -> Network:
-        """`count` networks; the last one rendered. A divergence ends them early, reborn."""
+        """`count` networks; the last one rendered. A divergence ends them early, reborn; so
+        does the end of the show (a hundred steps a frame must not outlive it)."""
         for step in range(count):
-            network = self.trainer.step(render=step == count - 1)
+            last = step == count - 1 or self._stop.is_set()
+            network = self.trainer.step(render=last)
             network, why = self.guardian.watch(network)
             if why is not None:
                 log.warning(
@@ -118,6 +120,8 @@ class Dreaming:
                     self.trainer.config.learning_rate,
                     self.mind.config.dream.calm_networks,
                 )
+                break
+            if last:
                 break
         return network
 

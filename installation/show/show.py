@@ -50,6 +50,7 @@ from installation.voice.poet_thread import PoetThread
 log = logging.getLogger(__name__)
 
 STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
+STEP_WAIT_S = 120.0  # but the trainer's step in hand is waited for, and the mind saved
 RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
 NOTICE_S = 15.0  # how long the screen says that the mind was resumed
 FAULT_NOTICE_S = 8.0  # how long the screen says that a thread failed
@@ -230,6 +231,7 @@ class Show:
         deadline = time.monotonic() + STOP_WITHIN_S
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        self._wait_for_the_step_in_hand()
         left = [thread.name for thread in threads if thread.is_alive()]
         if left:
             log.warning("show: threads still running after %.0f s: %s", STOP_WITHIN_S, left)
@@ -242,6 +244,16 @@ class Show:
         self.window.close()
         self.film.close()
         return left
+
+    def _wait_for_the_step_in_hand(self) -> None:
+        """A long step (a large mind on a CPU) outlives the 2 s: the mind is worth the wait, and
+        a process that exits under a running step is aborted by torch, the mind lost with it."""
+        trainer = self.dreaming.thread
+        if not trainer.is_alive():
+            return
+        log.warning("show: saving... the trainer is finishing network %d (up to %.0f s)",
+                    self.trainer.number + 1, STEP_WAIT_S)  # fmt: skip
+        trainer.join(STEP_WAIT_S)
 
     def _summary(self, started: float, left: list[str]) -> ShowSummary:
         return ShowSummary(
