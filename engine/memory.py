@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import torch
 
+from engine.errors import ConfigError
 from engine.shape import as_size
 
 
@@ -61,3 +62,36 @@ class FrameMemory:
             index = torch.randint(filled, (batch,), generator=generator, device=self.device)
             chosen = self._frames[index]
         return chosen.float().div_(127.5).sub_(1.0)
+
+
+MEMORY_SHARE = 0.5  # of the memory free now: the networks, the poet and the voice need the rest
+
+
+def check_room(capacity: int, size: int | tuple[int, int], channels: int, device) -> None:
+    """A ConfigError naming film.memory_frames where its frames would not fit the device's free
+    memory (RAM, or the GPU's own), said before anything is allocated."""
+    height, width = as_size(size)
+    need = capacity * channels * height * width
+    device = torch.device(device)
+    free = _free_bytes(device)
+    if free is None or need <= free * MEMORY_SHARE:
+        return
+    most = max(int(free * MEMORY_SHARE) // (channels * height * width), 1)
+    kind = "colour" if channels == 3 else "grey"
+    where = f"the GPU {device}" if device.type == "cuda" else "this machine"
+    raise ConfigError(
+        f"film.memory_frames = {capacity} needs {need / 1e9:.1f} GB for {height} x {width} "
+        f"{kind} frames, and {where} has {free / 1e9:.1f} GB free; give at most {most}"
+    )
+
+
+def _free_bytes(device: torch.device) -> int | None:
+    """Memory free on the device now, or None where it cannot be asked."""
+    try:
+        if device.type == "cuda":
+            return torch.cuda.mem_get_info(device)[0]
+        import psutil  # accelerate's own dependency, so always there with the poet
+
+        return psutil.virtual_memory().available
+    except (ImportError, RuntimeError, OSError):
+        return None

@@ -12,7 +12,7 @@ import torch
 from engine.config import Config
 from engine.device import pick_device
 from engine.film import FilmSource
-from engine.memory import FrameMemory
+from engine.memory import FrameMemory, check_room
 from engine.shape import describe, dream_size
 from engine.state import StateError
 from engine.trainer import Trainer, pick_resolution, pick_width
@@ -98,7 +98,9 @@ def build_mind(config: Config, memory_frames: int | None = None) -> Mind:
     dream = replace(dream, aspect=f"{size[1]}:{size[0]}")
     config = replace(config, dream=dream)
     channels = 3 if config.film.color else 1
-    memory = FrameMemory(memory_frames or config.film.memory_frames, size, channels, device)
+    capacity = memory_frames or config.film.memory_frames
+    check_room(capacity, size, channels, device)  # a user's mistake, said before allocating
+    memory = FrameMemory(capacity, size, channels, device)
     return Mind(config, film, memory, Trainer(dream, memory))
 
 

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from installation.cli import main
 from tests.conftest import DREAMS, ROOT, run_dreams
 
 
@@ -117,3 +118,43 @@ def test_bench_refuses_a_json_path_it_cannot_write():
     result = run_dreams("bench", "--quick", "--json", "/no/such/folder/bench.json")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "the folder /no/such/folder does not exist" in result.stderr
+
+
+def refusal(capsys, *args: str) -> str:
+    """The one line `dreams ARGS` says of a mistake, in this process (it stops before any work)."""
+    try:
+        status = main(list(args))
+    except SystemExit as exit:  # argparse's own refusal
+        status = exit.code
+    said = capsys.readouterr().err
+    lines = [line for line in said.splitlines() if "error" in line]
+    assert status == 2 and "Traceback" not in said and len(lines) == 1, said
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["record", "--size", "0x0"], "--size 0x0: record.width = 0 is not valid"),
+        (["record", "--networks", "abc"], "--networks: give a whole number from 1 to"),
+        (["record", "--seed", "-1"], "--seed -1: dream.seed = -1 is not valid"),
+        (["record", "--set", "record.film_frames_per_network=inf"], "between 0 and 1000"),
+        (["record", "--set", "osc.targets=127.0.0.1:99999"], "ports 1 to 65535"),
+        (["record", "--set", "film.memory_frames=1000000000000"], "between 1 and 100000"),
+        (["write", "--words", "9", "--seed", str(2**64)], "poet.seed = 18446744073709551616"),
+        (["write", "--words", "9", "--batch", "10000"], "--batch: give a whole number from 1 to"),
+        (["teach-poet", "--lora", "--learning-rate", "-1"], "--learning-rate: give a number"),
+        (["run", "--duration", "inf"], "--duration: give a number from"),
+    ],
+)
+def test_values_out_of_bounds_are_one_line_naming_what_was_typed(capsys, tmp_path, args, words):
+    out = [] if args[0] == "run" else ["--out", str(tmp_path / "out")]
+    assert words in refusal(capsys, *args, *out)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was made
+
+
+def test_a_binary_config_file_is_one_line(capsys, tmp_path):
+    junk = tmp_path / "config.toml"
+    junk.write_bytes(bytes(range(256)) * 12)
+    line = refusal(capsys, "record", "--config", str(junk), "--out", str(tmp_path / "cut.mp4"))
+    assert f"config file {junk} is not UTF-8 text" in line

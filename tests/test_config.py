@@ -1,9 +1,14 @@
+import dataclasses
 import tomllib
+import types
 
+import numpy as np
 import pytest
+import torch
 
-from engine.config import Config, load_config
+from engine.config import SEED_MAX, Config, load_config
 from engine.errors import ConfigError
+from engine.memory import check_room
 from tests.conftest import ROOT, run_dreams
 
 
@@ -79,3 +84,63 @@ def test_user_mistakes_exit_2_with_one_line(args, words):
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and words in errors[0], result.stderr
+
+
+def numeric_settings():
+    """Every int and float setting of every section (an int | str one too), by its name."""
+    for section in dataclasses.fields(Config):
+        for spec in dataclasses.fields(section.type):
+            kinds = spec.type.__args__ if isinstance(spec.type, types.UnionType) else (spec.type,)
+            if int in kinds or float in kinds:
+                yield f"{section.name}.{spec.name}"
+
+
+@pytest.mark.parametrize("name", list(numeric_settings()))
+def test_every_numeric_setting_has_finite_bounds(name):
+    """A new number without bounds fails here: `x < inf` is a loop that never ends."""
+    for value in (
+        "inf",
+        "-inf",
+        "nan",
+        "1e300",
+        "-1e300",
+        str(10**30),
+        str(-(10**30)),
+        str(10**400),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            load_config(None, [f"{name}={value}"])
+
+
+@pytest.mark.parametrize("name", ["dream.seed", "poet.seed"])
+def test_seeds_are_what_numpy_and_torch_take(name):
+    for value in (-1, SEED_MAX + 1, 2**64):
+        with pytest.raises(ConfigError, match="between 0 and 4294967295"):
+            load_config(None, [f"{name}={value}"])
+    assert load_config(None, [f"{name}={SEED_MAX}"])  # and each generator takes it:
+    np.random.RandomState(SEED_MAX), np.random.default_rng(SEED_MAX), torch.manual_seed(SEED_MAX)
+
+
+@pytest.mark.parametrize(
+    "targets", ["127.0.0.1:99999", "127.0.0.1:-1", "127.0.0.1:0", "127.0.0.1", "lights:1", "::1:9"]
+)
+def test_osc_targets_are_checked_with_the_config(targets):
+    with pytest.raises(ConfigError, match="osc.targets.*ports 1 to 65535"):
+        load_config(None, [f'osc.targets="{targets}"'])
+    assert load_config(None, ['osc.targets="127.0.0.1:9001, 10.0.0.5:65535"'])
+
+
+@pytest.mark.parametrize(
+    "junk", [bytes(range(256)) * 12, "[dream]\nseed = 1 # é".encode("latin-1")]
+)
+def test_a_binary_config_is_one_line(tmp_path, junk):
+    path = tmp_path / "config.toml"
+    path.write_bytes(junk)
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_config(path)
+
+
+def test_a_memory_larger_than_the_machine_is_refused_before_it_is_taken():
+    with pytest.raises(ConfigError, match=r"film.memory_frames = 100000 needs 314.6 GB.*at most"):
+        check_room(100_000, (512, 2048), 3, "cpu")
+    check_room(1024, (64, 112), 1, "cpu")  # the default fits anywhere

@@ -172,6 +172,8 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     assert "64 x 112 grey, nearest upsampling, width 32" in line and "128 x 224" in line
     assert "was watching" in refused_resume(out, "--film", str(shapes_film))
     assert "--seed 0, not 5" in refused_resume(out, "--seed", "5")
+    line = refused_resume(out, "--set", "record.frames_per_network=2")  # 1 and 2 never mixed
+    assert "record.frames_per_network 1, not 2" in line
     # a pulled plug in the middle of a checkpoint's write leaves its hidden partial file
     (out.with_name("cut.checkpoints") / ".000000001.state.1.partial").write_bytes(b"half")
 
