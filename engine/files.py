@@ -1,8 +1,45 @@
 """Writing the user's files so that a fault (a full disk, a pulled plug) never leaves half a
-thing behind: a whole file replaced at once, or a record appended whole."""
+thing behind: a whole file replaced at once, or a record appended whole; and reading them back
+only where they are regular files of a size that can be theirs (read_regular)."""
 
 import os
+import stat
 from pathlib import Path
+
+
+class NotRegular(OSError):
+    """A file refused before it is read: a device, a pipe or a folder, or one over the size
+    its reader allows. str() is the reason, in words."""
+
+
+def described(mode: int) -> str:
+    """What kind of thing a file's type bits say it is, in words ("a device", ...)."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a pipe or socket" if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else "not a file"
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of `path` (links followed) when it is a regular file of at most `limit` bytes;
+    else NotRegular, before anything is read: /dev/zero would never end, a pipe would hang."""
+    # O_NONBLOCK: opening a pipe that nobody writes returns at once instead of waiting for ever
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(f"{path} is {described(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise NotRegular(f"{path} is {info.st_size:,} bytes, over the {limit:,} it can be")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with open(descriptor, "rb") as file:
+        return file.read(info.st_size)  # what it held when looked at: bounded, whatever comes
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -8,9 +8,26 @@ from pathlib import Path
 import torch
 
 from engine.errors import DreamsError
-from engine.files import write_atomically
+from engine.files import NotRegular, read_regular, write_atomically
 
 MAGIC = b"dreams-state-1\n"
+ANY_MACHINE_BYTES = 64 * 2**30  # where the machine's memory cannot be asked
+
+
+def most_state_bytes() -> int:
+    """The largest state file read: the machine's memory. A save holds a mind (and a cut's
+    checkpoint a frame memory) that lived in this memory, at most half of it for the frames
+    (engine/memory.py), and loading one holds the file and the mind together: a bigger file
+    was never a save that loads here. The largest mind the settings allow (width 1024 at 512
+    pixels) is over 100 GB, no bound below that would fit every mind; this one fits every
+    mind the machine can hold, and keeps /dev/zero or a stray huge file from being read until
+    the machine runs out."""
+    try:
+        import psutil  # accelerate's own dependency, so always there
+
+        return psutil.virtual_memory().total
+    except (ImportError, OSError):
+        return ANY_MACHINE_BYTES
 
 
 class StateError(DreamsError):
@@ -26,9 +43,12 @@ def save_state(path: Path, state: dict) -> None:
 
 
 def load_state(path: Path, device: torch.device | str = "cpu") -> dict:
-    """The dict saved at `path`; StateError when it is missing, truncated or damaged."""
+    """The dict saved at `path`; StateError when it is missing, truncated, damaged, not a
+    regular file or larger than a save can be."""
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(Path(path), most_state_bytes())
+    except NotRegular as error:
+        raise StateError(f"state {error}") from None
     except OSError as error:
         raise StateError(f"state {path} cannot be read: {error}") from None
     header = len(MAGIC) + 65

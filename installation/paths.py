@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import DreamsError, shown
+from engine.files import described as _described
 
 
 class PathError(DreamsError):
@@ -88,16 +89,6 @@ def _kind(path: Path, what: str) -> int | None:
         return None
     except OSError as error:  # a loop of links, a dead network mount, no permission above
         raise PathError(f"{what} {shown(path)} cannot be looked at ({error.strerror})") from None
-
-
-def _described(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISREG(mode):
-        return "a file"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a pipe or socket" if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else "not a file"
 
 
 def check_name(path: Path | str, what: str) -> Path:

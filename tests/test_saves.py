@@ -3,6 +3,9 @@
 import os
 import subprocess
 import sys
+import threading
+
+import pytest
 
 from engine.saves import StateFolder, default_state_folder
 from engine.state import load_state
@@ -78,3 +81,31 @@ def test_a_save_on_a_full_disk_leaves_the_earlier_saves(tmp_path):
 def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_state_folder() == tmp_path / "dreams"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no pipes or /dev/zero here")
+def test_a_save_that_is_not_a_file_is_passed_over_unread(tmp_path):
+    """A pipe would hang the show before it opens, /dev/zero would be read until memory runs
+    out: each is set aside unread, and the save before them wakes."""
+    folder = StateFolder(tmp_path, keep=5)
+    folder.save({"number": 1})
+    os.mkfifo(tmp_path / "mind-000002.state")
+    (tmp_path / "mind-000003.state").symlink_to("/dev/zero")
+    found = []
+    looking = threading.Thread(target=lambda: found.append(folder.newest_good()), daemon=True)
+    looking.start()
+    looking.join(10)
+    assert found and found[0][0] == {"number": 1}
+    assert [p.name for p in folder.saves()] == ["mind-000001.state"]
+
+
+def test_only_a_regular_file_within_its_bound_is_read(tmp_path):
+    from engine.files import NotRegular, read_regular
+
+    path = tmp_path / "preset.toml"
+    path.write_bytes(b"x" * 100)
+    assert read_regular(path, 100) == b"x" * 100
+    with pytest.raises(NotRegular, match="100 bytes, over the 99"):
+        read_regular(path, 99)
+    with pytest.raises(NotRegular, match="is a folder, not a regular file"):
+        read_regular(tmp_path, 100)
