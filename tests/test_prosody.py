@@ -97,6 +97,18 @@ def test_when_no_line_rhymes_the_likeliest_ending_does():
     assert mended.ending is None  # no word is put after a sentence's end
 
 
+def test_no_line_ends_on_a_word_that_leads_on_even_where_it_rhymes():
+    """'to' rhymes with 'blue', 'for' with 'door', 'at' with 'hat', and the corpus uses them
+    most: a line ending on them leads on to something that never comes."""
+    common = {"to": 9000, "who": 8000, "for": 9000, "your": 8000, "at": 9000, "that": 8000,
+              "blue": 200, "door": 200, "hat": 200}  # fmt: skip
+    line = candidates(("The lowing herd wind slowly and the grey,", -1.0))
+    for partner, rhyme in (("My love is true,", "blue"), ("No more,", "door"), ("A cat,", "hat")):
+        choice = choose(line, accept, Form("ABAB", 10), partner, common)
+        words = choice.ending.words
+        assert rhyme in words and not NO_END & set(words), words
+
+
 def test_the_critic_reads_known_stanzas():
     unrhymed = ["The sea is calm tonight", "The tide is full", "Upon the straits", "Gleams"]
     xyzzy = ["The xyzzy of the morning light", *unrhymed[1:]]
