@@ -11,9 +11,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from engine.config import OscConfig
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
-from installation.play.osc import ADDRESSES
+from installation.play.osc import ADDRESSES, _Gate
 from tests.conftest import ROOT, run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
@@ -80,6 +81,18 @@ def test_a_burst_of_5000_arrives_whole(tmp_path, shapes_film):
         assert show.osc.gate.dropped == 0 and show.osc.commands_dropped == 0
 
     run_with(show, actions)
+
+
+def test_a_flood_is_cut_to_the_rate_after_the_burst():
+    """A sender that never stops gets `osc.burst` messages at once, then `max_messages_per_s`:
+    the show's inbox is not drowned, whatever the sender's speed."""
+    gate = _Gate(OscConfig(max_messages_per_s=500.0, burst=100), open_to_all=True)
+    admitted, started = 0, time.monotonic()
+    while (elapsed := time.monotonic() - started) < 1.0:
+        admitted += gate.admits("127.0.0.1")
+    allowed = 100 + 500 * elapsed
+    assert 0.95 * allowed - 2 <= admitted <= allowed + 1
+    assert gate.dropped > 5 * admitted  # a flood: most of it cut, and counted
 
 
 def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
