@@ -8,7 +8,9 @@ import math
 
 NETWORKS_MAX = 100_000_000  # a cut of this many is years of film at 30 frames a second
 WORDS_MAX = 100_000_000
-POET_BATCH_MAX = 256  # poems (or passages) at once: as many as poet.candidates may be
+# poems (or passages) at once: 64 is a GPU's default for `dreams write`; 64 poems of 16 candidate
+# lines are 1024 sequences in the model's cache already, and more would gain little
+POET_BATCH_MAX = 64
 STEPS_MAX = 10_000_000
 SECONDS_MAX = 366 * 24 * 3600.0  # a year
 
