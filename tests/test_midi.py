@@ -71,6 +71,7 @@ def test_a_channel_in_the_file_holds_that_channel_only(tmp_path):
         ('[cc.200]\naddress = "/dreams/film/seek"\n', "not a number from 0 to 127"),
         ('[pitch.7]\naddress = "/dreams/film/seek"\n', "is not [cc.N] or [note.N]"),
         ("[cc.7\naddress =", "cannot be read"),
+        ("# a mapping\n" * 100_000, "over the 1,048,576"),  # read no further than a mapping goes
     ],
 )
 def test_a_mapping_out_of_the_table_or_damaged_is_refused(tmp_path, text, said):

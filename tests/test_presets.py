@@ -2,9 +2,11 @@
 or the file is bad; and /dreams/state answering whoever asks with every value."""
 
 import logging
+import os
 import time
 
 import pygame
+import pytest
 from pythonosc.osc_message import OscMessage
 
 from installation.play.morph import Morph
@@ -132,3 +134,15 @@ def test_a_glide_eases_and_a_fader_moved_meanwhile_takes_over():
     assert dict(morph.step(0.2))["zoom"] < 0.05  # eased: slow at the start
     morph.drop("zoom")
     assert dict(morph.step(2.5)) == {"steps_per_frame": 9} and morph.gliding == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no pipes or /dev/zero here")
+def test_a_preset_that_is_not_a_file_is_refused_unread(tmp_path):
+    """A pipe would hang the main loop, /dev/zero would be read until memory runs out."""
+    presets = Presets(tmp_path)
+    os.mkfifo(tmp_path / "1.toml")
+    (tmp_path / "2.toml").symlink_to("/dev/zero")
+    (tmp_path / "3.toml").write_text("zoom = 1.0\n" * 10_000)
+    for name, why in (("1", "a pipe"), ("2", "a device"), ("3", "110,000 bytes")):
+        with pytest.raises(PresetError, match=f"{why}.*loads nothing"):
+            presets.load(name)

@@ -21,11 +21,12 @@ from pathlib import Path
 import mido
 
 from engine.errors import DreamsError
-from engine.files import write_atomically
+from engine.files import NotRegular, read_regular, write_atomically
 from installation.play.osc import ADDRESSES, Spec
 
 KINDS = ("cc", "note")
 FIRE_ABOVE = 63  # a CC rising past this fires an address without an argument
+MOST_BYTES = 1024 * 1024  # 256 controls of a line or three each are some 20 kB
 
 
 class MappingError(DreamsError):
@@ -112,10 +113,11 @@ class Mapper:
 def load_mapping(path: Path) -> dict[Control, str]:
     """The mapping in `path` ({} where there is no file yet); MappingError says what is wrong."""
     try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
+        data = tomllib.loads(read_regular(path, MOST_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
+    except NotRegular as error:  # a pipe would hang the show's start, /dev/zero never end
+        raise MappingError(f"{error}; give a mapping file or remove it") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise MappingError(f"{path} cannot be read: {error}") from None
     mapping = {}

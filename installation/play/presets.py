@@ -12,7 +12,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from engine.files import write_atomically
+from engine.files import NotRegular, read_regular, write_atomically
 from installation.play.osc import ADDRESSES, command_for
 
 # what a preset holds, in the order it is written: the look, the voice, the learning, the dream
@@ -20,6 +20,7 @@ SETTINGS = ("dissolve_s", "hold_s", "zoom", "grain", "hud", "subtitles", "volume
             "learning_rate", "steps_per_frame", "dream")  # fmt: skip
 ADDRESS_OF = {spec.command: address for address, spec in ADDRESSES.items()}
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MOST_BYTES = 64 * 1024  # a preset is a few hundred bytes; a bigger file is not one
 
 
 class PresetError(Exception):
@@ -61,15 +62,17 @@ class Presets:
     def load(self, name: str) -> dict[str, float | int] | None:
         """The settings in the preset, checked; None when a damaged file was already said."""
         path = self.path(name)
-        if not path.is_file():
+        if not path.exists():
             raise PresetError(f"preset: there is no preset {name!r} ({path}); save one first")
         try:
-            return _settings(tomllib.loads(path.read_text(encoding="utf-8")))
+            return _settings(tomllib.loads(read_regular(path, MOST_BYTES).decode("utf-8")))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, PresetError) as error:
             changed = _version(path)
             if self._refused.get(path) == changed:
                 return None  # said once already; the file has not changed since
             self._refused[path] = changed
+            if isinstance(error, NotRegular):  # a pipe, a device, a huge file: never read
+                raise PresetError(f"preset: {error}; it loads nothing") from None
             raise PresetError(f"preset: {path} is damaged and loads nothing ({error})") from None
 
 
