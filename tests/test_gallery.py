@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 import torch
 
 from engine.saves import StateFolder
@@ -96,6 +97,15 @@ def test_a_full_disk_is_survived(tmp_path):
     assert "not saved in" in errors and "File too large" in errors
     assert "at network 40: 40 networks created" in errors
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("mind-", ".mind-"))]
+
+
+@pytest.mark.parametrize("room", [0, 1000], ids=["full at the start", "filled mid-show"])
+def test_a_log_on_a_full_disk_is_one_line_and_the_show_goes_on(room, tmp_path):
+    errors = finish(start_show(tmp_path, "--networks", "5", limit_file_size=room or 1))
+    assert "Logging error" not in errors and "Traceback" not in errors, errors
+    (said,) = [line for line in errors.splitlines() if "dreams.log" in line]
+    assert "cannot be written (File too large); the show goes on" in said
+    assert "at network 5: 5 networks created" in errors
 
 
 def test_a_planted_nan_is_a_rebirth_and_the_show_goes_on(tmp_path, shapes_film):

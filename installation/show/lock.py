@@ -29,10 +29,11 @@ class FolderLock:
                 f"state.folder {self.path.parent} is in use by another show (pid {holder}); "
                 "stop that show, or give this one another state.folder"
             ) from None
-        file.seek(0)
-        file.truncate()
-        file.write(f"{os.getpid()}\n")
-        file.flush()
+        try:  # only for the message: a full disk keeps the lock, the pid unsaid
+            os.ftruncate(file.fileno(), 0)
+            os.write(file.fileno(), f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
         self._file = file
 
     def release(self) -> None:

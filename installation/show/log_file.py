@@ -5,6 +5,7 @@ folder deleted under the show is made again, and the log goes on in a new dreams
 
 import logging
 import os
+import sys
 from logging.handlers import RotatingFileHandler
 
 from engine.config import StateConfig
@@ -35,7 +36,11 @@ class WithTraceback(logging.Formatter):
 
 class ReopeningLog(RotatingFileHandler):
     """A rotating log that notices its file deleted or replaced (the state folder removed by
-    hand) and opens it again, making the folder, instead of writing into a deleted file."""
+    hand) and opens it again, making the folder, instead of writing into a deleted file. A log
+    that cannot be written (a full disk) is said once on the console, not a traceback a line:
+    the show goes on, its lines on the console, and the file takes them again once it can."""
+
+    failing = False  # the last line could not be written
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.stream is not None and self._gone():
@@ -44,8 +49,33 @@ class ReopeningLog(RotatingFileHandler):
             try:
                 os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
             except OSError:
-                pass  # the write below fails and says so (logging's handleError)
-        super().emit(record)
+                pass  # the write below fails and says so (handleError)
+        was_failing, self.written = self.failing, True
+        super().emit(record)  # a failure calls handleError
+        if was_failing and self.written:
+            self.failing = False
+            self._say(logging.INFO, "log: %s is written again (lines were lost while it was not)")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.written = False
+        if not self.failing:
+            self.failing = True
+            error = sys.exc_info()[1]
+            reason = getattr(error, "strerror", None) or error
+            why = "log: %s cannot be written (%s); the show goes on, its log on the console only"
+            self._say(logging.ERROR, why + " until the file takes lines again", reason)
+
+    def _say(self, level: int, message: str, *args) -> None:
+        """A line on the console (and in the file, once it takes lines again), never through
+        this handler's failing write."""
+        said = logging.getLogger(__name__).makeRecord(
+            __name__, level, __file__, 0, message, (self.baseFilename, *args), None
+        )
+        for handler in logging.getLogger().handlers:
+            if handler is not self and not isinstance(handler, logging.FileHandler):
+                handler.handle(said)
+        if not self.failing and self.filter(said):  # the filter stamps the network number
+            super().emit(said)
 
     def _gone(self) -> bool:
         try:
