@@ -140,8 +140,10 @@ def test_a_book_on_a_full_disk_is_one_line_exit_1_and_keeps_its_poems(
 
 
 def test_a_mistaken_option_is_one_line_that_points_to_help():
+    line = one_error_line(run_dreams("record", "--out", "/tmp/x.mp4", "--fps", "abc"))
+    assert "--fps: give a whole number, not 'abc'; see dreams record --help" in line
     line = one_error_line(run_dreams("record", "--out", "/tmp/x.mp4", "--fps", "0"))
-    assert "--fps: 0 is not a positive whole number; see dreams record --help" in line
+    assert "--fps 0: record.fps = 0 is not valid; expected between 1 and 240" in line
     line = one_error_line(run_dreams("record", "--out", "/tmp/x.mp4", "--bogus"))
     assert "unrecognized arguments: --bogus; see dreams record --help" in line
 
