@@ -14,6 +14,7 @@ import numpy as np
 from engine.assets import default_film
 from engine.config import FilmConfig
 from engine.errors import FilmError, shown
+from engine.files import described
 from engine.shape import as_size
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ class FilmSource:
     ):
         self.size, self.color, self.loop = as_size(size), color, loop  # (height, width)
         self.frames_read = self.frames_skipped = self.loops = 0
+        self._unfit_said = False  # a frame too small for the dreams' shape was logged
         self.is_default = not source
         self.kind, self.name, self._reader = _open_reader(source)
         if not self._reader.is_open():
@@ -198,10 +200,10 @@ class FilmSource:
         bad_in_a_row = 0
         rewound = False
         while True:
-            image = self._reader.read()
-            if image is not None:
+            frame = self._prepared(self._reader.read())
+            if frame is not None:
                 self.frames_read += 1
-                return prepare_frame(image, self.size, self.color)
+                return frame
             if self.is_live:
                 return None
             bad_in_a_row += 1
@@ -213,6 +215,24 @@ class FilmSource:
                 return None
             self.loops += 1
             rewound, bad_in_a_row = True, 0
+
+    def _prepared(self, image: np.ndarray | None) -> np.ndarray | None:
+        """The image prepared for the dreamer, or None where there is none or it cannot be
+        (a 1 x 1 image has no crop of a wide film's shape): skipped and counted, said once."""
+        if image is None:
+            return None
+        try:
+            return prepare_frame(image, self.size, self.color)
+        except (cv2.error, ValueError):
+            if not self._unfit_said:
+                self._unfit_said = True
+                height, width = image.shape[:2]
+                log.warning(
+                    "film: skipping a %d x %d pixel frame, too small to make a %d x %d dream; "
+                    "the others go on (each such frame counted as skipped)",
+                    *(width, height, self.size[1], self.size[0]),
+                )
+            return None
 
     def _at_end(self) -> bool:
         return not self.frame_count or self._reader.position() >= self.frame_count - 1
@@ -262,6 +282,12 @@ def _open_reader(source: str):
             return "folder", str(path), _FolderReader(path)
         if path.is_file():
             return "file", str(path), _CaptureReader(str(path), timeout=False)
+        if path.exists():  # a device or a pipe: there, but never a film
+            kind = described(path.stat().st_mode)
+            raise FilmError(
+                f"film {shown(source)} is {kind}, not a video file or a folder; give a video "
+                "file, a folder of images, camera:N or an rtsp/http URL"
+            )
     except OSError as error:  # a name too long, a loop of links: the user's to mend, in a line
         raise FilmError(
             f"film {shown(source)} cannot be looked at ({error.strerror}); give another"

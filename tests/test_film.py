@@ -1,3 +1,5 @@
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -64,12 +66,31 @@ def test_a_folder_of_images_skips_what_does_not_decode(tmp_path):
     assert film.frames_skipped == 1 and film.loops == 1
 
 
+def test_an_image_too_small_for_the_dreams_is_skipped_and_counted(tmp_path, caplog):
+    """A 1 x 1 image has no crop of a wide dream's shape: it is skipped, the folder plays on."""
+    for index in range(6):
+        cv2.imwrite(
+            str(tmp_path / f"frame{index:03d}.png"), cv2.resize(shapes_frame(index), (239, 100))
+        )
+    cv2.imwrite(str(tmp_path / "frame002b.png"), np.zeros((1, 1, 3), np.uint8))
+    film = FilmSource(str(tmp_path), (64, 160))
+    frames = [film.read() for _ in range(13)]  # twice round the six good images, then again
+    assert all(f is not None and f.shape == (64, 160, 1) for f in frames)
+    assert film.frames_skipped == 2 and film.loops == 2
+    assert sum("too small to make a 160 x 64 dream" in r.message for r in caplog.records) == 1
+
+
 @pytest.mark.parametrize(
     "source, words",
     [
         ("/no/such/film.mp4", "film not found"),
         ("camera:front", "camera:N"),
         ("camera:97", "camera camera:97 cannot be opened"),
+        pytest.param(
+            "/dev/zero",
+            "/dev/zero is a device, not a video file",
+            marks=pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero"),
+        ),
     ],
 )
 def test_sources_that_cannot_be_watched(source, words):
