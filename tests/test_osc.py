@@ -1,5 +1,6 @@
 """OSC over real loopback sockets, against the running show."""
 
+import logging
 import queue
 import random
 import re
@@ -7,14 +8,17 @@ import socket
 import threading
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from engine.config import OscConfig
+from engine.config import OscConfig, load_config
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
-from installation.play.osc import ADDRESSES, _Gate
+from installation.play.controls import Controls
+from installation.play.osc import ADDRESSES, OscSender, OscServer, _Gate
+from installation.threads import Inbox
 from tests.conftest import ROOT, run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
@@ -93,6 +97,26 @@ def test_a_flood_is_cut_to_the_rate_after_the_burst():
     allowed = 100 + 500 * elapsed
     assert 0.95 * allowed - 2 <= admitted <= allowed + 1
     assert gate.dropped > 5 * admitted  # a flood: most of it cut, and counted
+
+
+def test_a_packet_over_8_kb_arrives_whole():
+    """socketserver reads 8,192 bytes of a datagram: a longer one was cut short by the OS and
+    dropped without a word. Every UDP datagram now arrives whole, and is checked as any other
+    (a 9,000-character film source is then refused by the film's check, which says why)."""
+    commands = Inbox()
+    server = OscServer(OscConfig(port=0), commands)
+    server.start()
+    try:
+        sock = sender()
+        for length in (9_000, 60_000):
+            send(sock, server.port, "/dreams/film/source", "x" * length)
+        assert ping(sock, server.port) == "/dreams/pong"  # answered after the two were read
+        assert [(name, len(value)) for name, value in commands.drain()] == [
+            ("film", 9_000),
+            ("film", 60_000),
+        ]
+    finally:
+        server.stop()
 
 
 def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
@@ -292,3 +316,21 @@ def test_the_readme_table_lists_every_address_with_its_range():
     for address, spec in ADDRESSES.items():
         if spec.kind in (int, float):
             assert rows[address].strip() == f"{spec.low:g} to {spec.high:g}", address
+
+
+def test_a_flood_of_resets_or_refused_films_is_said_once_a_second(caplog):
+    """A hundred /dreams/reset in a second are a hundred resets, and one line of the log (the
+    next says how many went unsaid); so are a hundred film sources too long to be one."""
+    asked = Inbox()
+    show = SimpleNamespace(config=load_config(None, []), keeper=None,
+                           dreaming=SimpleNamespace(inbox=asked),
+                           film_thread=SimpleNamespace(inbox=asked))  # fmt: skip
+    controls = Controls(show, Inbox(), None, OscSender(""))
+    with caplog.at_level(logging.INFO):
+        for _ in range(100):
+            controls.apply("reset")
+            controls.apply("film", "x" * 9_000)
+    assert len(asked.drain()) == 100  # every reset asked, no impossible film
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines.count("show: reset") == 1
+    assert sum("not switching" in line and "9,000 characters" in line for line in lines) == 1

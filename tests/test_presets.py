@@ -33,9 +33,12 @@ def test_a_preset_saved_over_osc_comes_back_with_a_glide(tmp_path, shapes_film):
         send(sock, port, "/dreams/screen/zoom", 2.0)
         send(sock, port, "/dreams/learn/rate", 0.001)
         send(sock, port, "/dreams/screen/hud", 1)
+        send(sock, port, "/dreams/screen/grain", 0.7)
         send(sock, port, "/dreams/preset/save", "night-2")
         saved = tmp_path / "presets" / "night-2.toml"
         when(lambda: saved.exists())
+        # OSC floats are 32-bit: the file says what the performer sent, not 0.699999988079071
+        assert {"grain = 0.7", "learning_rate = 0.001"} <= set(saved.read_text().splitlines())
         send(sock, port, "/dreams/screen/zoom", 0.5)
         send(sock, port, "/dreams/learn/rate", 0.00001)
         send(sock, port, "/dreams/screen/hud", 0)

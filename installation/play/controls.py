@@ -7,9 +7,11 @@ owns (the stage's look) is changed here."""
 import logging
 import time
 
+from engine.errors import shown
 from installation.play.morph import Morph
-from installation.play.osc import OscSender, OscServer
+from installation.play.osc import LOG_EVERY_S, OscSender, OscServer
 from installation.play.presets import ADDRESS_OF, PresetError, Presets
+from installation.show.film_thread import impossible_source
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,24 @@ COMMANDS_WAITING = 10_000  # bounded: beyond this, commands are dropped and coun
 COMMANDS_PER_FRAME = 500  # a flood waits in the bounded queue instead of stalling a frame
 SCREENSHOT_EVERY_S = 1.0  # OSC screenshots: at most one a second (a 1080p PNG is 20-50 ms)
 SHEET_EVERY_S = 10.0  # OSC contact sheets: written on the trainer's thread, so rarely
+
+
+class OnceASecond:
+    """Lines that a flood of commands would repeat (a hundred /dreams/reset in a second): each
+    said at most once a second, the next one saying how many were left unsaid meanwhile."""
+
+    def __init__(self):
+        self._said: dict[str, tuple[float, int]] = {}  # key -> when said, how many unsaid since
+
+    def say(self, key: str, level: int, line: str) -> None:
+        """`key` names the kind of line (a few: a flood of garbage must not grow the dict)."""
+        now = time.monotonic()
+        said_at, unsaid = self._said.get(key, (-LOG_EVERY_S, 0))
+        if now - said_at < LOG_EVERY_S:
+            self._said[key] = (said_at, unsaid + 1)
+            return
+        self._said[key] = (now, 0)
+        log.log(level, "%s%s", line, f" (and {unsaid} more since the last)" if unsaid else "")
 
 
 class Controls:
@@ -41,6 +61,7 @@ class Controls:
         self._sheet_at = -SHEET_EVERY_S  # when OSC last had a contact sheet written
         self.sheets_refused = 0
         self._sheet_refusal_told = -SHEET_EVERY_S
+        self.lines = OnceASecond()
 
     def apply_pending(self) -> None:
         """The commands that OSC and MIDI put in the inbox, applied here on the main thread."""
@@ -82,7 +103,7 @@ class Controls:
 
     def event(self, name: str) -> None:
         self.sender.send("/dreams/event", name)
-        log.info("show: %s", name)
+        self.lines.say(name, logging.INFO, f"show: {name}")  # a preset is its own event
 
     # ---- commands -----------------------------------------------------------------------------
 
@@ -156,6 +177,10 @@ class Controls:
         self.show.film_thread.inbox.ask("seek", fraction)
 
     def film(self, source):
+        why = impossible_source(source)  # said here, at most once a second, not per packet
+        if why is not None:
+            self.lines.say("film", logging.ERROR, f"film: not switching to {shown(source)}: {why}")
+            return
         self.show.film_thread.inbox.ask("film", source)
 
     def reset(self, _):

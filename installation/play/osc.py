@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import BlockingOSCUDPServer
@@ -26,7 +27,12 @@ from installation.threads import Inbox
 log = logging.getLogger(__name__)
 
 RECEIVE_BUFFER = 8 * 1024 * 1024  # a burst of thousands of messages arrives whole
+# What one read takes: the largest UDP datagram (65,507 bytes of IPv4, 65,527 of IPv6), so that
+# no packet is cut short by the OS and dropped unsaid (socketserver reads 8,192 bytes): a long
+# film source arrives whole and is refused by the check that says why.
+LARGEST_PACKET = 65536
 LOG_EVERY_S = 1.0
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ class _Gate:
 
 class _Server(BlockingOSCUDPServer):
     gate: _Gate
+    max_packet_size = LARGEST_PACKET
 
     def verify_request(self, request, client_address) -> bool:
         return self.gate.admits(client_address[0]) and super().verify_request(
@@ -182,7 +189,7 @@ class OscServer:
 
     def _handle(self, sender: tuple[str, int], address: str, *args) -> None:
         self.received += 1
-        command = command_for(address, args)
+        command = command_for(address, tuple(as_typed(arg) for arg in args))
         if command is None:
             self.ignored += 1
             usage = _usage(ADDRESSES[address])
@@ -224,6 +231,17 @@ class _PythonOscLines(logging.Filter):
 
 
 _INVALID = object()
+
+
+def as_typed(value):
+    """An OSC float as the performer typed it: a 32-bit float (0.7 arrives as 0.699999988...)
+    becomes the shortest decimal that is the same float32, so that presets and the state say 0.7.
+    Anything else (a 64-bit double that no float32 is, NaN, an int, a string) is left as it is."""
+    if isinstance(value, float) and abs(value) <= FLOAT32_MAX:  # NaN is not
+        single = np.float32(value)
+        if float(single) == value:
+            return float(str(single))
+    return value
 
 
 def command_for(address: str, args: tuple) -> tuple[str, object] | None:
