@@ -1,6 +1,7 @@
 """The live show's saves: numbered, atomic, the newest few kept, damage passed over."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -109,3 +110,17 @@ def test_only_a_regular_file_within_its_bound_is_read(tmp_path):
         read_regular(path, 99)
     with pytest.raises(NotRegular, match="is a folder, not a regular file"):
         read_regular(tmp_path, 100)
+
+
+def test_a_state_folder_that_is_a_file_is_said_to_be_one(tmp_path):
+    from engine.config import load_config
+    from engine.state import StateError
+    from installation.show.keeper import Keeper
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    for folder, said in ((notes, f"{notes} is a file; give a folder"),
+                         (notes / "state", f"{notes / 'state'}: {notes} is a file")):  # fmt: skip
+        with pytest.raises(StateError, match=re.escape(said)):
+            Keeper(load_config(None, [f"state.folder={folder}"]).state)
+    assert notes.read_text() == "mine\n"

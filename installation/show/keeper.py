@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from engine.config import StateConfig
+from engine.files import described
 from engine.mind import MindShape, check_fits
 from engine.saves import StateFolder, default_state_folder
 from engine.state import StateError
@@ -23,6 +24,16 @@ def state_folder(config: StateConfig) -> Path:
 
 
 def unwritable(folder: Path, error: OSError) -> StateError:
+    blockers = (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir())
+    blocker = (
+        next(blockers, None) if isinstance(error, FileExistsError | NotADirectoryError) else None
+    )
+    if blocker is not None:  # a file where a folder goes
+        where = "" if blocker == folder else f": {blocker}"
+        return StateError(
+            f"state.folder {folder}{where} is {described(blocker.stat().st_mode)}; give a "
+            "folder (a new one is made), or --set state.enabled=false"
+        )
     return StateError(
         f"state.folder {folder} cannot be written ({error.strerror or error}); "
         "give a folder you can write, or --set state.enabled=false"
