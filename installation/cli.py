@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     surface.add_argument("--out", type=Path, required=True, help="the layout, a new .tosc file")
     surface.add_argument("--picture", type=Path, help="also a picture of it, a new .png or .jpg")
     surface.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    doctor = commands.add_parser("doctor", help="what this machine has and lacks, one line a check")
+    _add_config_options(doctor)
+    doctor.add_argument("--json", action="store_true", help="the checks as JSON, for machines")
     parser.commands = commands.choices
     return parser
 
@@ -335,6 +338,14 @@ def surface(args: argparse.Namespace) -> int:
     return write_surface(args.out, args.picture)
 
 
+def doctor(args: argparse.Namespace) -> int:
+    from installation.doctor import examine
+
+    if not args.verbose:
+        logging.disable(logging.INFO)  # its lines are the output: the loading's log is noise
+    return examine(lambda: _load(args), args.config, args.json)
+
+
 def _quiet_decoders() -> None:
     """OpenCV and FFmpeg print their own lines on stderr (a camera that is not there, a file that
     is not a video); ours say the same in one line, so theirs are silenced (-v keeps them)."""
@@ -372,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
+        commands |= {"bench": bench, "surface": surface, "doctor": doctor}
         with ending_on_signals():  # SIGTERM, SIGHUP end every command as Ctrl-C does
-            return {**commands, "bench": bench, "surface": surface}[args.command](args)
+            return commands[args.command](args)
     except DreamsError as error:
         print(f"dreams: error: {error}", file=sys.stderr)
         _log_to_files(f"exit 2: {error}")

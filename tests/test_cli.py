@@ -58,7 +58,8 @@ def test_a_display_that_does_not_exist():
     assert "screen.display = 5" in result.stderr and "Traceback" not in result.stderr
 
 
-COMMANDS = ["run", "record", "write", "teach-poet", "bench", "surface"]  # as the README names them
+# as the README names them
+COMMANDS = ["run", "record", "write", "teach-poet", "bench", "surface", "doctor"]
 
 
 def test_help_names_the_commands():
