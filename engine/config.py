@@ -13,10 +13,13 @@ from typing import Any
 
 from engine.addresses import is_host, is_ip_networks, is_osc_targets
 from engine.errors import ConfigError
-from engine.networks import UPSAMPLES
 from engine.shape import is_aspect
-from engine.speed import COMPILE_MODES, SPEEDS
 
+# The names that engine/networks.py and engine/speed.py act on, kept here: the config imports no
+# torch, so `dreams doctor` and a mistake's one line work where torch is broken.
+UPSAMPLES = ("transposed", "nearest", "bilinear")
+SPEEDS = ("auto", "eager", "compiled")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 FITS = ("fill", "letterbox")  # the picture covers the screen, or all of it shows between bars
 
 

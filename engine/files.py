@@ -1,9 +1,11 @@
 """Writing the user's files so that a fault (a full disk, a pulled plug) never leaves half a
 thing behind: a whole file replaced at once, or a record appended whole; and reading them back
-only where they are regular files of a size that can be theirs (read_regular)."""
+only where they are regular files of a size that can be theirs (read_regular); and where the
+user's data lives on each system (default_state_folder)."""
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 
@@ -74,3 +76,14 @@ def append_whole(file, data: bytes, sync: bool = False) -> None:
             pass
         file.seek(start)
         raise
+
+
+def default_state_folder() -> Path:
+    """Where a user's data lives: $XDG_DATA_HOME (~/.local/share) on Linux, Application Support
+    on macOS, %LOCALAPPDATA% on Windows."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Dreams"
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "Dreams"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "dreams"

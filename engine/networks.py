@@ -16,9 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from engine.config import UPSAMPLES  # noqa: F401 (named with the settings; tools import it here)
 from engine.shape import SHORT_SEED, seed_map
-
-UPSAMPLES = ("transposed", "nearest", "bilinear")
 
 
 def channels_at(short: int, layer_short: int, width: int) -> int:

@@ -4,28 +4,16 @@ once a new one is safely on disk. A damaged save is passed over for the one befo
 renamed .damaged, so that it never takes the place of a good one among those kept)."""
 
 import logging
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
+from engine.files import default_state_folder  # noqa: F401 (named here by the keeper, tests)
 from engine.state import StateError, load_state, save_state
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^mind-(\d{6,})\.state$")
-
-
-def default_state_folder() -> Path:
-    """Where a user's data lives: $XDG_DATA_HOME (~/.local/share) on Linux, Application Support
-    on macOS, %LOCALAPPDATA% on Windows."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Dreams"
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "Dreams"
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "dreams"
 
 
 class StateFolder:

@@ -13,9 +13,6 @@ import torch
 
 from engine.corpus import default_cache_dir
 
-SPEEDS = ("auto", "eager", "compiled")
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
-
 
 @dataclass(frozen=True)
 class Speed:

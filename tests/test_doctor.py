@@ -113,3 +113,13 @@ def test_an_asset_cut_short_is_a_failed_line(tmp_path):
     assert entries["poet's model"]["status"] == "failed"
     assert "104 bytes of 98362432" in entries["poet's model"]["detail"]
     assert entries["corpus"]["status"] == "ok"
+
+
+def test_a_broken_torch_is_a_failed_line_not_a_traceback(tmp_path):
+    """torch that does not import (on Windows, a DLL that will not load): one failed line."""
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text("raise OSError('Error loading c10.dll')\n")
+    status, entries = doctor_json(env={"PYTHONPATH": str(tmp_path)})
+    assert status == 1
+    assert entries["torch"]["status"] == "failed" and "c10.dll" in entries["torch"]["detail"]
+    assert entries["config"]["status"] == "ok" and entries["state folder"]["status"] == "ok"

@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.assets import default_film, package_file, serif_font
 from engine.config import Config
 from engine.errors import DreamsError
+from engine.files import default_state_folder
 from installation.doctor.line import Line, failed, ok, warning
 
 REINSTALL = (
@@ -135,10 +136,13 @@ def film(config: Config) -> Line:
 def poet_cache(config: Config) -> Line:
     """The cleaned corpus, its word counts and the unpacked model in the cache folder."""
     from engine.corpus import CACHE_VERSION, default_cache_dir
-    from engine.language_model import DEFAULT_NAME
 
     if not config.poet.enabled:
         return ok("poet's cache", "not needed (poet.enabled = false)")
+    try:
+        from engine.language_model import DEFAULT_NAME
+    except (ImportError, OSError):  # torch does not import: its own line says so
+        return warning("poet's cache", "not checked: torch does not import", "mend torch first")
     cache = (
         Path(config.poet.cache_dir).expanduser() if config.poet.cache_dir else default_cache_dir()
     )
@@ -164,8 +168,6 @@ def poet_cache(config: Config) -> Line:
 
 def state_folder(config: Config) -> Line:
     """Where the show keeps its mind and log: writable (or made at the first show), and room."""
-    from engine.saves import default_state_folder
-
     if not config.state.enabled:
         return ok("state folder", "off (state.enabled = false): nothing is saved, no dreams.log")
     folder = (
