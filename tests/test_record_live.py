@@ -1,15 +1,20 @@
 """Recording the live show: R and OSC start and stop it; the file lasts as long as it was
 recorded and holds what the voice said, read back with PyAV."""
 
+import os
 import queue
+import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pygame
+import pytest
 
 from engine.config import load_config
 from installation.show.live_recording import new_recording_path
-from tests.conftest import run_dreams
+from tests.conftest import ROOT, run_dreams
 from tests.cutkit import sound, streams, subtitles, video_times
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 from tests.test_osc import send, sender
@@ -99,3 +104,44 @@ def test_a_recording_never_goes_over_one_that_is_there(tmp_path):
     done = run_dreams("run", "--windowed", "--networks", "2", "--record", str(mine))
     assert done.returncode == 2 and "mine.srt exists" in done.stderr
     assert mine.with_suffix(".srt").read_text() == "my own subtitles\n" and not mine.exists()
+
+
+# a live recording at 1080p of frames no encoder keeps up with (noise), at the screen's rate
+BEHIND = """
+import os, signal, sys, time
+import numpy as np
+from engine.config import RecordConfig
+from installation.media.recorder import Recorder
+
+def record_behind(path, seconds):
+    noise = [np.random.default_rng(n).integers(0, 255, (1080, 1920, 3), np.uint8) for n in range(4)]
+    recorder = Recorder(path, RecordConfig(width=1920, height=1080), fps=None)
+    began = time.monotonic()
+    while (now := time.monotonic() - began) < seconds:
+        recorder.add_frame(noise[int(now * 60) % 4], now, wait=False)
+        time.sleep(1 / 60)
+    return recorder
+
+if __name__ == "__main__":
+    record_behind(sys.argv[1], 3.0)
+    os.kill(os.getpid(), signal.SIGKILL)  # a crash, or the plug pulled
+"""
+
+
+def test_a_recording_behind_its_encoder_ends_quickly_and_drops_frames(tmp_path):
+    namespace = {}
+    exec(BEHIND, namespace)
+    recorder = namespace["record_behind"](tmp_path / "live.mp4", 2.0)
+    began = time.monotonic()
+    summary = recorder.close()
+    assert time.monotonic() - began < 1.5  # within the show's 2 s, not the encoder's backlog
+    assert summary.dropped > 0 and summary.seconds > 1.5  # counted, and the whole time
+    assert 1.5 < video_times(tmp_path / "live.mp4")[-1] < 2.1
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL on Windows")
+def test_a_killed_live_recording_plays_to_within_a_second_of_its_end(tmp_path):
+    path = tmp_path / "live.mp4"
+    subprocess.run([sys.executable, "-c", BEHIND, str(path)], cwd=ROOT, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert video_times(path)[-1] > 3.0 - 1.0

@@ -1,10 +1,14 @@
 """The recorder: H.264 video and AAC audio in one mp4 (PyAV), encoded on its own thread behind a
 bounded queue.
 
-The mp4 is fragmented (a fragment a second, each starting on a keyframe), so a crash or a pulled
-plug leaves a file that plays up to its last second. A cut (`dreams record`) has a fixed frame
-rate and never drops a frame; a live recording stamps each frame with the real time it was shown
-and drops frames when the encoder falls behind (counted), so its length is the time recorded.
+The mp4 is fragmented (a cut: a fragment a second, each starting on a keyframe; live: a
+fragment a frame, a keyframe a second), so a crash or a pulled plug leaves a file that plays up
+to its last fragment. A cut (`dreams record`) has a fixed frame rate and never drops a frame; a
+live recording stamps each frame with the real time it was shown and drops frames (counted)
+rather than let the encoder fall behind: a frame waits only while the file is within LIVE_LAG_S
+of the screen, x264 looks no frames ahead, and the file is synced to the disk each second. A
+kill costs a live recording LIVE_LAG_S and a frame or two of encoding, a pulled plug up to a
+second more, and its end is quick (RELIABILITY.md).
 
 Sound is a timeline: each spoken line is placed at its start time, silence fills the rest, and
 the audio is encoded up to each video frame's time.
@@ -14,6 +18,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -31,8 +36,13 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 48000  # of the soundtrack; lines are resampled to it
 LIVE_TIME_BASE = Fraction(1, 1000)  # a live recording's frames are stamped in milliseconds
 FRAGMENTED = "frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets"
+LIVE_FRAGMENTED = FRAGMENTED.replace("frag_keyframe", "frag_every_frame")  # on disk at once
 AUDIO_CHUNK = 1024  # samples per AAC frame
 MINUTE_OF_VIDEO_MB = 100  # a minute of 1080p at crf 20 is some 30-60 MB: room asked before
+LIVE_LAG_S = 0.5  # a live frame is dropped when the file is this far behind it, and work waits
+LIVE_FRAGMENT_S = 1.0  # a live recording's keyframes, so fragments, come this often
+LIVE_X264 = "rc-lookahead=0:sync-lookahead=0"  # x264 holds no frames back: a frame given is written
+FINISHING_S = 1.0  # a close with more work waiting than this says "finishing the recording..."
 
 
 class RecordError(DreamsError):
@@ -76,15 +86,18 @@ class Recorder:
         self._last_pts = start_at - 1
         self._last_time = start_at / fps if fps else 0.0
         self._lines: list[tuple[int, np.ndarray]] = []  # (start sample, samples), not yet encoded
+        self._frame_s = 0.1  # the encoder's recent seconds a frame (at first: a slow one)
+        self._written_s = 0.0  # a live recording's time of the newest frame in the file
+        self._next_key_s = 0.0  # a live recording's next forced keyframe
         self._audio_done = round(self._last_time * SAMPLE_RATE)
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue(maxsize=config.queue_frames)
-        keyint = keyframe_every or (fps or 60)
+        keyint = keyframe_every or (fps or 10000)  # live: keyframes by the clock, below
         self.container = av.open(
             str(self.path),
             "w",
             format="mp4",
-            options={"movflags": FRAGMENTED, "flush_packets": "1"},
+            options={"movflags": FRAGMENTED if fps else LIVE_FRAGMENTED, "flush_packets": "1"},
         )
         try:
             self.video = self.container.add_stream("libx264", rate=fps or 60)
@@ -97,7 +110,8 @@ class Recorder:
                 "preset": config.preset,
                 # keyframes at fixed frames: the same cut gives the same stream, and a resume can
                 # cut the old file at a keyframe
-                "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:bframes=0",
+                "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:bframes=0"
+                + ("" if fps else ":" + LIVE_X264),
             }
             self.audio = self.container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
             self.audio.bit_rate = config.audio_kbps * 1000
@@ -112,8 +126,13 @@ class Recorder:
     def add_frame(self, rgb: np.ndarray, seconds: float | None = None, wait: bool = True) -> bool:
         """Queue a frame (RGB uint8, any size: fitted to the recording's). A cut's frames follow
         each other at its frame rate; a live frame gives its time in seconds since the
-        recording began. wait=False drops the frame when the queue is full (False returned)."""
+        recording began. wait=False (live) drops the frame (False returned) when the encoder
+        is behind: the file more than LIVE_LAG_S behind this frame, or that much work waiting;
+        an idle encoder always takes it."""
         if self.error is not None:
+            return False
+        if not wait and self._behind(seconds):
+            self.dropped += 1
             return False
         try:
             self._queue.put(("frame", rgb, seconds), block=wait)
@@ -121,6 +140,10 @@ class Recorder:
         except queue.Full:
             self.dropped += 1
             return False
+
+    def _behind(self, seconds: float) -> bool:
+        waiting = self._queue.qsize()
+        return waiting > 0 and max(seconds - self._written_s, waiting * self._frame_s) > LIVE_LAG_S
 
     def add_line(self, samples: np.ndarray, sample_rate: int, seconds: float, gain=1.0) -> None:
         """Place a spoken line on the soundtrack, starting `seconds` into the recording."""
@@ -130,6 +153,9 @@ class Recorder:
 
     def close(self) -> RecordingSummary:
         """Encode what is queued, pad the sound to the picture's end, and finish the file."""
+        waiting = self._queue.qsize() * self._frame_s
+        if waiting > FINISHING_S:
+            log.info("record: finishing the recording... (%.0f s of encoding)", waiting)
         self._queue.put(("stop", None, None))
         self.thread.join()
         return RecordingSummary(self.path, self.frames, self.dropped, self._last_time, self.error)
@@ -143,7 +169,9 @@ class Recorder:
                 if kind == "stop":
                     break
                 if self.error is None:
+                    began = time.monotonic()
                     self._encode_frame(rgb, seconds)
+                    self._frame_s = 0.8 * self._frame_s + 0.2 * (time.monotonic() - began)
             if self.error is None:
                 self._encode_audio_until(self._last_time)
                 self._mux(self.video.encode(None))
@@ -172,6 +200,9 @@ class Recorder:
             pts = max(round(seconds / LIVE_TIME_BASE), self._last_pts + 1)
             frame.time_base = LIVE_TIME_BASE
             self._last_time = pts * LIVE_TIME_BASE
+            if self._last_time >= self._next_key_s:  # a new fragment: the one before is whole
+                frame.pict_type = av.video.frame.PictureType.I
+                self._next_key_s = float(self._last_time) + LIVE_FRAGMENT_S
         else:
             pts = self._last_pts + 1
             self._last_time = (pts + 1) / self.fps  # the end of this frame
@@ -207,11 +238,15 @@ class Recorder:
             # a keyframe closes the fragment before it, whose frames are then written out; a
             # write that failed (a full disk) may only be told at a later mux, so the frames
             # count as safe one fragment later
-            keyframe = self.fps and packet.stream is self.video and packet.is_keyframe
+            keyframe = packet.stream is self.video and packet.is_keyframe
             frame = packet.pts
+            if packet.stream is self.video and not self.fps:
+                self._written_s = float(frame * packet.time_base)
             self.container.mux(packet)
-            if keyframe:
+            if keyframe and self.fps:
                 self.safe_frames, self._fragment_start = self._fragment_start, frame
+            elif keyframe and frame > 0:  # live: the fragment before is written; keep it
+                self.sync()
 
     def sync(self) -> None:
         """Make what the file holds survive a power cut (fsync)."""

@@ -38,7 +38,8 @@ class LiveRecording:
         self.path = path
         self.recorder = Recorder(path, config, fps=None)
         self.subtitles = SubtitleFile(path.with_suffix(".srt"), truncate_at=0)
-        self.started = time.monotonic()
+        self.started = time.monotonic()  # again at the first frame: the file's time 0
+        self.seen = False
         self.narrator = narrator
         self.heard: queue.Queue = queue.Queue(maxsize=HEARD_WAITING)
         if narrator is not None:
@@ -48,6 +49,8 @@ class LiveRecording:
     def see(self, surface: pygame.Surface) -> None:
         """The frame just shown (dropped, and counted, when the encoder is behind), and the
         lines heard since the last one."""
+        if not self.seen:  # the film starts with its first frame, the sound with it
+            self.started, self.seen = time.monotonic(), True
         self.recorder.add_frame(pixels(surface), time.monotonic() - self.started, wait=False)
         self._place_heard()
 
@@ -58,9 +61,11 @@ class LiveRecording:
                 heard = self.heard.get_nowait()
             except queue.Empty:
                 return
-            at = heard.started - self.started
+            at = heard.started - self.started  # before the first frame: its end is heard
             self.recorder.add_line(heard.audio, heard.sample_rate, at, heard.gain)
-            self.subtitles.add(at, at + len(heard.audio) / heard.sample_rate, heard.text)
+            end = at + len(heard.audio) / heard.sample_rate
+            if end > 0:
+                self.subtitles.add(max(at, 0.0), end, heard.text)
 
     def close(self) -> RecordingSummary:
         if self.narrator is not None:
