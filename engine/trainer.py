@@ -4,12 +4,12 @@ Trainer.step() draws everything random first (frames from memory, latents, the a
 then _learn() updates the discriminator and the generator from those tensors alone, then the
 dreams of the new generator and the two losses come back to the host in one copy. How fast
 (channels-last, bf16, fused Adam, torch.compile) is the Speed's business (engine/speed.py); what
-is learned is the same on every path (tests/test_speed.py).
+is learned is the same on every path (tests/test_speed.py), and a path that fails steps down the
+ladder to a plainer one with the same networks (engine/ladder.py).
 """
 
-import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -18,11 +18,10 @@ import torch.nn.functional as F
 
 from engine.config import DreamConfig
 from engine.device import to_host
+from engine.ladder import Ladder
 from engine.memory import FrameMemory
 from engine.networks import Discriminator, Generator, diff_augment, draw_augment, weights_init
 from engine.speed import Speed, keep_compiled_kernels, pick_speed
-
-log = logging.getLogger(__name__)
 
 
 def pick_resolution(setting: int | str, device: torch.device) -> int:
@@ -73,8 +72,15 @@ class Trainer:
             config.latent_size,
             generator=torch.Generator().manual_seed(config.seed),
         ).to(self.device)
-        self._place(*(net.to(self.device) for net in self._blank_networks(config.seed)))
-        self._new_optimizers()
+        networks = (net.to(self.device) for net in self._blank_networks(config.seed))
+        self.generator, self.discriminator = networks
+        self.ladder = Ladder(self)
+        self.ladder.build()
+
+    @property
+    def rung(self) -> str:
+        """The speed the trainer runs on now (lower than asked after a fall: ladder.falls)."""
+        return self.speed.describe()
 
     def _blank_networks(self, seed: int) -> tuple[Generator, Discriminator]:
         """Fresh networks from a seeded random initialisation, on the CPU."""
@@ -99,17 +105,46 @@ class Trainer:
             self.discriminator.parameters(), lr=config.learning_rate, betas=betas, fused=fused
         )
 
-    def _place(self, generator: Generator, discriminator: Discriminator) -> None:
-        """The networks, laid out and compiled as the speed says."""
-        if self.speed.channels_last:
-            generator.to(memory_format=torch.channels_last)
-            discriminator.to(memory_format=torch.channels_last)
-        self.generator, self.discriminator = generator, discriminator
+    def lay_out(self, optimizers: dict | None = None) -> None:
+        """The networks laid out and compiled as the speed says, and their optimisers made
+        (carrying `optimizers`' state): the same weight tensors on every rung, for a compiled
+        module shares its module's and `to(memory_format=...)` keeps each Parameter."""
+        layout = torch.channels_last if self.speed.channels_last else torch.contiguous_format
+        generator, discriminator = self.generator, self.discriminator
+        generator.to(memory_format=layout)
+        discriminator.to(memory_format=layout)
         self._generate, self._judge = generator, discriminator
         if self.speed.compile_mode is not None:
             keep_compiled_kernels()
             compiled = partial(torch.compile, mode=self.speed.compile_mode, dynamic=False)
             self._generate, self._judge = compiled(generator), compiled(discriminator)
+        self._new_optimizers()
+        if optimizers is not None:
+            self._load_optimizers(optimizers["g_optimizer"], optimizers["d_optimizer"])
+
+    def use_speed(self, speed: Speed) -> None:
+        """Another rung for the same networks, their optimisers' state carried over."""
+        optimizers = {
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+        }
+        self.speed = speed
+        self.ladder.build(optimizers)
+
+    def _load_optimizers(self, g_state: dict, d_state: dict) -> None:
+        """Optimiser states made on any rung, for this one: fused as this speed says (a state
+        brings its own flag), each moment laid out as its weight, a plain Adam's count on the
+        host as a new one keeps it."""
+        fused = self.speed.fused_adam or None
+        for optimizer, state in ((self.g_optimizer, g_state), (self.d_optimizer, d_state)):
+            groups = [{**group, "fused": fused} for group in state["param_groups"]]
+            optimizer.load_state_dict({**state, "param_groups": groups})
+            for weight, moments in optimizer.state.items():
+                for name, value in moments.items():
+                    if name != "step":
+                        moments[name] = torch.empty_like(weight).copy_(value)
+                    elif not fused:
+                        moments[name] = value.cpu()
 
     def step(self, render: bool = True) -> Network:
         """One optimiser step of both networks: network n+1 is created, network n destroyed."""
@@ -128,23 +163,11 @@ class Trainer:
         return Network(self.number, images, d_loss, g_loss, time.monotonic())
 
     def _compute(self, real, latents, d_draws, g_draws, render: bool):
-        """The step's arithmetic and the one copy back to the host (losses and dreams). A
-        compiled path that fails (no compiler, no Triton, a CUDA graph refused) falls back to
-        eager once, with a warning; the step that failed is done again eagerly."""
-        try:
-            return self._learn_and_copy(real, latents, d_draws, g_draws, render)
-        except torch.OutOfMemoryError:
-            raise  # the show halves the batch
-        except Exception as error:
-            if self._generate is self.generator:
-                raise
-            log.warning(
-                "dreamer: torch.compile failed (%s); training eagerly, the same networks slower",
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
-            )
-            self.speed = replace(self.speed, compile_mode=None)
-            self._generate, self._judge = self.generator, self.discriminator
-            return self._learn_and_copy(real, latents, d_draws, g_draws, render)
+        """The step's arithmetic and the one copy back to the host (losses and dreams), on
+        the ladder's rung: a step that fails there is done again on the rung below."""
+        return self.ladder.step(
+            lambda: self._learn_and_copy(real, latents, d_draws, g_draws, render)
+        )
 
     def _learn_and_copy(self, real, latents, d_draws, g_draws, render: bool):
         losses = self._learn(real, latents, d_draws, g_draws)
@@ -235,10 +258,10 @@ class Trainer:
         }
 
     def load_networks(self, state: dict) -> None:
+        """A state taken on any rung (a snapshot from before a fall, a save from a GPU)."""
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self._load_optimizers(state["g_optimizer"], state["d_optimizer"])
 
     def state_dict(self) -> dict:
         """Everything the next step depends on: both networks and optimisers, the count and

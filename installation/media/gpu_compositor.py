@@ -4,12 +4,17 @@ a tensor on the device that made them and stay there (host arrays are taken too,
 a network); the upscaled picture (6 MB at 1920 x 1080) comes down once a frame, through pinned
 memory, instead of two bicubic warps of a million pixels on the CPU every frame."""
 
+import logging
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from engine.device import to_host
+from engine.ladder import first_line
 from installation.media.compositor import GRAIN_SD, Compositor, Look, placement
+
+log = logging.getLogger(__name__)
 
 
 class TorchCompositor(Compositor):
@@ -88,9 +93,14 @@ class TorchCompositor(Compositor):
 
 
 def make_compositor(look: Look, area: tuple[int, int], fit: str, seed: int, device) -> Compositor:
-    """On the GPU where the dreams are trained on one; else OpenCV on the CPU."""
+    """On the GPU where the dreams are trained on one; else, or where the GPU's cannot be built
+    (the last rung of the speed ladder, engine/ladder.py), OpenCV on the CPU."""
     if torch.device(device).type == "cuda":
-        return TorchCompositor(look, area, fit, seed, device)
+        try:
+            return TorchCompositor(look, area, fit, seed, device)
+        except Exception as error:  # out of GPU memory, a stream refused: the CPU composes
+            log.warning("screen: the GPU compositor could not be built (%s); composing on the CPU",
+                        first_line(error))  # fmt: skip
     return Compositor(look, area, fit, seed)
 
 

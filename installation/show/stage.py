@@ -32,6 +32,8 @@ class Stage:
         """The compositor for a window of this size (made again when the window changes)."""
         if self.compositor is None or self.compositor.area != area:
             self.compositor = make_compositor(self.look, area, self.fit, self.seed, self.device)
+            if type(self.compositor) is Compositor:  # the GPU's refused: not tried again
+                self.device = "cpu"
         return self.compositor
 
     def draw(self, t: float, images, hud: list[str], subtitle: str | None, fade: float) -> None:
@@ -50,6 +52,7 @@ class Stage:
         except Exception:  # the GPU's compositor (out of memory, say): the CPU's from now on
             log.exception("screen: composing on the GPU failed; composing on the CPU from now on")
             self.compositor = Compositor(self.look, compositor.area, self.fit, self.seed)
+            self.device = "cpu"  # a new window size is composed on the CPU too
             return self.compositor.compose(on_host(images), t, self.dream_offset)
 
     def dream_index(self, dreams: int) -> int:
