@@ -1,42 +1,66 @@
-"""One show per state folder: a lock on `dreams.lock` there (fcntl.flock). The kernel drops it
-when the process ends, however it ends, so a crash or a pulled plug never leaves a stale lock and
-a restart never needs a hand. The file holds the pid of the show that has it, for the message."""
+"""One show per state folder: a lock on `dreams.lock` there, the system's own (flock on Linux and
+macOS, LockFileEx on Windows: filelock's lock_descriptor). The system drops it when the process
+ends, however it ends, so a crash or a pulled plug never leaves a stale lock and a restart never
+needs a hand. The file holds the pid of the show that has it, for the message, after its first
+byte: Windows locks that byte, and another process could not read it there."""
 
-import fcntl
+import logging
 import os
+import warnings
 from pathlib import Path
+
+with warnings.catch_warnings():  # where there is no flock it warns; take() says so in a line
+    warnings.simplefilter("ignore")
+    from filelock import lock_descriptor
 
 from engine.state import StateError
 
 LOCK_NAME = "dreams.lock"
 
+log = logging.getLogger(__name__)
+
 
 class FolderLock:
     def __init__(self, folder: Path):
         self.path = folder / LOCK_NAME
-        self._file = None
+        self._fd: int | None = None
 
     def take(self) -> None:
         """Hold the folder, or a StateError naming the show that holds it."""
-        file = open(self.path, "a+")  # never truncated before the lock is ours: it names the holder
+        # never truncated before the lock is ours: it names the holder
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0))
         try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            file.seek(0)
-            holder = file.read().strip() or "unknown"
-            file.close()
+            held = lock_descriptor(fd, blocking=False)
+        except OSError as error:  # no lock on this system or disk (ENOSYS, ENOLCK): go on, said
+            log.warning(
+                "state: %s cannot be locked here (%s); run one show at a time in this folder",
+                self.path,
+                error.strerror or error,
+            )
+            held = True
+        if not held:
+            holder = _holder(fd)
+            os.close(fd)
             raise StateError(
                 f"state.folder {self.path.parent} is in use by another show (pid {holder}); "
                 "stop that show, or give this one another state.folder"
-            ) from None
+            )
         try:  # only for the message: a full disk keeps the lock, the pid unsaid
-            os.ftruncate(file.fileno(), 0)
-            os.write(file.fileno(), f"{os.getpid()}\n".encode())
+            os.ftruncate(fd, 0)
+            os.write(fd, f"\n{os.getpid()}\n".encode())
         except OSError:
             pass
-        self._file = file
+        self._fd = fd
 
     def release(self) -> None:
-        if self._file is not None:
-            self._file.close()  # closing the file drops the lock
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops the lock
+            self._fd = None
+
+
+def _holder(fd: int) -> str:
+    try:
+        os.lseek(fd, 1, os.SEEK_SET)  # past the byte that Windows locks
+        return os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+    except OSError:
+        return "unknown"
