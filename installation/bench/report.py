@@ -73,11 +73,13 @@ def describe_device(device: torch.device) -> str:
 
 
 def _cpu_name() -> str:
+    """The processor's name: Linux's /proc/cpuinfo says it best; Windows and macOS say it
+    through platform (on Linux that is only the architecture)."""
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
                 if line.startswith("model name"):
                     return line.split(":", 1)[1].strip()
-    except OSError:
+    except OSError:  # not Linux
         pass
     return platform.processor() or platform.machine()

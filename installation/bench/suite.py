@@ -3,7 +3,6 @@ and JSON): networks per second against the eager loop, the screen's frame time, 
 per second, the voice's real-time factor, the live show (time to the first network, networks per
 second), peak RAM and GPU memory. The goals are issue 7's."""
 
-import resource
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from installation.bench.report import Report, describe_device
 from installation.bench.screen import run_screen_bench
 from installation.bench.show import run_show_bench
 from installation.bench.voice import run_voice_bench
+from installation.show.stats import peak_ram_mb
 
 
 @dataclass
@@ -89,7 +89,7 @@ def run_suite(config: Config, plan: Plan, config_args: list[str], json_path: Pat
         except RuntimeError as error:  # the other figures are still worth having
             print(error, flush=True)
             report.add("the live show", "failed", goal="see the line above the table")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_ram_mb()
     report.raw["peak_ram_mb"] = peak
     report.add("peak RAM, this bench (MB)", f"{peak:.0f}")
     print()
@@ -178,5 +178,5 @@ def _show_rows(report: Report, show: dict, live: int, cuda: bool) -> None:
     if show["peak_gpu_mb"] is not None:
         report.add(f"peak GPU memory, the live show at {live} (MB)",
                    f"{show['peak_gpu_mb']:.0f}", goal="under 8,192")  # fmt: skip
-    if show["peak_ram_mb"]:  # read from /proc: Linux only
+    if show["peak_ram_mb"]:
         report.add("peak RAM, the live show (MB)", f"{show['peak_ram_mb']:.0f}")

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 
+import psutil
+
 from engine.config import Config
 from installation.show.assemble import open_show
 
@@ -15,29 +17,12 @@ SETTLE_S = 2.0  # after the first network: the first steps and the receiver's co
 
 
 def listening_ports() -> set[int]:
-    """The TCP ports this process listens on (Linux's /proc; empty elsewhere)."""
-    sockets, ports = set(), set()
+    """The TCP ports this process listens on (empty where the system will not say)."""
     try:
-        fds = os.listdir("/proc/self/fd")
-    except OSError:
-        return ports
-    for fd in fds:
-        try:
-            link = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # the listing's own descriptor, closed by now
-            continue
-        if link.startswith("socket:["):
-            sockets.add(link[len("socket:[") : -1])
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        try:
-            with open(table) as rows:
-                for row in list(rows)[1:]:
-                    fields = row.split()
-                    if fields[3] == "0A" and fields[9] in sockets:  # LISTEN, and ours
-                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-        except OSError:
-            pass
-    return ports
+        connections = psutil.Process().net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return set()
+    return {c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN}
 
 
 class Receiver:

@@ -1,21 +1,7 @@
-"""How the machine is doing, for the summary line in the log: memory."""
-
-import os
-import resource
-import sys
+"""How the machine is doing, for the summary line in the log: GPU memory (the process's own
+memory: stats.py)."""
 
 import torch
-
-
-def rss_mb() -> float:
-    """Resident memory of this process now (on Linux; elsewhere its peak so far)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            pages = int(statm.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB; bytes on macOS
-        return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def peak_gpu_mb(device: torch.device) -> float | None:

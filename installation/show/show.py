@@ -38,11 +38,12 @@ from installation.play.osc import OscSender, OscServer
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmThread
 from installation.show.guard import Guard
-from installation.show.health import gpu_text, rss_mb
+from installation.show.health import gpu_text
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
 from installation.show.live_recording import LiveRecording, new_recording_path
 from installation.show.stage import Stage
+from installation.show.stats import rss_mb
 from installation.threads import Inbox
 from installation.voice.narrator import Narrator
 from installation.voice.poet_thread import PoetThread
@@ -347,15 +348,16 @@ class Show:
 
     def _subtitle(self, t: float) -> tuple[str | None, float]:
         """The line to show and its opacity: the voice's line, or the poet's on a timer (which
-        goes on while hidden, T)."""
+        goes on while hidden, T); until the first, that the poet is waking."""
         if self.narrator is not None:
             speaking = self.narrator.now_speaking
             if speaking is None:
-                return None, 0.0
+                return self.poet.waking()
             return speaking.text, opacity(time.monotonic(), speaking.started, speaking.ends)
         if self.poet is None:
             return None, 0.0
-        return self.subtitles.at(t, self.poet.next_line)
+        line = self.subtitles.at(t, self.poet.next_line)
+        return line if self.subtitles.shown else self.poet.waking()
 
     # ---- what keys and OSC ask of the show itself ---------------------------------------------
 

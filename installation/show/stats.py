@@ -2,13 +2,19 @@
 reads (DESIGN.md: figures are published as data; log lines are for people)."""
 
 import json
-import resource
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from engine.files import write_atomically
+
+try:  # not on Windows, where psutil gives the peak itself
+    import resource
+except ImportError:
+    resource = None
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,17 @@ def write_stats(path: Path, stats: dict) -> None:
     write_atomically(path, (json.dumps(stats, indent=2) + "\n").encode())
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now."""
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def peak_ram_mb() -> float:
-    """This process's own high-water mark of resident memory."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB; bytes on macOS
-    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+    """This process's own high-water mark of resident memory: Windows's peak working set, or
+    getrusage's ru_maxrss elsewhere; resident memory now (a floor) where neither is kept."""
+    memory = psutil.Process().memory_info()
+    peak = getattr(memory, "peak_wset", None)
+    if peak is None and resource is not None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB; bytes on macOS
+        peak *= 1 if sys.platform == "darwin" else 1024
+    return max(peak or 0, memory.rss) / 2**20
