@@ -126,6 +126,8 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def _limit(folder: Path, name: str, default: int) -> int:
+    if not hasattr(os, "pathconf"):  # Windows: the defaults
+        return default
     try:
         return os.pathconf(folder, name)
     except (OSError, ValueError):

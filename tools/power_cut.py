@@ -8,7 +8,6 @@ save). The figures for RELIABILITY.md.
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ def main() -> None:
         first = min(m[0] for m in listener.got("/dreams/network"))
         assert first == expected, f"run {cycle} began at network {first}, not {expected}"
         time.sleep(rng.uniform(1.0, 3 * args.save_every))
-        show.send_signal(signal.SIGKILL)
+        show.kill()  # SIGKILL; TerminateProcess on Windows
         show.wait()
         killed_after = time.monotonic() - shown_at
         last = max(m[0] for m in listener.got("/dreams/network"))

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tools.sabotages import SABOTAGES, Sabotage  # noqa: E402
 
+PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 ENV = {"HF_HUB_OFFLINE": "1", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 
 
@@ -38,7 +39,6 @@ def scratch_copy(folder: Path) -> Path:
         if name and (ROOT / name).is_file():
             (tree / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, tree / name)
-    (tree / ".venv").symlink_to(ROOT / ".venv")
     return tree
 
 
@@ -58,7 +58,7 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
     began = time.monotonic()
     done = subprocess.run(
         [
-            str(tree / ".venv/bin/python"),
+            str(PYTHON),
             "-m",
             "pytest",
             "-x",

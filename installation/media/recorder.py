@@ -250,7 +250,8 @@ class Recorder:
 
     def sync(self) -> None:
         """Make what the file holds survive a power cut (fsync)."""
-        descriptor = os.open(self.path, os.O_RDONLY)
+        # Windows's fsync (FlushFileBuffers) refuses a descriptor that may not write
+        descriptor = os.open(self.path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
         try:
             os.fsync(descriptor)
         finally:
