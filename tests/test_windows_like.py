@@ -63,6 +63,7 @@ def test_a_show_a_cut_and_a_book_without_the_posix_modules(
     assert "3 networks created" in show.stderr
     assert json.loads(stats.read_text())["peak_ram_mb"] > 10  # the figure is still there
     assert "network 3 saved" in show.stderr, show.stderr
+    assert "cannot be locked here" in show.stderr  # neither flock nor LockFileEx: said, gone on
 
     cut = tmp_path / "cut.mp4"
     record = run_dreams("record", "--networks", "3", "--out", str(cut), "--size", "160x90",
