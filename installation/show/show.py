@@ -27,6 +27,7 @@ from engine.errors import DreamsError
 from engine.mind import Mind, Waking
 from engine.trainer import Network
 from installation.endings import end_on_signals
+from installation.gallery.heartbeat import Heartbeat
 from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
 from installation.media.video_out import VideoOut
@@ -180,14 +181,16 @@ class Show:
             self.notice_until = started + NOTICE_S
         if self.limits.record_to is not None:
             self.start_recording(self.limits.record_to)
-        clock = pygame.time.Clock()
+        clock, heartbeat = pygame.time.Clock(), Heartbeat()  # to systemd's watchdog, if it runs us
         try:
             while not self.stop_requested.is_set():
                 self._frame(time.monotonic() - started)
+                heartbeat.beat()  # READY=1 after the first frame, then WATCHDOG=1 every 2 s
                 if self._finished(started):
                     break
                 clock.tick(self.config.screen.fps)
         finally:
+            heartbeat.stopping()
             left = self._stop_threads(threads)
         return self._summary(started, left)
 
