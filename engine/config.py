@@ -241,6 +241,42 @@ class StateConfig:
     log_files: int = _between(5, 1, 100)
 
 
+def _token(text: str) -> bool:
+    """Empty (this machine only), or long enough that guessing it is hopeless."""
+    return text == "" or (16 <= len(text) <= 256 and text.isprintable() and " " not in text)
+
+
+@dataclass
+class WebConfig:
+    enabled: bool = True
+    host: str = _setting(
+        "127.0.0.1", is_host, 'an address of this machine, e.g. "127.0.0.1" or "0.0.0.0"'
+    )
+    port: int = _between(8080, 0, 65535, " (0: any free)")
+    token: str = _setting("", _token, '"" or 16 to 256 characters without spaces')
+    allow: str = _setting(
+        "",
+        is_ip_networks,
+        'IP addresses or networks, comma-separated, e.g. "192.168.1.20,10.0.0.0/24"',
+    )
+    stall_s: float = _between(300.0, 1, 86400, " seconds")
+    max_requests_per_s: float = _between(20.0, 1, 10_000)
+    burst: int = _between(60, 1, 100_000)
+
+
+@dataclass
+class ScheduleConfig:
+    """Opening hours (installation/gallery/schedule.py reads the two strings, before the show)."""
+
+    hours: str = _setting("", hint='weekly hours, e.g. "Tue-Sun 10:00-18:00"; "": always open')
+    closed: str = _setting("", hint='closed dates, e.g. "2026-12-25, 2027-01-01"')
+    learn_when_closed: bool = True
+    fade_s: float = _between(10.0, 0, 600, " seconds")
+    display_sleep: bool = True
+    projector: str = _setting("", hint='"" (none) or a PJLink projector\'s address[:port]')
+    projector_password: str = ""
+
+
 @dataclass
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
@@ -254,6 +290,8 @@ class Config:
     midi: MidiConfig = field(default_factory=MidiConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
     state: StateConfig = field(default_factory=StateConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
 
 def load_config(
