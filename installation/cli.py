@@ -12,6 +12,7 @@ from engine.config import Config, load_config
 from engine.errors import DreamsError
 from installation import values
 from installation.endings import ending_on_signals
+from installation.gallery.service import add_service_parser, service_command
 from installation.paths import check_input, check_name, check_output
 from installation.show.stats import Began, show_stats, write_stats
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="what this machine has and lacks, one line a check")
     _add_config_options(doctor)
     doctor.add_argument("--json", action="store_true", help="the checks as JSON, for machines")
+    add_service_parser(commands)  # installation/gallery/service.py
     parser.commands = commands.choices
     return parser
 
@@ -154,13 +156,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help="a TOML file (default: ./config.toml when there is one)"
     )
     parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
+        "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
         help="override one setting, e.g. --set dream.resolution=128 (repeatable)",
-    )
+    )  # fmt: skip
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
 
 
@@ -384,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
         commands |= {"bench": bench, "surface": surface, "doctor": doctor}
+        commands["service"] = service_command
         with ending_on_signals():  # SIGTERM, SIGHUP end every command as Ctrl-C does
             return commands[args.command](args)
     except DreamsError as error:
