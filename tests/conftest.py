@@ -39,11 +39,13 @@ def as_options(settings: list[str]) -> list[str]:
 
 def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
     """The real `dreams` command in a child process; returns the CompletedProcess.
-    (`run` gets --set poet.enabled=false, osc.port=0 and state.enabled=false unless the test
-    names them itself: a show that resumed another test's mind would test something else.)"""
+    (`run` gets --set poet.enabled=false, osc.port=0, web.port=0 and state.enabled=false unless
+    the test names them itself: a show that resumed another test's mind would test something
+    else.)"""
     for section, default in (
         ("poet", "enabled=false"),
         ("osc", "port=0"),
+        ("web", "port=0"),
         ("state", "enabled=false"),
     ):
         if args and args[0] == "run" and not any(f"{section}." in a for a in args):

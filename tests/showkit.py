@@ -22,6 +22,7 @@ def open_test_show(tmp_path, *settings, networks=0, duration=0.0):
             "poet.enabled=false",  # tests of the poet in the show turn it on
             "voice.device=none",  # silent, in real time, even where there are speakers
             "osc.port=0",  # any free port: never two tests on 9000
+            "web.port=0",  # nor on 8080
             "state.enabled=false",  # a blank mind, unless a test of the saves names a folder
             *settings,
         ],

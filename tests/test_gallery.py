@@ -31,7 +31,7 @@ def start_show(folder, *args, limit_file_size=None) -> subprocess.Popen:
 
     command = [
         *DREAMS, "run", "--windowed",
-        "--set", "poet.enabled=false", "--set", "osc.port=0",
+        "--set", "poet.enabled=false", "--set", "osc.port=0", "--set", "web.port=0",
         "--set", f"state.folder={folder}", "--set", f"state.save_every_s={SAVE_EVERY_S}",
         *args,
     ]  # fmt: skip

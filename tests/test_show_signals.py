@@ -18,7 +18,7 @@ from tests.test_cli import start_dreams, wait_for_line
 def show_in(folder, film, *args):
     return start_dreams(
         "run", "--windowed", "--film", str(film), "--set", "poet.enabled=false",
-        "--set", "osc.port=0", "--set", f"state.folder={folder}", *args,
+        "--set", "osc.port=0", "--set", "web.port=0", "--set", f"state.folder={folder}", *args,
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from tests.oscclient import Listener  # noqa: E402
 def start(folder: Path, save_every: float, port: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "installation.cli", "run", "--windowed",
-        "--set", "osc.port=0", "--set", f"osc.targets=127.0.0.1:{port}",
+        "--set", "osc.port=0", "--set", "web.port=0", "--set", f"osc.targets=127.0.0.1:{port}",
         "--set", f"state.folder={folder}", "--set", f"state.save_every_s={save_every}",
     ]  # fmt: skip
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}

@@ -22,7 +22,7 @@ def run_show_bench(config: Config, config_args: list[str], seconds: float) -> di
         stats_path = Path(folder) / "show.json"
         command = [sys.executable, "-m", "installation.cli", "run", "--windowed"]
         command += ["--duration", str(seconds), "--stats", str(stats_path), *config_args]
-        command += ["--set", "state.enabled=false", "--set", "osc.port=0"]  # the user's mind stays
+        command += ["--set", "state.enabled=false", "--set", "osc.port=0", "--set", "web.port=0"]
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
         last_lines: deque[str] = deque(maxlen=3)  # what a failing show said last
         launched = time.time()

@@ -11,6 +11,7 @@ from engine.language_model import check_poet_model
 from engine.mind import Mind, Waking, build_mind, wake
 from engine.trainer import Trainer
 from engine.voice import voice_path
+from installation.gallery.web import WebServer
 from installation.media.recorder import RecordError, check_output
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
@@ -69,7 +70,7 @@ def open_show(
         window = Window(config.screen, fullscreen)
     except BaseException:
         film.close()
-        for part in (playing["video_out"], playing["osc_server"]):  # MIDI opens in its thread
+        for part in (playing["video_out"], playing["osc_server"], playing["web"]):  # not MIDI
             if part is not None:
                 part.close()
         if keeper is not None:
@@ -83,9 +84,12 @@ def _instrument(config: Config, keeper: Keeper | None) -> dict:
     """What plays the show and what it plays to: video out, OSC and MIDI, sharing one command
     inbox. A busy port, a bad target or a video out this system cannot send is said here, before
     the window opens; no MIDI system is one line and no MIDI."""
+    commands = Inbox(COMMANDS_WAITING)
+    web = WebServer(config.web, commands) if config.web.enabled else None  # refused first
+    if web is not None:
+        log.info("web: the status page on http://%s:%d/", config.web.host, web.port)
     video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
     osc_server = osc_sender = None
-    commands = Inbox(COMMANDS_WAITING)
     if config.osc.enabled:
         osc_sender = OscSender(config.osc.targets)
         osc_server = OscServer(config.osc, commands)
@@ -93,7 +97,7 @@ def _instrument(config: Config, keeper: Keeper | None) -> dict:
     folder = keeper.folder.path if keeper else state_folder(config.state)
     midi = open_midi(config.midi, commands, folder)
     return dict(osc_server=osc_server, osc_sender=osc_sender, commands=commands,
-                video_out=video_out, midi=midi)  # fmt: skip
+                video_out=video_out, midi=midi, web=web)  # fmt: skip
 
 
 def _resume(keeper: Keeper, mind: Mind) -> Waking:

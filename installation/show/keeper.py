@@ -52,6 +52,8 @@ class Keeper:
         self.saves_written = self.saves_failed = 0
         self.aside: Path | None = None  # where start_fresh moved the earlier saves
         self.last_saved_number = 0
+        self.last_saved_unix: float | None = None  # when (the status page says "4 min ago")
+        self.last_save_failed = False  # published: the status page's health
         self._due = time.monotonic() + config.save_every_s
         self._pending = LatestSlot()
         self.thread = threading.Thread(target=self.loop, name="state", daemon=True)
@@ -103,6 +105,7 @@ class Keeper:
             path = self.folder.save(state)
         except OSError as error:
             self.saves_failed += 1
+            self.last_save_failed = True
             then = "lost" if at_exit else f"trying again in {self.config.save_every_s:g} s"
             kept = f"network {self.last_saved_number}" if self.last_saved_number else "none"
             log.warning(
@@ -116,4 +119,5 @@ class Keeper:
             return
         self.saves_written += 1
         self.last_saved_number = state["trainer"]["number"]
+        self.last_saved_unix, self.last_save_failed = time.time(), False
         log.info("state: network %d saved (%s)", self.last_saved_number, path.name)

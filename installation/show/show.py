@@ -28,6 +28,7 @@ from engine.mind import Mind, Waking
 from engine.trainer import Network
 from installation.endings import end_on_signals
 from installation.gallery.heartbeat import Heartbeat
+from installation.gallery.web import WebServer
 from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
 from installation.media.video_out import VideoOut
@@ -72,6 +73,7 @@ class ShowParts:
     commands: Inbox = field(default_factory=lambda: Inbox(COMMANDS_WAITING))
     video_out: VideoOut | None = None  # the picture to VJ software (installation/media/)
     midi: Midi | None = None  # MIDI in, when this machine has an input (installation/play/midi.py)
+    web: WebServer | None = None  # the status page (installation/gallery/web.py)
 
 
 @dataclass
@@ -124,7 +126,8 @@ class Show:
         self._rebirths_told = self.waking.rebirths
         self._summary_from = (time.monotonic(), self.trainer.number)
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
-        self.osc, self.video_out, self.midi = parts.osc_server, parts.video_out, parts.midi
+        self.osc, self.video_out, self.midi, self.web = (parts.osc_server, parts.video_out,
+                                                         parts.midi, parts.web)  # fmt: skip
         sender = parts.osc_sender or OscSender("")
         self.controls = Controls(self, parts.commands, parts.osc_server, sender)
         self.subtitles = Subtitles(config.poet.line_s)
@@ -166,7 +169,7 @@ class Show:
         for part, restart in ((self.film_thread, True), (self.dreaming, False),
                               (self.poet, True), (self.narrator, True), (self.osc, True),
                               (self.midi, True), (self.keeper, False),
-                              (self.video_out, True)):  # fmt: skip
+                              (self.video_out, True), (self.web, True)):  # fmt: skip
             if part is not None:
                 part.thread = self.guard.thread(part.thread.name, part.loop, restart)
                 threads.append(part.thread)
@@ -174,7 +177,7 @@ class Show:
 
     def run(self) -> ShowSummary:
         self.started = started = time.monotonic()
-        threads = self._guarded_threads()
+        self.threads = threads = self._guarded_threads()  # the status page's too
         for thread in threads:
             thread.start()
         if self.notice:
@@ -215,6 +218,8 @@ class Show:
         if self.video_out is not None:
             self.video_out.see(self.window.surface, self.stage.picture)
         self.frames_drawn += 1
+        if self.web is not None:
+            self.web.publish(self)  # the figures and, when asked, the picture for the page
         self.last_frame = (time.monotonic(), self.stage.hud_on)  # for `dreams bench --osc`
         self._summarise_if_due()
 
@@ -223,14 +228,9 @@ class Show:
         if self.stopped_by is not None:
             log.info("show: %s received; ending as Ctrl-C does, with a save", self.stopped_by)
         self.stop_recording()
-        if self.osc is not None:
-            self.osc.stop()
-        if self.midi is not None:
-            self.midi.stop()
-        if self.keeper is not None:
-            self.keeper.stop()
-        if self.video_out is not None:
-            self.video_out.stop()
+        for part in (self.osc, self.midi, self.keeper, self.video_out, self.web):
+            if part is not None:
+                part.stop()
         self.controls.sender.close()
         deadline = time.monotonic() + STOP_WITHIN_S
         for thread in threads:
@@ -328,11 +328,8 @@ class Show:
     def _receive(self, network: Network) -> None:
         if self.current is None:
             self.first_network_s = time.monotonic() - self.started
-            log.info(
-                "show: network %d is on screen, the first of this run, %.1f s after the show began",
-                network.number,
-                self.first_network_s,
-            )
+            log.info("show: network %d is on screen, the first of this run, %.1f s after the show "
+                     "began", network.number, self.first_network_s)  # fmt: skip
         self.current = network
         self.networks_shown += 1
         rebirths = self.dreaming.guardian.rebirths
