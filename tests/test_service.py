@@ -6,6 +6,7 @@ frozen show by, received on a notify socket of our own."""
 import logging
 import os
 import plistlib
+import re
 import shlex
 import shutil
 import socket
@@ -100,8 +101,10 @@ ODD_FILM = 'film.source="a film at 100% $HOME.mp4"'  # spaces, a specifier, a va
 
 
 def exec_start_words(line: str) -> list[str]:
-    """ExecStart= split as systemd splits it (for what we write: quotes, \\, %% and $$)."""
-    return [word.replace("%%", "%").replace("$$", "$") for word in shlex.split(line)]
+    """ExecStart= split as systemd splits it (for what we write: quotes and \\); %% and $$ are
+    the characters, a single % or $ is systemd's own (a specifier, a variable), not as typed."""
+    kept = lambda m: m[1] if m[2] == m[1] else "<systemd's>"  # noqa: E731
+    return [re.sub(r"([%$])(.?)", kept, word) for word in shlex.split(line)]
 
 
 def test_the_linux_unit_is_verified_by_systemd_and_not_overwritten(tmp_path):
