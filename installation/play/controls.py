@@ -187,6 +187,15 @@ class Controls:
         self.show.dreaming.inbox.ask("reset")
         self.event("reset")
 
+    def schedule_open(self, _=None):
+        self.show.doors.set_override(True)  # the main thread's own part (installation/gallery/)
+
+    def schedule_close(self, _=None):
+        self.show.doors.set_override(False)
+
+    def schedule_auto(self, _=None):
+        self.show.doors.set_override(None)
+
     # ---- presets and the state asked for ---------------------------------------------------------
 
     def settings(self) -> dict[str, float | int]:

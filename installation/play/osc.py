@@ -72,6 +72,9 @@ ADDRESSES = {
     "/dreams/preset/load": Spec("preset_load", str, effect="glide to this preset's settings"),
     "/dreams/midi/learn": Spec("midi_learn", str, effect="the next MIDI control moved drives this"),
     "/dreams/state": Spec("state", effect="answer the sender with every current value"),
+    "/dreams/schedule/open": Spec("schedule_open", effect="open the gallery now (the hours wait)"),
+    "/dreams/schedule/close": Spec("schedule_close", effect="close it now: dark and quiet"),
+    "/dreams/schedule/auto": Spec("schedule_auto", effect="keep the opening hours again"),
 }
 
 

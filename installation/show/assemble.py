@@ -11,6 +11,7 @@ from engine.language_model import check_poet_model
 from engine.mind import Mind, Waking, build_mind, wake
 from engine.trainer import Trainer
 from engine.voice import voice_path
+from installation.gallery.schedule import parse_schedule
 from installation.gallery.web import WebServer
 from installation.media.recorder import RecordError, check_output
 from installation.media.video_out import VideoOut
@@ -36,6 +37,7 @@ def open_show(
     """Everything the show needs, in the order that reports a user's mistake earliest: the film
     (before any window opens), the mind on its device (resumed from the newest good save unless
     `fresh`), then the window."""
+    parse_schedule(config.schedule.hours, config.schedule.closed)  # a bad one: one line, now
     if record_to is not None:
         record_to = check_output(record_to, "--record")
         for made in (record_to, record_to.with_suffix(".srt")):  # never over what the user has

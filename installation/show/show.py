@@ -27,6 +27,7 @@ from engine.errors import DreamsError
 from engine.mind import Mind, Waking
 from engine.trainer import Network
 from installation.endings import end_on_signals
+from installation.gallery.doors import Doors
 from installation.gallery.heartbeat import Heartbeat
 from installation.gallery.web import WebServer
 from installation.media.recorder import RecordingSummary
@@ -136,6 +137,7 @@ class Show:
         self.poet = self.narrator = None
         if parts.make_poet is not None:
             self._cast_the_voice(parts.make_poet)
+        self.doors = Doors(self, config.schedule)  # opening hours: asked each frame
 
     def _cast_the_voice(self, make_poet) -> None:
         config = self.config
@@ -212,7 +214,7 @@ class Show:
         self.controls.learning()
         subtitle, fade = self._subtitle(t + self.stage.dream_shift_s)
         images = self.current.images if self.current is not None else None
-        self.stage.draw(t, images, hud_lines(self), subtitle, fade)
+        self.stage.draw(t, images, hud_lines(self), subtitle, fade, self.doors.tick())
         if self.recording is not None:
             self.recording.see(self.window.surface)
         if self.video_out is not None:

@@ -2,7 +2,8 @@
 plays, and publishes what is being spoken (text, start, length) for the subtitles, and each line
 heard (with its audio) to whoever listens through a bounded queue (a live recording). Time is kept
 by the clock, not by the sound card. Other threads ask for a volume, a mute, a skip or a listener
-through its inbox; it applies them between lines and while it waits."""
+through its inbox; it applies them between lines and while it waits. Resting (the gallery is
+closed), it finishes the line it speaks and begins no other until asked to go on."""
 
 import logging
 import queue
@@ -50,12 +51,13 @@ class Narrator:
         self.config, self._lines, self._stop = config, lines, stop
         self.lead = lead  # lines written ahead before the first is spoken
         self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
-        self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten
+        self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
         self.listeners_dropped = 0  # lines a full listener's queue could not take
         self._listeners: list[queue.Queue] = []
         self.lines_spoken = 0
         self.longest_wait_s = 0.0  # silence beyond the configured pauses: the poet fell behind
         self.volume, self.muted = config.volume, False
+        self.resting = False  # published: written here only
         self.speaker = None
         self._free_at = 0.0  # when the next line may begin
         self._retry_sound = False
@@ -77,6 +79,8 @@ class Narrator:
                 self._listeners.append(value)
             elif request == "unlisten" and value in self._listeners:
                 self._listeners.remove(value)
+            elif request == "rest":
+                self.resting = bool(value)
         self._apply_gain()
 
     def _skip(self) -> None:
@@ -138,9 +142,9 @@ class Narrator:
         while not self._stop.is_set():
             self._apply_requests()
             delay = self._free_at - time.monotonic()
-            if delay <= 0:
+            if delay <= 0 and not self.resting:  # resting, the next line waits for the opening
                 return True
-            self.inbox.arrived.wait(min(delay, 0.2))
+            self.inbox.arrived.wait(min(max(delay, 0.05), 0.2))
         return False
 
     def _say(self, line: PoemLine, audio: np.ndarray, sample_rate: int, started: float) -> None:

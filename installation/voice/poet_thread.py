@@ -25,6 +25,7 @@ class PoetThread:
         self.scribe = Scribe(book) if book is not None else None
         self.failures = self.lines_written = 0
         self.poet = None
+        self.rest = threading.Event()  # set while the gallery is closed: no line is written
         self.thread = threading.Thread(target=self.loop, name="poet", daemon=True)
 
     def start(self) -> None:
@@ -76,6 +77,8 @@ class PoetThread:
         return None
 
     def _deliver(self, line: PoemLine) -> bool:
+        while self.rest.is_set() and not self._stop.is_set():
+            self._stop.wait(STOP_CHECK_S)  # the poet rests here, its next line not begun
         self.lines_written += 1
         if self.scribe is not None:
             self.scribe.add(line)  # a full disk loses a poem of the book, not the show
