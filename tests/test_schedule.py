@@ -2,6 +2,8 @@
 show crossing a closing and an opening (the picture black, the voice silent, the mind learning),
 and the OSC overrides."""
 
+import logging
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -10,6 +12,8 @@ import numpy as np
 import pygame
 import pytest
 
+from engine.config import load_config
+from installation.gallery.power import Power
 from installation.gallery.schedule import ScheduleError, parse_schedule
 from tests.conftest import run_dreams
 from tests.oscclient import Listener, send, sender
@@ -187,3 +191,61 @@ def test_osc_opens_closes_and_gives_back_to_the_hours(tmp_path, shapes_film):
         run_with(show, person)
     finally:
         listener.close()
+
+
+class FakeProjector:
+    """A PJLink projector on 127.0.0.1 (no password): it answers POWR with OK, or, with
+    `hang_up`, greets and hangs up."""
+
+    def __init__(self, hang_up: bool = False):
+        self.heard: list[str] = []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.server.getsockname()[1]}"
+        self.hang_up = hang_up
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"PJLINK 0\r")
+                if self.hang_up:
+                    continue
+                command = connection.recv(64).decode()
+                self.heard.append(command)
+                connection.sendall(command[:6].encode() + b"=OK\r")
+
+
+def power_to(projector: str) -> Power:
+    return Power(load_config(None, [f"schedule.projector={projector}",
+                                    "schedule.display_sleep=false"]).schedule)  # fmt: skip
+
+
+def test_a_projector_is_switched_off_and_on_over_pjlink(caplog):
+    projector = FakeProjector()
+    power = power_to(projector.address)
+    with caplog.at_level(logging.INFO):
+        power.switch(on=False)
+        when(lambda: power.switched == 1, timeout=10)
+        power.switch(on=True)
+        when(lambda: power.switched == 2, timeout=10)
+    assert projector.heard == ["%1POWR 0\r", "%1POWR 1\r"]
+    assert "projector at 127.0.0.1" in caplog.text and "switched on" in caplog.text
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+def test_a_projector_that_does_not_answer_is_one_line(caplog, hang_up):
+    if hang_up:
+        address = FakeProjector(hang_up=True).address  # greets, then hangs up mid-answer
+    else:
+        with socket.create_server(("127.0.0.1", 0)) as gone:
+            address = f"127.0.0.1:{gone.getsockname()[1]}"  # nothing listens there now
+    power = power_to(address)
+    with caplog.at_level(logging.INFO):
+        power.switch(on=False)
+        when(lambda: power.switched == 1, timeout=10)
+    lines = [r.getMessage() for r in caplog.records if "projector" in r.getMessage()]
+    assert len(lines) == 1 and "was not switched off" in lines[0], lines
