@@ -73,6 +73,10 @@ def test_the_page_shows_the_show_moving_and_its_buttons_reach_it(tmp_path):
         assert code == 200 and headers["Content-Type"] == "image/jpeg"
         picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         assert picture.shape[:2] == (240, 320) and picture.std() > 1  # the screen, not black
+        encoded, began = show.web.site.jpegs_encoded, time.monotonic()
+        for _ in range(8):  # a page left open on many phones: the show encodes twice a second
+            assert ask(port, "/api/screenshot.jpg")[0] == 200
+        assert show.web.site.jpegs_encoded - encoded <= 1 + (time.monotonic() - began) / 0.5
         metrics = {m.name: m for m in text_string_to_metric_families(ask(port, "/metrics")[2]
                                                                      .decode())}  # fmt: skip
         assert metrics["dreams_network"].samples[0].value >= first + 1
@@ -154,6 +158,19 @@ def test_the_login_sets_a_cookie_that_lets_the_page_in(server):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args):
         return None
+
+
+def test_a_name_from_elsewhere_is_refused_without_a_token():
+    """Without a token the page is this machine's: a site elsewhere whose name is made to resolve
+    here (DNS rebinding) is not let in by a browser that follows it."""
+    web = WebServer(load_config(None, ["web.port=0"]).web, Inbox())
+    web.thread.start()
+    try:
+        assert ask(web.port, "/api/health", headers={"Host": "evil.example:80"})[0] == 401
+        for name in ("localhost", f"127.0.0.1:{web.port}", "[::1]:80"):
+            assert ask(web.port, "/api/health", headers={"Host": name})[0] == 503  # let in
+    finally:
+        web.stop()
 
 
 def test_no_request_reads_a_file(server):

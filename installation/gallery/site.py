@@ -20,7 +20,7 @@ import numpy as np
 from engine.config import WebConfig
 from installation.gallery.metrics import metrics_text
 from installation.gallery.page import login_page, status_page
-from installation.gallery.status import Picture, Publisher, Status
+from installation.gallery.status import PICTURE_WIDTH, Picture, Publisher, Status
 from installation.play.controls import OnceASecond
 from installation.play.osc import ADDRESSES, _usage, command_for
 from installation.threads import Inbox
@@ -32,7 +32,6 @@ REQUEST_TIMEOUT_S = 10.0  # a client that says nothing for this long is dropped
 LARGEST_BODY = 4096  # a button press or a login is a few dozen bytes
 PICTURE_EVERY_S = 0.5  # at most two JPEGs encoded a second, whoever asks; between, the last
 PICTURE_WAIT_S = 2.0  # for the main loop to copy the screen
-PICTURE_WIDTH = 960  # a phone's picture: the screen scaled down to this width
 STALE_S = 10.0  # figures older than this: the main loop has stopped
 NOT_FROM_THE_WEB = ("/dreams/state",)  # answers to a UDP sender: nothing to do over HTTP
 CSP = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'"

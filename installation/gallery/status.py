@@ -16,6 +16,7 @@ from installation.threads import LatestSlot
 
 PUBLISH_EVERY_S = 1.0
 LINES_KEPT = 5  # the last lines spoken, on the page
+PICTURE_WIDTH = 960  # a phone's picture: the screen scaled down to this width
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,7 @@ class Publisher:
         second."""
         if self.picture_wanted.is_set():
             self.picture_wanted.clear()
-            surface = show.window.surface
-            self.picture.put(Picture(*surface.get_size(), pygame.image.tobytes(surface, "RGB")))
+            self.picture.put(picture_of(show.window.surface))
         self._hear(show)
         now = time.monotonic()
         if now >= self._next:
@@ -118,6 +118,16 @@ class Publisher:
         if speaking is not None and speaking is not self._heard:
             self._heard = speaking
             self._lines.append(speaking.text)
+
+
+def picture_of(surface: pygame.Surface) -> Picture:
+    """The screen, copied at most PICTURE_WIDTH wide: scaled here by the nearest pixel (at
+    1080p 4 ms of the main thread, against 9 for the whole screen's bytes)."""
+    width, height = surface.get_size()
+    if width > PICTURE_WIDTH:
+        width, height = PICTURE_WIDTH, max(1, round(height * PICTURE_WIDTH / width))
+        surface = pygame.transform.scale(surface, (width, height))
+    return Picture(width, height, pygame.image.tobytes(surface, "RGB"))
 
 
 def schedule_text(state) -> str:
