@@ -1,5 +1,6 @@
-"""The HUD: the network's number, the rate, the losses, the film (key H, OSC). A notice (a
-resumed mind, for the show's first seconds; a thread that failed) shows HUD or not."""
+"""The HUD: the network's number, the rate, the losses, the film, whether the gallery is closed
+(key H, OSC). A notice (a resumed mind, for the show's first seconds; a thread that failed)
+shows HUD or not."""
 
 import time
 
@@ -25,4 +26,14 @@ def hud_lines(show) -> list[str]:
         lines.append("learning paused")
     if show.recording is not None:
         lines.append(f"recording {show.recording.path.name}")
+    if not show.doors.state.open:  # the HUD is lit in the dark: a technician's H says why
+        lines.append(closed_line(show.doors.state))
     return lines
+
+
+def closed_line(state) -> str:
+    """The doors' ScheduleState (installation/gallery/doors.py) as the HUD says it."""
+    held = " by hand" if state.why == "override" else ""
+    if state.next_change is None or state.why == "override":
+        return f"closed{held}"
+    return f"closed{held} until {state.next_change:%a %H:%M}"
