@@ -2,7 +2,8 @@
 or runs the tests:
 
     python3 bin/setup.py               set up only
-    python3 bin/setup.py start ARGS    set up, then `dreams run ARGS`
+    python3 bin/setup.py start ARGS    set up, prepare the poet once (`dreams prepare`), then
+                                       `dreams run ARGS`
     python3 bin/setup.py test ARGS     set up, then the linter and `pytest ARGS`
 
 Standard library only: it runs before any venv exists, with any Python 3.11 or newer (on
@@ -170,12 +171,45 @@ def hand_over(command: list[str], env: dict[str, str] | None = None) -> int:
     Windows has no exec, so there the set-up waits for it (Ctrl-C reaches both; the child ends)."""
     if os.name != "nt":
         os.execve(command[0], command, dict(os.environ) if env is None else env)
+    return wait_for(command, env)
+
+
+def wait_for(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Runs a command to its end. Ctrl-C reaches it too: it is waited for while it ends in its
+    own way (`dreams prepare` leaves nothing half-made), not killed."""
     with subprocess.Popen(command, env=env) as child:
         while True:
             try:
                 return child.wait()
             except KeyboardInterrupt:
                 continue
+
+
+def start_commands(dreams: str, args: list[str]) -> list[list[str]]:
+    """What `start ARGS` runs: `dreams prepare` with the show's --config and --set (the poet's
+    cache made ready before the show, so its first line comes within a minute; seconds when it
+    is ready already), then `dreams run ARGS`. A request for help is only the show's."""
+    run = [dreams, "run", *args]
+    if {"-h", "--help"} & set(args):
+        return [run]
+    kept, rest = [], iter(args)
+    for arg in rest:
+        if arg in ("--config", "--set"):
+            kept += [arg, next(rest, "")]
+        elif arg.startswith(("--config=", "--set=")):
+            kept.append(arg)
+    return [[dreams, "prepare", *kept], run]
+
+
+def start(dreams: str, args: list[str]) -> int:
+    *first, show = start_commands(dreams, args)
+    for command in first:
+        status = wait_for(command)
+        if status in (2, 130):  # a mistake the show would refuse too, said; or Ctrl-C
+            return status
+        if status != 0:
+            print("setup: the poet was not prepared (see above); the show prepares it itself")
+    return hand_over(show)
 
 
 def run_tests(root: Path, python: Path, args: list[str]) -> int:
@@ -209,9 +243,7 @@ def main(argv: list[str]) -> int:
         print(refusal, file=sys.stderr)
         return 2
     if mode == "start":  # in the user's own folder: their --film my.mp4 is theirs
-        return hand_over(
-            [str(venv_tool(ROOT / ".venv", platform.system(), "dreams")), "run", *args]
-        )
+        return start(str(venv_tool(ROOT / ".venv", platform.system(), "dreams")), args)
     if mode == "test":
         return run_tests(ROOT, python, args)
     return 0

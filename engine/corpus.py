@@ -30,6 +30,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "dreams"
 
 
+def corpus_path(cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"corpus-v{CACHE_VERSION}.txt"
+
+
+def words_path(cache_dir: Path) -> Path:
+    return corpus_path(cache_dir).with_suffix(".words.json")
+
+
 class Corpus:
     """Cleaned verse lines in book order; consecutive lines make a prompt in a poet's manner."""
 
@@ -68,8 +76,8 @@ class Corpus:
 
     def count_words(self, step=None) -> None:
         """Reads the word counts cached beside the corpus, or counts them once (about half a
-        minute) and caches them. `step`, when given, is called between chunks of lines: it may
-        raise to stop the count (engine/poet.py: open_poet)."""
+        minute) and caches them. `step(done, total)`, when given, hears the lines counted between
+        chunks: it may raise to stop the count (engine/preparation.py)."""
         self._counts(step)
 
     def _counts(self, step=None) -> dict[str, dict[str, int]]:
@@ -84,7 +92,7 @@ class Corpus:
                 written: Counter = Counter()
                 for first in range(0, len(self), CHUNK_LINES):
                     if step is not None:
-                        step()
+                        step(first, len(self))
                     last = min(first + CHUNK_LINES, len(self)) - 1
                     written.update(written_words(self._map[self._starts[first] : self._ends[last]]))
                 self._vocabulary = fold_case(written)
@@ -98,12 +106,13 @@ class Corpus:
     @classmethod
     def load(cls, cache_dir: Path | None = None, progress=None) -> "Corpus":
         """The cleaned corpus from the cache, building the cache first when it is missing.
-        `progress(text=None)`, when given, hears what is done and is called between chunks."""
-        cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        path = cache_dir / f"corpus-v{CACHE_VERSION}.txt"
+        `progress(done, total)`, when given, hears the lines cleaned (0 of 0 while the package's
+        corpus is read) and may raise to stop between chunks."""
+        path = corpus_path(cache_dir or default_cache_dir())
         if not path.exists():
+            log.info("poet: cleaning the poetry corpus, once (about two minutes)")
             if progress:
-                progress("cleaning the poetry corpus once (about a minute)")
+                progress(0, 0)
             build_cache(path, *read_package_corpus(), step=progress)
         return cls(path)
 
@@ -137,7 +146,7 @@ def build_cache(path: Path, texts: list[str], syllables: list[int], step=None) -
     kept: list[str] = []
     for first in range(0, len(texts), CHUNK_LINES):
         if step is not None:
-            step()
+            step(first, len(texts))
         chunk = slice(first, first + CHUNK_LINES)
         kept += [line for line in map(clean_corpus_line, texts[chunk], syllables[chunk]) if line]
     path.parent.mkdir(parents=True, exist_ok=True)

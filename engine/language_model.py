@@ -3,6 +3,7 @@ GGUF file), or a folder or hub id that `poet.model` names. The first load dequan
 file and saves a plain transformers folder in the cache, atomically, so later starts take a
 second."""
 
+import contextlib
 import logging
 import os
 import shutil
@@ -83,25 +84,62 @@ def _model_folder(setting: str, cache_dir: Path) -> tuple[str, str]:
         return str(default_model_folder(cache_dir)), DEFAULT_NAME
 
 
-def default_model_folder(cache_dir: Path) -> Path:
-    """The bundled SmolLM2, dequantised once into a transformers folder in the cache."""
-    folder = cache_dir / "models" / f"{DEFAULT_NAME}-v1"
+def model_folder_in(cache_dir: Path) -> Path:
+    return Path(cache_dir) / "models" / f"{DEFAULT_NAME}-v1"
+
+
+def default_model_folder(cache_dir: Path, progress=None) -> Path:
+    """The bundled SmolLM2, dequantised once into a transformers folder in the cache.
+    `progress(done, total)`, when given, hears the tensors unpacked and may raise to stop."""
+    folder = model_folder_in(cache_dir)
     if (folder / "config.json").exists():
         return folder
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # its bars would break our progress line
     gguf = package_file(*DEFAULT_GGUF)
-    log.info("poet: preparing %s from its GGUF file, once (about half a minute)", DEFAULT_NAME)
+    log.info("poet: unpacking %s from its GGUF file, once (about a minute)", DEFAULT_NAME)
+    if progress:
+        progress(0, 0)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
-    )
+    with _tensors_heard(progress):
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
+        )
     partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
+    try:
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+    except BaseException:  # interrupted, or a full disk: no half folder is left behind
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     try:
         partial.rename(folder)  # atomic: a half-written folder never has the final name
     except OSError:  # another process finished first
         shutil.rmtree(partial, ignore_errors=True)
     return folder
+
+
+@contextlib.contextmanager
+def _tensors_heard(progress):
+    """transformers dequantises a GGUF file's tensors in one loop under a tqdm bar: while it
+    runs, that bar is `progress(done, total)` instead (where transformers still has it)."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_loading
+
+    if progress is None or not hasattr(gguf_loading, "tqdm"):
+        yield
+        return
+
+    def heard(iterable, *args, **kwargs):
+        items = list(iterable)
+        for done, item in enumerate(items):
+            progress(done, len(items))
+            yield item
+
+    bar, gguf_loading.tqdm = gguf_loading.tqdm, heard
+    try:
+        yield
+    finally:
+        gguf_loading.tqdm = bar

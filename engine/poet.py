@@ -4,7 +4,6 @@ is loaded by engine/language_model.py; engine/selection.py picks each line."""
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,6 +13,7 @@ from engine.candidates import LineSampler
 from engine.config import PoetConfig
 from engine.corpus import Corpus
 from engine.language_model import check_poet_model, load_language_model, pick_poet_device
+from engine.preparation import cache_folder, prepare
 from engine.prosody import Form
 from engine.selection import choose, finish
 from engine.selection import prepare as prepare_rhymes
@@ -176,17 +176,18 @@ class PreparationStopped(Exception):
     """`abort` said stop while the poet was being prepared (the show is ending)."""
 
 
-def open_poet(settings: PoetConfig, lenient: bool = False, abort=None) -> Poet:
+def open_poet(settings: PoetConfig, lenient: bool = False, abort=None, progress=None) -> Poet:
     """A poet built from its settings: device, threads, corpus, model and adapter. `lenient`
     (the live show, a cut): an adapter that is missing or damaged is a warning, and the bare
     model writes; else it is an AdapterError. `abort` (a callable) is asked between the steps,
-    each a few seconds at most: True stops the preparation with PreparationStopped."""
+    each a second or so at most: True stops the preparation with PreparationStopped.
+    `progress(Step)` hears the one-time preparation of the cache (engine/preparation.py)."""
 
-    def step(text: str | None = None) -> None:
+    def step(heard=None) -> None:
         if abort is not None and abort():
             raise PreparationStopped
-        if text:
-            log.info("poet: %s", text)
+        if heard is not None and progress is not None:
+            progress(heard)
 
     check_poet_model(settings.model)  # a user's mistake is said before a minute of work
     if not lenient:
@@ -197,11 +198,8 @@ def open_poet(settings: PoetConfig, lenient: bool = False, abort=None) -> Poet:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # our own log and progress line say enough
-    cache = Path(settings.cache_dir).expanduser() if settings.cache_dir else None
-    corpus = Corpus.load(cache, progress=step)
-    corpus.count_words(step)
-    step()
-    model, tokenizer, name = load_language_model(settings.model, device, cache)
+    corpus = prepare(settings, step)
+    model, tokenizer, name = load_language_model(settings.model, device, cache_folder(settings))
     step()
     try:
         model = load_adapter(model, settings.adapter)

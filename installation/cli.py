@@ -96,6 +96,9 @@ def _add_poems(commands) -> None:
     write.add_argument("--seed", type=values.integer, help="seed of the poet (poet.seed)")
     write.add_argument("--batch", type=values.POET_BATCH, help="prompts at once (default: auto)")
 
+    prepare = commands.add_parser("prepare", help="prepare the poet once, before the first show")
+    _add_config_options(prepare)
+
     teach = commands.add_parser("teach-poet", help="fine-tune the poet on the corpus")
     _add_config_options(teach)
     teach.add_argument("--out", type=Path, required=True, help="a new folder for the poet")
@@ -250,17 +253,10 @@ def run(args: argparse.Namespace) -> int:
         numbers.number = lambda: show.trainer.number
     show.end_on_signals()
     summary = show.run()
-    log.info(
-        "show: ended after %.1f s at network %d: %d networks created, %d shown, "
-        "%d film frames (%d skipped), %d rebirths",
-        summary.seconds,
-        summary.last_network,
-        summary.networks_created,
-        summary.networks_shown,
-        summary.film_frames,
-        summary.film_frames_skipped,
-        summary.rebirths,
-    )
+    log.info("show: ended after %.1f s at network %d: %d networks created, %d shown, "
+             "%d film frames (%d skipped), %d rebirths", summary.seconds, summary.last_network,
+             summary.networks_created, summary.networks_shown, summary.film_frames,
+             summary.film_frames_skipped, summary.rebirths)  # fmt: skip
     if (peak := peak_gpu_mb(show.trainer.device)) is not None:
         log.info("show: peak GPU memory %.0f MB", peak)
     if summary.lines_spoken:
@@ -316,6 +312,12 @@ def write(args: argparse.Namespace) -> int:
 
     config = _load(args)
     return write_book(config, args.words, check_output(args.out, "--out"), args.batch)
+
+
+def prepare(args: argparse.Namespace) -> int:
+    from installation.poems.prepare import prepare_poet
+
+    return prepare_poet(_load(args))
 
 
 def teach_poet(args: argparse.Namespace) -> int:
@@ -381,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_decoders()
     try:
         commands = {"run": run, "record": record, "write": write, "teach-poet": teach_poet}
-        commands |= {"bench": bench, "surface": surface, "doctor": doctor}
+        commands |= {"bench": bench, "surface": surface, "doctor": doctor, "prepare": prepare}
         commands["service"] = service_command
         with ending_on_signals():  # SIGTERM, SIGHUP end every command as Ctrl-C does
             return commands[args.command](args)

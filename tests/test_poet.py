@@ -72,7 +72,7 @@ def wait_until_full(thread: PoetThread) -> None:
 def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir):
     stop = threading.Event()
     thread = PoetThread(
-        lambda abort: make_poet(poet_cache, tiny_model_dir, max_new_tokens=16),
+        lambda abort, progress: make_poet(poet_cache, tiny_model_dir, max_new_tokens=16),
         capacity=5,
         stop=stop,
     )
@@ -99,7 +99,7 @@ def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir)
 def test_the_poet_thread_survives_a_failing_model(poet_cache, tiny_model_dir):
     attempts = []
 
-    def flaky(abort):
+    def flaky(abort, progress):
         attempts.append(1)
         if len(attempts) == 1:
             raise RuntimeError("the model fell over")

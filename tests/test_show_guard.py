@@ -126,9 +126,9 @@ def test_a_poet_still_being_prepared_never_holds_up_the_end(
     caplog.set_level(logging.INFO)
     make_poet, slow_disk = show.poet._make_poet, threading.Event()
 
-    def slow_poet(abort):  # the real preparation, behind a disk that answers once the show ends
+    def slow_poet(abort, progress):  # the real preparation, behind a disk answering at the end
         slow_disk.wait()
-        return make_poet(abort=abort)
+        return make_poet(abort=abort, progress=progress)
 
     show.poet._make_poet = slow_poet
     stopped = []

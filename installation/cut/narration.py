@@ -128,14 +128,16 @@ class Narration:
         """Picture time at which the last line placed and not yet over ends (0: none)."""
         return max((line.end for line in self.placed), default=0.0)
 
-    def place_until(self, t: float, limit_s: float) -> list[PlacedLine]:
+    def place_until(self, t: float, limit_s: float, waiting=None) -> list[PlacedLine]:
         """The lines that begin by picture time `t` and end by `limit_s`, placed; waits for the
-        voice if need be."""
+        voice if need be, calling `waiting()` while it does (a progress line redrawn)."""
         new = []
         while not self.ended and self.next_start <= t and not self._stop.is_set():
             try:
                 item = self._spoken.get(timeout=0.2)
             except queue.Empty:
+                if waiting is not None:
+                    waiting()
                 if self.poet.failures >= GIVE_UP_AFTER_FAILURES:
                     log.error("narration: the poet keeps failing; the rest of the cut is silent")
                     self.ended = True

@@ -48,12 +48,16 @@ def provenance(run) -> dict:
 
 
 class Progress:
-    """A progress bar on a terminal; a line every ten seconds into a log file."""
+    """A progress bar on a terminal; a line every ten seconds into a log file. While the poet is
+    prepared (`poet()`, the narration's, gives its Step), the line ends with that step's own."""
 
     def __init__(self, started: float):
         self.started, self._last = started, 0.0
+        self.poet = lambda: None  # the poet's preparation Step while one runs
+        self._figures: tuple | None = None  # the last line's, redrawn while the cut waits
 
     def show(self, done: int, goal: int, frame: int, total_frames: int, fps: int) -> None:
+        self._figures = (done, goal, frame, total_frames, fps)
         now = time.monotonic()
         every = 0.25 if sys.stderr.isatty() else 10.0
         if now - self._last < every and done < goal:
@@ -64,8 +68,17 @@ class Progress:
         share = done / goal
         bar = "#" * int(share * 30)
         start = "\r" if sys.stderr.isatty() else "\n"
+        step = self.poet()
+        rest = f"ETA {clock(eta)}, cut {clock(frame / fps)} of {clock(total_frames / fps)}"
+        if step is not None:  # the cut waits for the poet's first line: say how far it is
+            rest = f"the poet, once: {step.text}"
         sys.stderr.write(
             f"{start}[{bar:<30}] {share:6.1%} network {done:,}/{goal:,}, {rate:.1f} networks/s, "
-            f"ETA {clock(eta)}, cut {clock(frame / fps)} of {clock(total_frames / fps)}  "
+            f"{rest}  "
         )
         sys.stderr.flush()
+
+    def redraw(self) -> None:
+        """The last line again, as it stands now (while the cut waits for the poet)."""
+        if self._figures is not None:
+            self.show(*self._figures)

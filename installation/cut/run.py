@@ -155,6 +155,7 @@ class CutRun:
                 narration.get("next_start", lead_s(self.plan.picture_s)),
             )
             self.narration.ended = narration.get("ended", False)
+            self.progress.poet = lambda: self.narration.poet.preparing
         if not state:
             self.log.add("start", **provenance(self))
 
@@ -232,7 +233,7 @@ class CutRun:
         if self.narration is None:
             return None, 0.0
         title_s = self.plan.title_s
-        for line in self.narration.place_until(t, self.plan.line_limit_s):
+        for line in self.narration.place_until(t, self.plan.line_limit_s, self.progress.redraw):
             start = title_s + line.start
             self.recorder.add_line(line.audio, line.sample_rate, start, self.config.voice.volume)
             self.subtitles.add(start, title_s + line.end, line.text)

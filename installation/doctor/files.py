@@ -135,23 +135,15 @@ def film(config: Config) -> Line:
 
 def poet_cache(config: Config) -> Line:
     """The cleaned corpus, its word counts and the unpacked model in the cache folder."""
-    from engine.corpus import CACHE_VERSION, default_cache_dir
-
     if not config.poet.enabled:
         return ok("poet's cache", "not needed (poet.enabled = false)")
     try:
-        from engine.language_model import DEFAULT_NAME
+        from engine.preparation import cache_folder, unprepared
     except (ImportError, OSError):  # torch does not import: its own line says so
         return warning("poet's cache", "not checked: torch does not import", "mend torch first")
-    cache = (
-        Path(config.poet.cache_dir).expanduser() if config.poet.cache_dir else default_cache_dir()
-    )
-    corpus_text = cache / f"corpus-v{CACHE_VERSION}.txt"
-    wanted = [corpus_text, corpus_text.with_suffix(".words.json")]
-    if not config.poet.model:
-        wanted.append(cache / "models" / f"{DEFAULT_NAME}-v1" / "config.json")
-    missing = [path for path in wanted if not path.is_file()]
-    if not missing:
+    cache = cache_folder(config.poet)
+    steps = unprepared(config.poet)
+    if not steps:
         return ok("poet's cache", f"prepared in {cache}")
     if (refused := _refused(cache)) is not None:
         return warning(
@@ -161,8 +153,8 @@ def poet_cache(config: Config) -> Line:
         )
     return ok(
         "poet's cache",
-        f"not prepared yet in {cache}: the first show prepares it while the "
-        "networks already dream (about a minute and a half on two cores)",
+        f"not prepared yet in {cache} ({', '.join(steps)}): `dreams prepare` does it now "
+        "(about three minutes on two cores), else the first show does, its poet silent till then",
     )
 
 

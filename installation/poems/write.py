@@ -10,13 +10,22 @@ from engine.book import Book
 from engine.config import Config
 from engine.critic import read, read_corpus, report, stanzas_of_book
 from engine.poet import open_poet
+from installation.poems.prepare import PreparationLine
 
 
 def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
     book = Book(out)
     if book.poems:
         print(f"dreams write: {out} has {book.poems} poems; continuing", file=sys.stderr)
-    poet = open_poet(config.poet)
+    preparation = PreparationLine()  # a poet not prepared yet: each step's progress first
+    try:
+        poet = open_poet(config.poet, progress=preparation.show)
+    except KeyboardInterrupt:
+        preparation.end()
+        print("dreams write: interrupted while the poet was prepared; nothing half-made is kept",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    preparation.end()
     batch = batch or write_batch(poet.device)
     started, written, failed = time.monotonic(), 0, None
     try:

@@ -22,6 +22,7 @@ from installation.voice.speaker import SilentSpeaker, open_speaker
 log = logging.getLogger(__name__)
 
 SKIP_PAUSE_S = 0.3  # the breath after a line that was cut short
+LEAD_WAIT_S = 40.0  # at most this long the voice waits for its lead once a line is ready
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Narrator:
     def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event, lead=1):
         self.config, self._lines, self._stop = config, lines, stop
         self.lead = lead  # lines written ahead before the first is spoken
+        self.lead_wait_s = LEAD_WAIT_S
         self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
         self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
         self.listeners_dropped = 0  # lines a full listener's queue could not take
@@ -123,10 +125,15 @@ class Narrator:
 
     def _wait_for_lead(self) -> None:
         """The voice begins once the poet is `lead` lines ahead (or its queue is full), so that
-        a poet who writes about as fast as the voice reads never leaves it waiting mid-poem."""
+        a poet who writes about as fast as the voice reads never leaves it waiting mid-poem; but
+        no later than `lead_wait_s` after it started, once a line is ready: a slow poet (a busy
+        CPU: 20 s a line) is heard within a minute of the start, and waits between lines."""
+        began = time.monotonic()
         while (
             not self._stop.is_set() and self._lines.qsize() < self.lead and not self._lines.full()
         ):
+            if self._lines.qsize() and time.monotonic() - began >= self.lead_wait_s:
+                return
             self._apply_requests()
             self._stop.wait(0.1)
 
@@ -160,6 +167,8 @@ class Narrator:
             self.speaker = SilentSpeaker()
             self._apply_gain()
         duration = len(audio) / sample_rate
+        if not self.lines_spoken:  # the wait for the poet is over (BENCHMARKS.md times it)
+            log.info("voice: the first line is spoken: %s", line.text)
         self.speaker.play(audio)
         self.now_speaking = Speaking(line.text, started, duration)
         self._free_at = started + duration + pause_after(self.config, line)

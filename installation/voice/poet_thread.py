@@ -1,8 +1,10 @@
 """The poet thread: keeps a bounded queue of lines written ahead of use, sleeps while it is full,
 survives a failing model (logged, rebuilt after a pause), and, given a book, puts every poem it
-writes in it. The poet is prepared (corpus, model, rhyme index: seconds) on a helper thread that
-the show's end does not wait for: the poet thread itself stops within 0.1 s, and the helper at
-the end of the step it is in (a second or so; the process waits for it before it exits)."""
+writes in it. The poet is prepared (corpus, model, rhyme index: seconds; minutes the first time,
+when its cache is prepared too) on a helper thread that the show's end does not wait for: the
+poet thread itself stops within 0.1 s, and the helper at the end of the step it is in (a second
+or so; the process waits for it before it exits). Until its first line is spoken, the screen
+says quietly that the poet is waking (`waking`)."""
 
 import logging
 import queue
@@ -16,6 +18,9 @@ log = logging.getLogger(__name__)
 
 RETRY_S = 5.0  # pause before rebuilding a poet whose model failed
 STOP_CHECK_S = 0.1  # while the poet is prepared, how often the thread looks for the show's end
+WAKING = "the poet is waking"
+PREPARING = "the poet is waking: preparing once (about three minutes)"
+WAKING_OPACITY = 0.5  # said quietly: dimmer than a line of the poem
 
 
 class PoetThread:
@@ -25,6 +30,7 @@ class PoetThread:
         self.scribe = Scribe(book) if book is not None else None
         self.failures = self.lines_written = 0
         self.poet = None
+        self.preparing = None  # the newest Step of the cache's preparation while one runs
         self.rest = threading.Event()  # set while the gallery is closed: no line is written
         self.thread = threading.Thread(target=self.loop, name="poet", daemon=True)
 
@@ -56,11 +62,13 @@ class PoetThread:
 
         def prepare() -> None:
             try:
-                done.put((self._make_poet(abort=self._stop.is_set), None))
+                done.put((self._make_poet(abort=self._stop.is_set, progress=self._heard), None))
             except PreparationStopped:
                 pass
             except Exception as error:  # raised on the poet thread, where the guard sees it
                 done.put((None, error))
+            finally:
+                self.preparing = None
 
         # said, or it would be a daemon like the poet thread, and cut off at the exit mid-step
         # it aborts the process ("terminate called without an active exception", status -6)
@@ -75,6 +83,13 @@ class PoetThread:
             return poet
         log.info("poet: the show ended while the poet was being prepared; not waited for")
         return None
+
+    def _heard(self, step) -> None:
+        self.preparing = step  # replaced whole: safe to read from any thread
+
+    def waking(self) -> tuple[str, float]:
+        """The subtitle while no line has been spoken yet, and its opacity: why it is silent."""
+        return (PREPARING if self.preparing is not None else WAKING), WAKING_OPACITY
 
     def _deliver(self, line: PoemLine) -> bool:
         while self.rest.is_set() and not self._stop.is_set():
