@@ -253,3 +253,13 @@ def test_a_projector_that_does_not_answer_is_one_line(caplog, hang_up):
         when(lambda: power.switched == 1, timeout=10)
     lines = [r.getMessage() for r in caplog.records if "projector" in r.getMessage()]
     assert len(lines) == 1 and "was not switched off" in lines[0], lines
+
+
+def test_no_dpms_here_is_said_once(caplog, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)  # no X11 display: nothing to put to sleep
+    power = Power(load_config(None, []).schedule)
+    with caplog.at_level(logging.INFO):
+        for on in (False, True, False):
+            power.switch(on=on)
+        when(lambda: power.switched == 3, timeout=10)
+    assert caplog.text.count("the display is not put to sleep on this system") == 1
