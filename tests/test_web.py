@@ -103,11 +103,13 @@ def test_health_turns_503_when_the_trainer_stops_and_200_when_it_goes_on(tmp_pat
     def monitor():
         when(lambda: show.current is not None)
         show.dreaming._steps = hung_step
-        until(lambda: ask(port, "/api/health")[0] == 503, timeout=30)
-        reasons = json.loads(ask(port, "/api/health")[2])["reasons"]
-        assert any("no new network for" in reason for reason in reasons)
-        stuck.set()
-        show.dreaming._steps = steps
+        try:
+            until(lambda: ask(port, "/api/health")[0] == 503, timeout=30)
+            reasons = json.loads(ask(port, "/api/health")[2])["reasons"]
+            assert any("no new network for" in reason for reason in reasons)
+        finally:  # the show's end waits for the step in hand
+            stuck.set()
+            show.dreaming._steps = steps
         until(lambda: ask(port, "/api/health")[0] == 200, timeout=30)
 
     run_with(show, monitor)
@@ -226,7 +228,7 @@ def test_beyond_this_machine_only_the_allowed_get_in():
 
 
 def test_a_page_open_to_the_network_without_a_token_is_refused_before_the_window():
-    result = run_dreams("run", "--windowed", "--set", "web.host=0.0.0.0")
+    result = run_dreams("run", "--windowed", "--duration", "2", "--set", "web.host=0.0.0.0")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].count("web.token") == 1
     assert "Traceback" not in result.stderr
