@@ -103,7 +103,7 @@ def default_model_folder(cache_dir: Path, progress=None) -> Path:
     if progress:
         progress(0, 0)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    with _tensors_heard(progress):
+    with _tensors_heard(progress) as units:
         model = AutoModelForCausalLM.from_pretrained(
             gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
         )
@@ -111,6 +111,8 @@ def default_model_folder(cache_dir: Path, progress=None) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     try:
         model.save_pretrained(partial)
+        if units["total"]:  # the weights written, the tokenizer next: a chance to stop
+            progress(units["total"] - 1, units["total"])
         tokenizer.save_pretrained(partial)
     except BaseException:  # interrupted, or a full disk: no half folder is left behind
         shutil.rmtree(partial, ignore_errors=True)
@@ -125,21 +127,24 @@ def default_model_folder(cache_dir: Path, progress=None) -> Path:
 @contextlib.contextmanager
 def _tensors_heard(progress):
     """transformers dequantises a GGUF file's tensors in one loop under a tqdm bar: while it
-    runs, that bar is `progress(done, total)` instead (where transformers still has it)."""
+    runs, that bar is `progress(done, total)` instead (where transformers still has it). Yields
+    the units counted: the tensors and their writing, one unit more (0: none heard)."""
     from transformers import modeling_gguf_pytorch_utils as gguf_loading
 
+    units = {"total": 0}
     if progress is None or not hasattr(gguf_loading, "tqdm"):
-        yield
+        yield units
         return
 
     def heard(iterable, *args, **kwargs):
         items = list(iterable)
+        units["total"] = len(items) + 1
         for done, item in enumerate(items):
-            progress(done, len(items))
+            progress(done, units["total"])
             yield item
 
     bar, gguf_loading.tqdm = gguf_loading.tqdm, heard
     try:
-        yield
+        yield units
     finally:
         gguf_loading.tqdm = bar
