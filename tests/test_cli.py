@@ -59,7 +59,17 @@ def test_a_display_that_does_not_exist():
 
 
 # as the README names them
-COMMANDS = ["run", "record", "write", "prepare", "teach-poet", "bench", "surface", "doctor", "service"]
+COMMANDS = [
+    "run",
+    "record",
+    "write",
+    "prepare",
+    "teach-poet",
+    "bench",
+    "surface",
+    "doctor",
+    "service",
+]
 
 
 def test_help_names_the_commands():
