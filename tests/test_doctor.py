@@ -14,8 +14,8 @@ import torch
 from tests.conftest import run_dreams
 
 CHECKS = [
-    "python", "config", "torch", "gpu", "display", "sound", "midi", "video out", "osc port",
-    "poet's model", "corpus", "voice", "font", "film", "poet's cache", "state folder",
+    "python", "config", "torch", "gpu", "speed", "display", "sound", "midi", "video out",
+    "osc port", "poet's model", "corpus", "voice", "font", "film", "poet's cache", "state folder",
 ]  # fmt: skip
 
 

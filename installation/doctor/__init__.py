@@ -19,7 +19,7 @@ from installation.doctor.line import FAILED, Line, failed, ok
 
 CHECKS = (  # (the check's name, its function of the config), printed in this order after
     # Python and the config
-    ("torch", machine.torch_and_gpu),  # two lines: torch, and the GPU (the CPU-only trap)
+    ("torch", machine.torch_and_gpu),  # torch, the GPU (the CPU-only trap), the speed ladder
     ("display", machine.display),
     ("sound", machine.sound),
     ("midi", machine.midi),

@@ -48,7 +48,26 @@ def torch_and_gpu(config: Config) -> list[Line]:
         build += " with MPS"
     seen = _torch_devices(torch)
     sees = ", ".join(seen) if seen else "no GPU, the CPU only"
-    return [ok("torch", f"torch {torch.__version__}, {build}; sees {sees}"), _gpu(torch, config)]
+    torch_line = ok("torch", f"torch {torch.__version__}, {build}; sees {sees}")
+    return [torch_line, _gpu(torch, config), _speed(config)]
+
+
+def _speed(config: Config) -> Line:
+    """The speed ladder the trainer will start on, and the rungs it steps down to where one
+    fails on this machine (engine/ladder.py): said before the show, not found out during it."""
+    from engine.device import pick_device
+    from engine.errors import DreamsError
+    from engine.ladder import rungs
+    from engine.speed import pick_speed
+
+    try:
+        device = pick_device(config.dream.device)
+    except DreamsError as error:
+        return failed("speed", str(error), 'set dream.device = "auto"')
+    ladder = rungs(pick_speed(config.dream.speed, device, config.dream.compile_mode))
+    below = " -> ".join(rung.describe() for rung in ladder[1:])
+    steps = f"; a rung that fails steps down: {below}" if below else ""
+    return ok("speed", f"the networks train on {ladder[0].describe()}{steps}")
 
 
 def _torch_devices(torch) -> list[str]:
