@@ -57,7 +57,8 @@ def load_language_model(setting: str, device: torch.device, cache_dir: Path | No
 def check_poet_model(setting: str) -> None:
     """A path in `poet.model` must be a transformers folder; checked before anything loads."""
     path = Path(setting).expanduser()
-    looks_like_a_path = setting.startswith(("/", "./", "../", "~")) or path.is_dir()
+    relative = setting.startswith(("./", "../", ".\\", "..\\", "~"))  # a hub id is "owner/name"
+    looks_like_a_path = path.is_absolute() or relative or path.is_dir()  # C:\ on Windows too
     if setting and looks_like_a_path and not (path / "config.json").is_file():
         raise PoetError(
             f"poet.model: no transformers model folder at {setting} (no config.json); name a "

@@ -12,7 +12,7 @@ from engine.adapter import AdapterError, attach_lora, load_adapter, save_adapter
 from engine.candidates import Candidate
 from engine.config import PoetConfig
 from engine.corpus import Corpus
-from engine.language_model import PoetError, load_language_model
+from engine.language_model import PoetError, check_poet_model, load_language_model
 from engine.poet import Poet, open_poet
 from engine.prosody import syllables
 from engine.teacher import held_out_loss, save_model, teach
@@ -54,6 +54,9 @@ def test_a_missing_model_folder_is_a_clear_error(tmp_path):
         load_language_model(str(tmp_path / "nowhere"), torch.device("cpu"), tmp_path)
     with pytest.raises(PoetError, match="no config.json"):
         load_language_model(str(tmp_path), torch.device("cpu"), tmp_path)
+    for written in (".\\models\\mine", "..\\mine", "./mine"):  # as Windows users write them
+        with pytest.raises(PoetError, match="no transformers model folder"):
+            check_poet_model(written)
 
 
 def test_a_hub_id_offline_falls_back_to_the_bundled_model(poet_cache, default_model_dir, caplog):
