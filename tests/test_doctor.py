@@ -4,6 +4,7 @@ warnings, exit 0 when the show can run and 1 when a check failed, in seconds."""
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 import time
@@ -123,3 +124,19 @@ def test_a_broken_torch_is_a_failed_line_not_a_traceback(tmp_path):
     assert status == 1
     assert entries["torch"]["status"] == "failed" and "c10.dll" in entries["torch"]["detail"]
     assert entries["config"]["status"] == "ok" and entries["state folder"]["status"] == "ok"
+
+
+def test_the_poets_cache_is_said_prepared_or_not(tmp_path, poet_cache):
+    """An empty cache: not prepared, with `dreams prepare` named; a cache holding the cleaned
+    corpus and its word counts, with a model of the user's: prepared."""
+    from engine.corpus import words_path
+
+    empty = tmp_path / "empty"
+    _, entries = doctor_json("--set", f"poet.cache_dir={empty}")
+    assert "not prepared yet" in entries["poet's cache"]["detail"]
+    assert "`dreams prepare`" in entries["poet's cache"]["detail"]
+    ready = tmp_path / "ready"
+    shutil.copytree(poet_cache, ready)
+    words_path(ready).write_text("{}")  # the counting's file (its content is not the doctor's)
+    _, entries = doctor_json("--set", f"poet.cache_dir={ready}", "--set", f"poet.model={tmp_path}")
+    assert entries["poet's cache"]["detail"] == f"prepared in {ready}"

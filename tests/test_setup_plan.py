@@ -124,3 +124,25 @@ def test_a_mistyped_mode_is_one_line_and_installs_nothing():
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "'strat' is not a mode" in done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PortAudio is the system's only on Linux")
+def test_without_portaudio_setup_says_how_to_install_it_and_goes_on(tmp_path, monkeypatch, capsys):
+    """A Linux without libportaudio (hidden from the library lookup): one line saying how to
+    install it, and the set-up goes on to hand back the venv's Python."""
+    for name in setup.INPUTS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    python = setup.venv_python(tmp_path / ".venv", "Linux")
+    python.parent.mkdir(parents=True)
+    python.touch()  # a venv there, installed for this machine: nothing to install
+    pin = setup.torch_pin((tmp_path / "constraints.txt").read_text())
+    here = setup.plan("Linux", setup.platform.machine(), setup.nvidia_answers(), pin)
+    (tmp_path / ".venv" / setup.STAMP).write_text(setup.wanted_stamp(tmp_path, here) + "\n")
+    found = setup.ctypes.util.find_library
+    monkeypatch.setattr(
+        setup.ctypes.util, "find_library", lambda name: None if name == "portaudio" else found(name)
+    )
+    assert setup.set_up(tmp_path) == python
+    (said,) = capsys.readouterr().err.splitlines()
+    assert "PortAudio is missing" in said and "sudo apt-get install libportaudio2" in said
