@@ -1,7 +1,5 @@
 """One line of `dreams doctor`: a check, its status, what was found and what to do."""
 
-import contextlib
-import os
 from dataclasses import dataclass
 
 OK, WARNING, FAILED = "ok", "warning", "failed"
@@ -31,17 +29,3 @@ def warning(check: str, detail: str, hint: str) -> Line:
 
 def failed(check: str, detail: str, hint: str) -> Line:
     return Line(check, FAILED, detail, hint)
-
-
-@contextlib.contextmanager
-def quiet_stderr():
-    """C libraries (ALSA, SDL, PortAudio) print their own lines on stderr as they look for
-    devices; the doctor says what they found in its own line."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)

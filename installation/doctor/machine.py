@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from engine.config import Config
-from installation.doctor.line import Line, failed, ok, quiet_stderr, warning
+from installation.console import quiet_stderr
+from installation.doctor.line import Line, failed, ok, warning
 
 CUDA_TORCH = (
     "get torch's CUDA build: set up again (python3 bin/setup.py), which takes it from PyTorch's "

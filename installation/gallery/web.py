@@ -13,13 +13,13 @@ import logging
 import os
 import socket
 import threading
-import time
 from http.server import ThreadingHTTPServer
 
 from engine.addresses import ip_networks
 from engine.config import WebConfig
 from engine.errors import ConfigError, DreamsError
 from installation.gallery.site import Handler, Site
+from installation.rate import TokenBucket
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,7 @@ class _Gate:
 
     def __init__(self, config: WebConfig):
         self.allowed = ip_networks(config.allow)
-        self.rate, self.capacity = config.max_requests_per_s, config.burst
-        self.tokens, self.last = float(self.capacity), time.monotonic()
+        self.bucket = TokenBucket(config.max_requests_per_s, config.burst)
         self.dropped = self.refused = 0
 
     def _allowed(self, host: str) -> bool:
@@ -76,13 +75,9 @@ class _Gate:
         if not self._allowed(host):
             self.refused += 1
             return False
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1:
+        if not self.bucket.take():
             self.dropped += 1
             return False
-        self.tokens -= 1
         return True
 
 

@@ -8,9 +8,7 @@ No MIDI system: one line in the log, no thread, the show goes on. A controller p
 the show runs is heard within RESCAN_S seconds; one unplugged is closed and said.
 """
 
-import contextlib
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import mido
 
 from engine.config import MidiConfig
+from installation.console import quiet_stderr
 from installation.play.midi_map import Mapper, MappingError, load_mapping, moved, refusal
 from installation.play.midi_map import save_mapping as save
 from installation.threads import Inbox
@@ -38,20 +37,8 @@ def input_names() -> list[str]:
     """The MIDI inputs of this machine; OSError (rtmidi's errors are ones) or ImportError where
     there is no MIDI system. ALSA's own lines on stderr are kept out of the console: the show
     says it in one line of its own."""
-    with _quiet_stderr():
+    with quiet_stderr():
         return mido.get_input_names()
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def matching(names: list[str], port: str) -> list[str]:

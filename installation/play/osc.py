@@ -22,6 +22,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from engine.addresses import ip_networks, osc_targets
 from engine.config import OscConfig
 from engine.errors import ConfigError, DreamsError
+from installation.rate import TokenBucket
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,7 @@ class _Gate:
     def __init__(self, config: OscConfig, open_to_all: bool):
         self.allowed = ip_networks(config.allow)
         self.open_to_all = open_to_all
-        self.rate, self.capacity = config.max_messages_per_s, config.burst
-        self.tokens, self.last = float(self.capacity), time.monotonic()
+        self.bucket = TokenBucket(config.max_messages_per_s, config.burst)
         self.dropped = self.refused = 0
 
     def _allowed(self, host: str) -> bool:
@@ -114,13 +114,9 @@ class _Gate:
         if not self.open_to_all and not self._allowed(host):
             self.refused += 1
             return False
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1:
+        if not self.bucket.take():
             self.dropped += 1
             return False
-        self.tokens -= 1
         return True
 
 

@@ -1,0 +1,20 @@
+"""How often a door of the show may be knocked on: a token bucket, shared by OSC and the web
+page. A burst of `capacity` passes at once; past it, `rate` a second; the rest is refused."""
+
+import time
+
+
+class TokenBucket:
+    def __init__(self, rate: float, capacity: float):
+        self.rate, self.capacity = rate, capacity
+        self.tokens, self.last = float(capacity), time.monotonic()
+
+    def take(self) -> bool:
+        """One token, if one is there now."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
