@@ -203,6 +203,14 @@ class MidiConfig:
     mapping: str = _setting("", hint='"" for midi.toml in the state folder, or a file')
 
 
+@dataclass
+class AudioInConfig:
+    enabled: bool = False
+    device: str = _setting("", hint='"" for the default input, or part of a device\'s name')
+    mapping: str = _setting("", hint='"" for audio.toml in the state folder, or a file')
+    mute_while_speaking: bool = True  # the voice heard by a microphone is not the music
+
+
 X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
 )  # fmt: skip
@@ -288,6 +296,7 @@ class Config:
     preset: PresetConfig = field(default_factory=PresetConfig)
     video_out: VideoOutConfig = field(default_factory=VideoOutConfig)
     midi: MidiConfig = field(default_factory=MidiConfig)
+    audio_in: AudioInConfig = field(default_factory=AudioInConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
     state: StateConfig = field(default_factory=StateConfig)
     web: WebConfig = field(default_factory=WebConfig)

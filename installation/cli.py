@@ -207,7 +207,7 @@ def _typed_settings(args: argparse.Namespace) -> dict[str, str]:
 
 PATH_SETTINGS = (
     "screen.screenshot_dir", "poet.model", "poet.adapter", "poet.cache_dir", "voice.model",
-    "record.folder", "state.folder", "midi.mapping",
+    "record.folder", "state.folder", "midi.mapping", "audio_in.mapping",
 )  # fmt: skip
 
 
