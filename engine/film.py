@@ -1,4 +1,5 @@
-"""The film the machine watches: a video file, a folder of images, a camera or a stream URL.
+"""The film the machine watches: a video file, a folder of images, a camera, a stream URL or a
+live feed from another program (NDI: engine/film_ndi.py).
 
 FilmSource.read() gives the next frame prepared for the dreamer: grey (or colour), centre-cropped
 to the dreams' shape and resized to their size, as a uint8 array of shape (height, width, C).
@@ -15,6 +16,7 @@ from engine.assets import default_film
 from engine.config import FilmConfig
 from engine.errors import FilmError, shown
 from engine.files import described
+from engine.film_ndi import is_feed, open_feed
 from engine.shape import as_size
 
 log = logging.getLogger(__name__)
@@ -163,7 +165,7 @@ class FilmSource:
         self.kind, self.name, self._reader = _open_reader(source)
         if not self._reader.is_open():
             raise FilmError(_cannot_open_message(self.kind, self.name))
-        self.is_live = self.kind in ("camera", "stream")
+        self.is_live = self.kind in ("camera", "stream", "ndi")
         self.ratio = self._reader.ratio()  # width over height; the first frame's, below
         self.fps = folder_fps if self.kind == "folder" else (self._reader.fps() or 25.0)
         self.frame_count = self._reader.frame_count()
@@ -248,7 +250,7 @@ class FilmSource:
             self._reader.seek(frame % self.frame_count)
 
     def reconnect(self) -> bool:
-        """Try once to open a dropped camera or stream again."""
+        """Try once to open a dropped camera, stream or feed again."""
         ok = self._reader.reopen()
         log.info("film: reconnecting to %s %s", self.name, "succeeded" if ok else "failed")
         return ok
@@ -258,10 +260,10 @@ class FilmSource:
 
 
 def is_path(source: str) -> bool:
-    """Whether a film source names a file or a folder: not the bundled clip (""), a camera or a
-    stream."""
+    """Whether a film source names a file or a folder: not the bundled clip (""), a camera, a
+    stream or a feed (ndi:, spout:, syphon:)."""
     return bool(source) and not (
-        source.startswith("camera:") or source.lower().startswith(STREAM_SCHEMES)
+        source.startswith("camera:") or source.lower().startswith(STREAM_SCHEMES) or is_feed(source)
     )
 
 
@@ -276,6 +278,8 @@ def _open_reader(source: str):
         return "camera", source, _CaptureReader(int(index), timeout=False)
     if source.lower().startswith(STREAM_SCHEMES):
         return "stream", source, _CaptureReader(source, timeout=True)
+    if is_feed(source):
+        return open_feed(source)
     path = Path(source).expanduser()
     try:
         if path.is_dir():
@@ -305,4 +309,7 @@ def _cannot_open_message(kind: str, name: str) -> str:
         return f"camera {name} cannot be opened; check that it is connected and not in use"
     if kind == "stream":
         return f"stream {name} cannot be opened; check the URL and the network"
+    if kind == "ndi":
+        return (f"NDI source {name} sends no frames; check that it is sending (an address is "
+                "ndi:ip:port, e.g. ndi:127.0.0.1:5961)")  # fmt: skip
     return f"film {name} cannot be opened; give a video file that OpenCV/FFmpeg can decode"
