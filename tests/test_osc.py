@@ -119,6 +119,26 @@ def test_a_packet_over_8_kb_arrives_whole():
         server.stop()
 
 
+def test_a_flood_over_the_socket_is_cut_and_counted_in_the_summary(tmp_path, shapes_film, caplog):
+    show = open_test_show(tmp_path, f"film.source={shapes_film}", "osc.max_messages_per_s=20",
+                          "osc.burst=10", "state.summary_every_s=1")  # fmt: skip
+    port, sock = show.osc.port, sender()
+
+    def actions():
+        when(lambda: show.current is not None)
+        for _ in range(500):  # in well under a second: far above 20 a second
+            send(sock, port, "/dreams/screen/zoom", 0.5)
+        when(lambda: show.osc.received + show.osc.messages_dropped == 500, timeout=30)
+        assert show.osc.received <= 10 + 20 * 3  # the burst, then the rate (the sending's time)
+        time.sleep(1.2)  # the next summary line
+
+    with caplog.at_level(logging.INFO):
+        run_with(show, actions)
+    (last, *_) = [r.message for r in reversed(caplog.records) if r.message.startswith("summary:")]
+    assert int(last.split("osc messages dropped ")[1].split()[0]) >= 430
+    assert "speed channels-last" in last  # the trainer's rung, as dreams doctor foretold
+
+
 def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
     """The main thread never touches the trainer: a burst of rates and steps per frame, sent
     while it steps, is applied by the trainer's own thread, every one, in the order sent."""

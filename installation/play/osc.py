@@ -186,6 +186,11 @@ class OscServer:
     def commands_dropped(self) -> int:
         return self.commands.dropped
 
+    @property
+    def messages_dropped(self) -> int:
+        """Messages cut by the flood limit (`osc.max_messages_per_s` after `osc.burst`)."""
+        return self.gate.dropped
+
     def _handle(self, sender: tuple[str, int], address: str, *args) -> None:
         self.received += 1
         command = command_for(address, tuple(as_typed(arg) for arg in args))

@@ -41,12 +41,11 @@ from installation.play.osc import OscSender, OscServer
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmThread
 from installation.show.guard import Guard
-from installation.show.health import gpu_text
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
 from installation.show.live_recording import LiveRecording, new_recording_path
 from installation.show.stage import Stage
-from installation.show.stats import rss_mb
+from installation.show.summary import Summary
 from installation.threads import Inbox
 from installation.voice.narrator import Narrator
 from installation.voice.poet_thread import PoetThread
@@ -125,7 +124,7 @@ class Show:
         self.notice, self.notice_until = self.waking.notice, 0.0  # a line on screen, HUD or not
         self._births: deque[float] = deque()
         self._rebirths_told = self.waking.rebirths
-        self._summary_from = (time.monotonic(), self.trainer.number)
+        self.summary = Summary(config.state.summary_every_s, self.trainer.number)
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
         self.osc, self.video_out, self.midi, self.web = (parts.osc_server, parts.video_out,
                                                          parts.midi, parts.web)  # fmt: skip
@@ -223,7 +222,7 @@ class Show:
         if self.web is not None:
             self.web.publish(self)  # the figures and, when asked, the picture for the page
         self.last_frame = (time.monotonic(), self.stage.hud_on)  # for `dreams bench --osc`
-        self._summarise_if_due()
+        self.summary.log_if_due(self)
 
     def _stop_threads(self, threads: list[threading.Thread]) -> list[str]:
         self.stop()
@@ -295,32 +294,6 @@ class Show:
         elif self.trainer.number not in (self.dreaming.first_number, self.keeper.last_saved_number):
             self.keeper.write(self.dreaming.save(), at_exit=True)  # the trainer's thread has ended
         self.keeper.lock.release()
-
-    def _summarise_if_due(self) -> None:
-        """A line in the log every `state.summary_every_s`: how the show has been doing."""
-        now = time.monotonic()
-        since, number = self._summary_from
-        if now - since < self.config.state.summary_every_s:
-            return
-        self._summary_from = (now, self.trainer.number)
-        recording = self.recording.recorder.dropped if self.recording else 0
-        log.info(
-            "summary: %.1f networks/s · memory %.0f MB%s · %d rebirths · film frames skipped %d "
-            "· recording frames dropped %d · video out frames dropped %d · lines spoken %d · saves "
-            "%d (%d failed) · threads %d (%d faults)",
-            (self.trainer.number - number) / (now - since),
-            rss_mb(),
-            gpu_text(self.trainer.device),
-            self.dreaming.guardian.rebirths,
-            self.film.frames_skipped,
-            recording,
-            self.video_out.dropped if self.video_out else 0,
-            self.narrator.lines_spoken if self.narrator else 0,
-            self.keeper.saves_written if self.keeper else 0,
-            self.keeper.saves_failed if self.keeper else 0,
-            threading.active_count(),
-            self.guard.faults,
-        )
 
     def _finished(self, started: float) -> bool:
         if self.limits.duration_s and time.monotonic() - started >= self.limits.duration_s:
