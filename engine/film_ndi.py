@@ -54,8 +54,12 @@ def _ndi():
     return NDIlib
 
 
-def _name(source) -> str:
-    return source.ndi_name
+def pick(sources: list, wanted: str):
+    """The source named `wanted` (any case), or else the first by name that holds it; None."""
+    wanted = wanted.lower()
+    exact = [s for s in sources if s.ndi_name.lower() == wanted]
+    part = sorted((s for s in sources if wanted in s.ndi_name.lower()), key=lambda s: s.ndi_name)
+    return (exact or part or [None])[0]
 
 
 class NdiReader:
@@ -93,15 +97,14 @@ class NdiReader:
             ndi.find_destroy(finder)
 
     def _find(self, finder, wait_s: float, say: bool):
-        """The source whose name is the target, or else the first that holds it (any case)."""
-        wanted, deadline = self._target.lower(), time.monotonic() + wait_s
+        """The source `pick` finds among those NDI lists within `wait_s`."""
+        wanted, deadline = self._target, time.monotonic() + wait_s
         while True:
             sources = list(self._ndi.find_get_current_sources(finder))
             names = [source.ndi_name for source in sources]
-            exact = [s for s in sources if s.ndi_name.lower() == wanted]
-            part = sorted((s for s in sources if wanted in s.ndi_name.lower()), key=_name)
-            if exact or part:
-                return (exact or part)[0]
+            found = pick(sources, wanted)
+            if found is not None:
+                return found
             left = deadline - time.monotonic()
             if left <= 0:
                 break

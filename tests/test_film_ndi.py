@@ -15,6 +15,7 @@ import pytest
 from engine.config import Config, DreamConfig
 from engine.errors import FilmError
 from engine.film import FilmSource, is_path
+from engine.film_ndi import pick
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
 from installation.show.film_thread import FilmThread, impossible_source
@@ -153,3 +154,18 @@ def test_without_ndi_python_an_ndi_film_is_one_line(monkeypatch):
 def test_feed_names_are_not_paths():
     for source in ("ndi:Dreams", "ndi:STUDIO (Resolume Arena)", "NDI:127.0.0.1:5961", "spout:X"):
         assert not is_path(source) and impossible_source(source) is None
+
+
+def test_a_source_is_found_by_any_part_of_its_name():
+    import NDIlib
+
+    def source(name):
+        found = NDIlib.Source()
+        found.ndi_name = name
+        return found
+
+    listed = [source(n) for n in ("STUDIO (Resolume Arena)", "VM (Dreams 2)", "VM (Dreams)")]
+    assert pick(listed, "resolume").ndi_name == "STUDIO (Resolume Arena)"
+    assert pick(listed, "vm (dreams)").ndi_name == "VM (Dreams)"  # the whole name first
+    assert pick(listed, "Dreams").ndi_name == "VM (Dreams 2)"  # else the first by name
+    assert pick(listed, "TouchDesigner") is None
