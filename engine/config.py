@@ -119,6 +119,7 @@ class ScreenConfig:
     dissolve_s: float = _between(6.0, 0, 600, " seconds")
     zoom: float = _between(0.15, 0, 4)
     grain: float = _between(0.06, 0, 1)
+    drift: float = _between(0.0, 0, 30, " loops a minute")
     fit: str = _setting("fill", lambda v: v in FITS, 'one of "fill", "letterbox"')
     hud: bool = False
     subtitles: bool = True

@@ -49,6 +49,17 @@ class Network:
     d_loss: float
     g_loss: float
     born_at: float  # time.monotonic() when it was created
+    # where a drift (engine/drift.py) has moved its dreams by then: (time.monotonic(), images)
+    later: tuple = ()
+
+    def images_at(self, now: float) -> np.ndarray | torch.Tensor | None:
+        """The dreams to show at `now`: the birth's, or the drift's latest picture by then."""
+        images = self.images
+        for when, drifted in self.later:
+            if when > now:
+                break
+            images = drifted
+        return images
 
 
 class Trainer:
@@ -211,17 +222,27 @@ class Trainer:
         return torch.autocast(self.device.type, torch.bfloat16, enabled=self.speed.bf16)
 
     @torch.no_grad()
-    def _dream_bytes(self) -> torch.Tensor:
+    def _dream_bytes(self, latents: torch.Tensor | None = None) -> torch.Tensor:
         """The live network's dreams on the device, (dreams, height, width, C) uint8. Batch
         norm uses the statistics of the dream batch, as pytorch/examples dcgan does."""
         with self._autocast():
-            images = self._generate(self.dream_latents)
+            images = self._generate(self.dream_latents if latents is None else latents)
         images = images.float().add_(1.0).mul_(127.5).clamp_(0, 255).to(torch.uint8)
         return images.permute(0, 2, 3, 1)  # a view; contiguous when channels-last
 
     def render(self) -> np.ndarray:
         """The live network's dreams as (dreams, height, width, C) uint8 images on the host."""
         return to_host(self._dream_bytes())[0]
+
+    def look_at(self, latents: torch.Tensor) -> None:
+        """Where the dreams look from the next network on (a drift's place): the same tensor."""
+        self.dream_latents.copy_(latents)
+
+    def dreams_at(self, latents: torch.Tensor) -> np.ndarray | torch.Tensor:
+        """The live network's dreams from `latents` (one more generator pass), held where a
+        Network holds them; where the dreams look is left alone."""
+        images = self._dream_bytes(latents.to(self.device))
+        return images if self.dreams_on_device else to_host(images)[0]
 
     def dreams(self) -> np.ndarray | torch.Tensor:
         """The live network's dreams where a Network carries them (see dreams_on_device)."""

@@ -6,9 +6,11 @@ reset, a pause, a contact sheet) arrives in its inbox and is applied here, in or
 steps. A diverging network is reborn (engine/rebirth.py); out of GPU memory, the batch is halved;
 every `state.save_every_s` a copy of the mind goes to the keeper. It keeps the first dream of
 every Nth network for the run's contact sheet (sheets/sheet-<start>.png in the state folder),
-written when asked and at the end.
+written when asked and at the end. With `screen.drift`, each network also brings the pictures
+its drift shows until the next birth (engine/drift.py), rendered here between steps.
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from engine.drift import Drift, DriftPath
 from engine.files import write_atomically
 from engine.mind import Mind, Waking, live_save
 from engine.rebirth import Guardian
@@ -40,6 +43,9 @@ class Dreaming:
         self.first_number = self.trainer.number  # a resumed mind goes on from its number
         self.networks_limit = networks_limit
         self.steps_per_frame = mind.config.dream.steps_per_frame
+        path = DriftPath(self.trainer.dream_latents.clone(), mind.config.dream.seed)
+        self.drift = Drift(path, mind.config.screen.drift)
+        self._drift_failures = 0
         self.paused = False  # published: written here only
         self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
         self.film_place = lambda: (mind.film.name, 0)  # the film thread's, for the saves
@@ -69,6 +75,9 @@ class Dreaming:
             if self.networks_limit:  # never past the limit
                 count = min(count, self.first_number + self.networks_limit - self.trainer.number)
             try:
+                look = self.drift.at_birth()  # None at drift 0: the fixed dreams, no extra pass
+                if look is not None:
+                    self.trainer.look_at(look)
                 network = self._steps(count)
             except torch.OutOfMemoryError:
                 self._out_of_memory()
@@ -81,7 +90,7 @@ class Dreaming:
                 self.keeper.offer(self.save())
             if self.sheet_path is not None:
                 self.thumbnails.see(network.number, network.images)
-            self.slot.put(network)
+            self.slot.put(self._drifted(network))
             while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
                 if self._stop.is_set():
                     return
@@ -93,6 +102,8 @@ class Dreaming:
                 self.trainer.set_learning_rate(value)
             elif request == "steps_per_frame":
                 self.steps_per_frame = value
+            elif request == "drift":
+                self.drift.speed = value
             elif request == "reset":
                 self.trainer.reset()
                 self.guardian.forget()
@@ -124,6 +135,25 @@ class Dreaming:
             if last:
                 break
         return network
+
+    def _drifted(self, network: Network) -> Network:
+        """The network with the pictures its drift shows until the next birth (none at drift 0,
+        none where networks come every frame): the same network, looking elsewhere."""
+        frames = self.drift.between(time.monotonic())
+        if not frames or network.images is None:
+            return network
+        began = time.monotonic()
+        try:
+            pictures = [(offset, self.trainer.dreams_at(latents)) for offset, latents in frames]
+        except Exception:
+            self._drift_failures += 1
+            level = logging.ERROR if self._drift_failures == 1 else logging.DEBUG
+            log.log(level, "dreamer: the drift's pictures were not rendered (%d times); the "
+                    "network is shown still", self._drift_failures, exc_info=True)  # fmt: skip
+            return network
+        shown = time.monotonic()
+        self.drift.rendered(shown - began, len(frames))
+        return dataclasses.replace(network, later=tuple((shown + s, p) for s, p in pictures))
 
     def _out_of_memory(self) -> None:
         """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
