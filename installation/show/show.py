@@ -212,7 +212,7 @@ class Show:
         self.controls.voice()
         self.controls.learning()
         subtitle, fade = self._subtitle(t + self.stage.dream_shift_s)
-        images = self.current.images if self.current is not None else None
+        images = self.current.images_at(time.monotonic()) if self.current is not None else None
         self.stage.draw(t, images, hud_lines(self), subtitle, fade, self.doors.tick())
         if self.recording is not None:
             self.recording.see(self.window.surface)
