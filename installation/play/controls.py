@@ -48,7 +48,8 @@ class Controls:
         # the settings that other threads own, as last asked of them
         self.asked = {"volume": config.voice.volume, "mute": 0,
                       "learning_rate": config.dream.learning_rate,
-                      "steps_per_frame": config.dream.steps_per_frame}  # fmt: skip
+                      "steps_per_frame": config.dream.steps_per_frame,
+                      "drift": config.screen.drift}  # fmt: skip
         keeper = show.keeper
         self.presets = Presets(keeper.folder.path / "presets") if keeper else None
         self.morph, self.morph_s = Morph(), config.preset.morph_s
@@ -130,6 +131,10 @@ class Controls:
     def steps_per_frame(self, steps):
         self.asked["steps_per_frame"] = steps
         self.show.dreaming.inbox.ask("steps_per_frame", steps)
+
+    def drift(self, loops_a_minute):
+        self.asked["drift"] = loops_a_minute
+        self.show.dreaming.inbox.ask("drift", loops_a_minute)
 
     def next_dream(self, _):
         self.show.start_dissolve()

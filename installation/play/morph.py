@@ -8,7 +8,8 @@ import math
 
 from installation.media.compositor import smoothstep
 
-GLIDING = ("dissolve_s", "hold_s", "zoom", "grain", "volume", "learning_rate", "steps_per_frame")
+GLIDING = ("dissolve_s", "hold_s", "zoom", "grain", "drift", "volume", "learning_rate",
+           "steps_per_frame")  # fmt: skip
 ON_A_LOG_SCALE = ("learning_rate",)  # 1e-5 to 1e-3 is a glide of decades, not of steps
 WHOLE = ("steps_per_frame",)
 

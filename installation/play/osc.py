@@ -56,6 +56,7 @@ ADDRESSES = {
     "/dreams/screen/hold_s": Spec("hold_s", float, 0, 3600, "how long each dream holds"),
     "/dreams/screen/zoom": Spec("zoom", float, 0, 4, "how far each dream zooms in"),
     "/dreams/screen/grain": Spec("grain", float, 0, 1, "film grain"),
+    "/dreams/screen/drift": Spec("drift", float, 0, 30, "the dreams' drift (loops a minute)"),
     "/dreams/screen/hud": Spec("hud", int, 0, 1, "HUD off or on"),
     "/dreams/screen/subtitles": Spec("subtitles", int, 0, 1, "subtitles off or on"),
     "/dreams/voice/volume": Spec("volume", float, 0, 2, "voice volume"),

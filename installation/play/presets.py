@@ -17,7 +17,7 @@ from installation.play.osc import ADDRESSES, command_for
 
 # what a preset holds, in the order it is written: the look, the voice, the learning, the dream
 SETTINGS = ("dissolve_s", "hold_s", "zoom", "grain", "hud", "subtitles", "volume", "mute",
-            "learning_rate", "steps_per_frame", "dream")  # fmt: skip
+            "learning_rate", "steps_per_frame", "drift", "dream")  # fmt: skip
 ADDRESS_OF = {spec.command: address for address, spec in ADDRESSES.items()}
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MOST_BYTES = 64 * 1024  # a preset is a few hundred bytes; a bigger file is not one
