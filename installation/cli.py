@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(commands) -> None:
     run = commands.add_parser("run", help="the live show (the default command)")
     _add_config_options(run)
-    run.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
+    run.add_argument(
+        "--film", help="video file, image folder, camera:N, URL or ndi:NAME (film.source)"
+    )
     run.add_argument("--windowed", action="store_true", help="a window instead of full-screen")
     run.add_argument(
         "--display", type=values.integer, help="which display to show on (screen.display)"
@@ -77,7 +79,9 @@ def _add_record(commands) -> None:
         "--networks", type=values.NETWORKS, default=24483, help="networks, one a frame (24483)"
     )
     record.add_argument("--fps", type=values.integer, help="frames per second (record.fps)")
-    record.add_argument("--film", help="video file, image folder, camera:N or URL (film.source)")
+    record.add_argument(
+        "--film", help="video file, image folder, camera:N, URL or ndi:NAME (film.source)"
+    )
     record.add_argument("--seed", type=values.integer, help="seed of the dreams (dream.seed)")
     record.add_argument(
         "--resolution", type=values.resolution, help="of the dreams (dream.resolution)"

@@ -124,7 +124,7 @@ def film(config: Config) -> Line:
             return line
         return ok("film", f"the bundled clip ({default_film().name}), whole")
     if not is_path(source):
-        return ok("film", f"{source}: a camera or a stream, opened when the show starts")
+        return ok("film", f"{source}: a camera, a stream or a feed, opened when the show starts")
     try:
         check_input(source, "film.source", folder=None)
     except DreamsError as error:
