@@ -288,10 +288,11 @@ def bench(args: argparse.Namespace) -> int:
         config_args += ["--set", override]
     run_suite(config, plan, config_args, args.json)
     if args.osc:
-        from installation.bench.midi import run_midi_bench
+        from installation.bench import audio_in, midi
 
         run_osc_bench(config, plan.seconds)
-        run_midi_bench(config)
+        midi.run_midi_bench(config)
+        audio_in.run_audio_in_bench(config)
     if args.video_out:
         from installation.bench.video_out import run_video_out_bench
 

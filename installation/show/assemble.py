@@ -16,6 +16,7 @@ from installation.gallery.web import WebServer
 from installation.media.recorder import RecordError, check_output
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
+from installation.play.audio_in import open_audio_in, voice_speaking
 from installation.play.controls import COMMANDS_WAITING
 from installation.play.midi import open_midi
 from installation.play.osc import OscSender, OscServer
@@ -75,17 +76,23 @@ def open_show(
         for part in (playing["video_out"], playing["osc_server"], playing["web"]):  # not MIDI
             if part is not None:
                 part.close()
+        if playing["audio_in"] is not None:
+            playing["audio_in"].close()
         if keeper is not None:
             keeper.lock.release()
         raise
     parts = ShowParts(window, keeper, waking, make_poet, **playing)
-    return Show(mind, parts, Limits(networks_limit, duration_s, record_to))
+    show = Show(mind, parts, Limits(networks_limit, duration_s, record_to))
+    if show.audio_in is not None and show.narrator is not None:
+        if config.audio_in.mute_while_speaking:  # the narrator's published line holds it still
+            show.audio_in.speaking = voice_speaking(show.narrator)
+    return show
 
 
 def _instrument(config: Config, keeper: Keeper | None) -> dict:
-    """What plays the show and what it plays to: video out, OSC and MIDI, sharing one command
-    inbox. A busy port, a bad target or a video out this system cannot send is said here, before
-    the window opens; no MIDI system is one line and no MIDI."""
+    """What plays the show and what it plays to: video out, OSC, MIDI and audio in, sharing one
+    command inbox. A busy port, a bad target or a video out this system cannot send is said here,
+    before the window opens; no MIDI system (no input device) is one line and no MIDI (audio in)."""
     commands = Inbox(COMMANDS_WAITING)
     web = WebServer(config.web, commands) if config.web.enabled else None  # refused first
     if web is not None:
@@ -98,8 +105,9 @@ def _instrument(config: Config, keeper: Keeper | None) -> dict:
         log.info("osc: listening on %s:%d", config.osc.host, osc_server.port)
     folder = keeper.folder.path if keeper else state_folder(config.state)
     midi = open_midi(config.midi, commands, folder)
+    audio_in = open_audio_in(config.audio_in, commands, folder)
     return dict(osc_server=osc_server, osc_sender=osc_sender, commands=commands,
-                video_out=video_out, midi=midi, web=web)  # fmt: skip
+                video_out=video_out, midi=midi, web=web, audio_in=audio_in)  # fmt: skip
 
 
 def _resume(keeper: Keeper, mind: Mind) -> Waking:

@@ -4,8 +4,8 @@ main     pygame events and keys (keys.py), OSC commands (controls.py), the newes
          the trainer's slot, the frame (stage.py), the recorder when recording
 film     reads the film at its own fps into the frame memory (film_thread.py)
 trainer  step, step, step; each new network into a latest-value slot (dreaming.py)
-poet, narrator, osc, midi, state   writing, speaking, listening, saving (voice/, osc.py, midi.py,
-         keeper.py)
+poet, narrator, osc, midi, audio in, state   writing, speaking, listening, saving (voice/, osc.py,
+         midi.py, audio_in.py, keeper.py)
 
 No thread writes into another's objects: requests go into the owner's inbox.
 """
@@ -34,6 +34,7 @@ from installation.media.recorder import RecordingSummary
 from installation.media.subtitles import Subtitles, opacity
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
+from installation.play.audio_in import AudioIn
 from installation.play.controls import COMMANDS_WAITING, Controls
 from installation.play.keys import handle_events
 from installation.play.midi import Midi
@@ -73,6 +74,7 @@ class ShowParts:
     commands: Inbox = field(default_factory=lambda: Inbox(COMMANDS_WAITING))
     video_out: VideoOut | None = None  # the picture to VJ software (installation/media/)
     midi: Midi | None = None  # MIDI in, when this machine has an input (installation/play/midi.py)
+    audio_in: AudioIn | None = None  # the music moves the dreams (installation/play/audio_in.py)
     web: WebServer | None = None  # the status page (installation/gallery/web.py)
 
 
@@ -128,6 +130,7 @@ class Show:
         self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
         self.osc, self.video_out, self.midi, self.web = (parts.osc_server, parts.video_out,
                                                          parts.midi, parts.web)  # fmt: skip
+        self.audio_in = parts.audio_in
         sender = parts.osc_sender or OscSender("")
         self.controls = Controls(self, parts.commands, parts.osc_server, sender)
         self.subtitles = Subtitles(config.poet.line_s)
@@ -169,7 +172,7 @@ class Show:
         threads = []
         for part, restart in ((self.film_thread, True), (self.dreaming, False),
                               (self.poet, True), (self.narrator, True), (self.osc, True),
-                              (self.midi, True), (self.keeper, False),
+                              (self.midi, True), (self.audio_in, True), (self.keeper, False),
                               (self.video_out, True), (self.web, True)):  # fmt: skip
             if part is not None:
                 part.thread = self.guard.thread(part.thread.name, part.loop, restart)
@@ -229,7 +232,7 @@ class Show:
         if self.stopped_by is not None:
             log.info("show: %s received; ending as Ctrl-C does, with a save", self.stopped_by)
         self.stop_recording()
-        for part in (self.osc, self.midi, self.keeper, self.video_out, self.web):
+        for part in (self.osc, self.midi, self.audio_in, self.keeper, self.video_out, self.web):
             if part is not None:
                 part.stop()
         self.controls.sender.close()
