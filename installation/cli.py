@@ -276,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
 
 def bench(args: argparse.Namespace) -> int:
     from engine.device import pick_device
-    from installation.bench.osc import run_osc_bench
+    from installation.bench import audio_in, midi, osc
     from installation.bench.suite import plan_for, run_suite
 
     config = _load(args)
@@ -288,9 +288,7 @@ def bench(args: argparse.Namespace) -> int:
         config_args += ["--set", override]
     run_suite(config, plan, config_args, args.json)
     if args.osc:
-        from installation.bench import audio_in, midi
-
-        run_osc_bench(config, plan.seconds)
+        osc.run_osc_bench(config, plan.seconds)
         midi.run_midi_bench(config)
         audio_in.run_audio_in_bench(config)
     if args.video_out:
