@@ -6,14 +6,25 @@ import logging
 import math
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
 
 from engine.config import AudioInConfig
-from installation.play.audio_in import HOP, RING_S, Analyser, AudioIn, Ring, open_audio_in
+from installation.play.audio_in import (
+    HOP,
+    RING_S,
+    VOICE_TAIL_S,
+    Analyser,
+    AudioIn,
+    Ring,
+    open_audio_in,
+    voice_speaking,
+)
 from installation.play.audio_map import MOST_PER_S, Mapper, Route, load_mapping
 from installation.threads import Inbox
+from installation.voice.narrator import Speaking
 from tests.showkit import open_test_show, run_with, when
 
 RATE = 48000
@@ -84,6 +95,18 @@ def test_the_voice_speaking_holds_the_mappings_still():
     for hop in hops(sine(1000, 0.5)):
         part.listen(hop, now=0.0)
     assert commands.drain() == [] and part.held == part.hops > 0
+
+
+def test_the_voice_is_heard_from_its_line_until_the_rooms_echo_ends():
+    narrator = types.SimpleNamespace(now_speaking=None)  # what the narrator publishes
+    speaking = voice_speaking(narrator)
+    assert not speaking()
+    narrator.now_speaking = Speaking("Into the dark.", time.monotonic(), 0.2)
+    assert speaking()
+    time.sleep(0.25)  # the line has ended; its echo in the room has not
+    assert speaking()
+    time.sleep(VOICE_TAIL_S)
+    assert not speaking()
 
 
 def test_the_ring_is_bounded_and_a_late_reader_skips_ahead():
