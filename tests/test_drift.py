@@ -42,7 +42,7 @@ def test_the_drift_moves_the_picture_between_births_and_leaves_the_network_alone
         when(lambda: show.current is not None and show.current.number >= 2)
         still.update(pictures_by_network(show, 1.0))
         send(sock, port, "/dreams/screen/drift", 30.0)
-        when(lambda: show.dreaming.drift.speed == 30.0)
+        when(lambda: show.dreaming.drift.speed == 30.0, timeout=10)
         drifting.update(pictures_by_network(show, 1.5))
         send(sock, port, "/dreams/screen/drift", 31.0)  # beyond its range: refused
         send(sock, port, "/dreams/screen/grain", 0.0)  # a message after it, to know it was read
