@@ -57,6 +57,7 @@ FUZZ_ADDRESSES = [
     "/dreams/screen/hud",
     "/dreams/learn/steps_per_frame",
     "/dreams/screen/grain",
+    "/dreams/screen/drift",
     "/dreams/screen/hold_s",
     "/dreams/nothing",
     "/dreams",

@@ -189,6 +189,7 @@ def live_settings(show) -> dict[str, list[float]]:
         "hold_s": [look.hold_s],
         "zoom": [look.zoom],
         "grain": [look.grain],
+        "drift": [show.dreaming.drift.speed],
         "hud": [int(stage.hud_on)],
         "subtitles": [int(stage.subtitles_on)],
     }
