@@ -5,11 +5,23 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 
 def streams(path: Path) -> list[tuple[str, str]]:
     with av.open(str(path)) as container:
         return [(s.type, s.codec_context.name) for s in container.streams]
+
+
+def video_format(path: Path) -> tuple[str, int, list[int], set[str]]:
+    """The picture's pixel format, the sound's sample rate, the frames that are keyframes and
+    the kinds of frame (I, P, B) in the file: what a player or an editor meets."""
+    with av.open(str(path)) as container:
+        video, rate = container.streams.video[0], container.streams.audio[0].sample_rate
+        frames = list(container.decode(video=0))
+        pix_fmt = video.codec_context.pix_fmt
+    keys = [index for index, frame in enumerate(frames) if frame.key_frame]
+    return pix_fmt, rate, keys, {PictureType(frame.pict_type).name for frame in frames}
 
 
 def video_frames(path: Path) -> list[np.ndarray]:

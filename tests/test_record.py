@@ -15,7 +15,15 @@ from installation.cut.resume import checkpoint_paths
 from installation.media.loss_plot import D_COLOUR, G_COLOUR
 from installation.media.recorder import Recorder
 from tests.conftest import DREAMS, ROOT, run_dreams
-from tests.cutkit import events, frames_that_play, sound, streams, subtitles, video_frames
+from tests.cutkit import (
+    events,
+    frames_that_play,
+    sound,
+    streams,
+    subtitles,
+    video_format,
+    video_frames,
+)
 from tests.test_sheet import cells, colour_share, grid_of
 
 NETWORKS, FPS = 150, 15  # ten seconds of picture
@@ -53,6 +61,9 @@ def test_a_cut_holds_every_frame_in_h264_with_aac_sound(cut):
     assert picture.std(axis=0).mean() > 5  # the dreams change, network by network
     samples, rate = sound(cut)
     assert abs(len(samples) / rate - len(frames) / FPS) < 0.1  # sound to the last frame
+    pix_fmt, sample_rate, keys, kinds = video_format(cut)  # what an editor meets
+    assert pix_fmt == "yuv420p" and sample_rate == 48000 and "B" not in kinds
+    assert keys == list(range(0, len(frames), FPS))  # a keyframe a second, and no others
 
 
 def test_the_voice_is_heard_where_the_subtitles_say(cut):
