@@ -198,6 +198,25 @@ def test_a_flood_is_cut_and_said_once_a_second(caplog):
     assert len([r for r in caplog.records if "web:" in r.getMessage()]) <= 3
 
 
+def test_sixteen_requests_at_once_and_a_silent_phone_dropped_after_10_s(server):
+    """Phones that connect and say nothing hold at most 16 of the show's threads, and each is
+    let go after 10 s: a page left half-open in a pocket never takes the show's threads."""
+    silent = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
+    try:
+        time.sleep(0.5)  # each given a thread, waiting for its request
+        with pytest.raises((ConnectionError, urllib.error.URLError)):
+            ask(server.port, "/api/health", TOKEN)  # the seventeenth: closed at once
+        started = time.monotonic()
+        for phone in silent:
+            phone.settimeout(15)
+            assert phone.recv(1) == b""  # closed by the page, not by us
+        assert 8 < time.monotonic() - started + 0.5 < 13
+        assert ask(server.port, "/api/health", TOKEN)[0] in (200, 503)  # answered again
+    finally:
+        for phone in silent:
+            phone.close()
+
+
 def _address_beyond_loopback() -> str | None:
     for addresses in psutil.net_if_addrs().values():
         for address in addresses:
