@@ -137,6 +137,9 @@ def test_a_flood_over_the_socket_is_cut_and_counted_in_the_summary(tmp_path, sha
     (last, *_) = [r.message for r in reversed(caplog.records) if r.message.startswith("summary:")]
     assert int(last.split("osc messages dropped ")[1].split()[0]) >= 430
     assert "speed channels-last" in last  # the trainer's rung, as dreams doctor foretold
+    figures = re.match(r"summary: ([\d.]+) networks/s · memory (\d+) MB · 0 rebirths ", last)
+    assert figures and float(figures[1]) > 0 and int(figures[2]) > 100, last  # learning, in MB
+    assert re.search(r"lines spoken 0 · saves \d+ \(0 failed\) · threads \d+ \(0 faults\)$", last)
 
 
 def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
