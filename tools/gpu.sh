@@ -45,7 +45,7 @@ python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.
 
 case "${1:-}" in
 main)
-    python3 -m pytest -q -p no:cacheprovider tests/test_speed.py tests/test_compositor.py 2>&1 |
+    python3 -m pytest -q -p no:cacheprovider tests/test_speed.py tests/test_ladder.py tests/test_compositor.py 2>&1 |
         tee "$OUT/gpu-tests.txt" || true
     python3 -m installation.cli bench --skip poet voice --set poet.enabled=false \
         --set voice.enabled=false --seconds 8 --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt"
