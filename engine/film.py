@@ -163,7 +163,8 @@ class FilmSource:
         self._unfit_said = False  # a frame too small for the dreams' shape was logged
         self.is_default = not source
         self.kind, self.name, self._reader = _open_reader(source)
-        if not self._reader.is_open():
+        if not self._reader.is_open():  # closed: an NDI receiver left open would spin for ever
+            self._reader.close()
             raise FilmError(_cannot_open_message(self.kind, self.name))
         self.is_live = self.kind in ("camera", "stream", "ndi")
         self.ratio = self._reader.ratio()  # width over height; the first frame's, below

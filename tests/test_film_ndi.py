@@ -133,9 +133,13 @@ def test_a_name_no_ndi_source_has_is_one_line():
     assert time.monotonic() - began < 6
 
 
-def test_an_address_where_nothing_sends_is_one_line():
+def test_an_address_where_nothing_sends_is_one_line_and_nothing_left_trying():
     with pytest.raises(FilmError, match="NDI source ndi:127.0.0.1:9 sends no frames"):
         FilmSource("ndi:127.0.0.1:9", 64)
+    time.sleep(0.5)
+    cpu = time.process_time()  # a receiver left behind tries to connect for ever, a core's worth
+    time.sleep(1.5)
+    assert time.process_time() - cpu < 0.3
 
 
 @pytest.mark.parametrize(
