@@ -18,6 +18,7 @@ from engine.film import FilmSource, is_path
 from engine.film_ndi import pick
 from engine.memory import FrameMemory
 from engine.trainer import Trainer
+from installation.bench.video_out import source_port
 from installation.show.film_thread import FilmThread, impossible_source
 
 pytest.importorskip("NDIlib")
@@ -40,7 +41,7 @@ class Show:
     def __init__(self, name: str = "DreamsTest"):
         before = _listening()
         self.sender = NdiSender(name, 30)
-        self.port = min(_listening() - before - {5960})  # the first source's own port
+        self.port = source_port(_listening() - before)
         self.sent, self._stop = 0, threading.Event()
         self._thread = threading.Thread(target=self._send, daemon=True)
         self._thread.start()

@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.bench.video_out import listening_ports
+from installation.bench.video_out import listening_ports, source_port
 from tests.conftest import run_dreams
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 
@@ -17,14 +17,14 @@ ndi = pytest.importorskip("NDIlib")
 
 
 def open_sending_show(tmp_path, *settings, name: str):
-    """A show with video out on, and the port its NDI source listens on: the newest of the
-    ports that opening it opened (the first source of a process also opens NDI's own, 5960)."""
+    """A show with video out on, and the port its NDI source listens on, among the ports that
+    opening it opened (the first source of a process also opens NDI's own, 5960)."""
     before = listening_ports()
     show = open_test_show(tmp_path, "video_out.enabled=true", f"video_out.name={name}",
                           *settings)  # fmt: skip
     opened = listening_ports() - before
-    assert opened, "the NDI source listens on no port"
-    return show, max(opened)
+    assert source_port(opened), "the NDI source listens on no port"
+    return show, source_port(opened)
 
 
 class Receiver:

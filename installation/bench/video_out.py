@@ -25,9 +25,20 @@ def listening_ports() -> set[int]:
     return {c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN}
 
 
+NDI_MESSAGING_PORT = 5960  # NDI's own server, opened with a process's first source
+
+
+def source_port(opened: set[int]) -> int | None:
+    """The port an NDI source listens on, among those its opening opened: the lowest above
+    NDI's messaging port (sources take 5961 and up; a process that has received NDI may also
+    open a listener on a passing high port, which is not the source)."""
+    ports = [port for port in opened if port > NDI_MESSAGING_PORT]
+    return min(ports) if ports else None
+
+
 class Receiver:
     """An NDI receiver on its own thread, taking (and freeing) every frame it is sent: by URL
-    where this process's ports can be read (the newest one: the source's own), else by name."""
+    where this process's ports can be read (the source's own: source_port), else by name."""
 
     def __init__(self, name: str, ports: set[int]):
         import NDIlib as ndi
@@ -38,8 +49,8 @@ class Receiver:
         settings.color_format = ndi.RECV_COLOR_FORMAT_RGBX_RGBA
         self.receiver = ndi.recv_create_v3(settings)
         source = ndi.Source()
-        if ports:
-            source.url_address = f"127.0.0.1:{max(ports)}"
+        if source_port(ports):
+            source.url_address = f"127.0.0.1:{source_port(ports)}"
         else:
             source.ndi_name = f"{socket.gethostname().upper()} ({name})"
         ndi.recv_connect(self.receiver, source)
