@@ -18,3 +18,21 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+class Gate:
+    """Who may knock (`allows`, a test of the sender's address) and how often (a token
+    bucket); what it turned away is counted: `refused` (not allowed) and `dropped` (a flood)."""
+
+    def __init__(self, allows, rate: float, capacity: float):
+        self.allows, self.bucket = allows, TokenBucket(rate, capacity)
+        self.dropped = self.refused = 0
+
+    def admits(self, host: str) -> bool:
+        if not self.allows(host):
+            self.refused += 1
+            return False
+        if not self.bucket.take():
+            self.dropped += 1
+            return False
+        return True

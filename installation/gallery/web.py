@@ -19,7 +19,7 @@ from engine.addresses import ip_networks
 from engine.config import WebConfig
 from engine.errors import ConfigError, DreamsError
 from installation.gallery.site import Handler, Site
-from installation.rate import TokenBucket
+from installation.rate import Gate
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,13 @@ def check_web(config: WebConfig) -> bool:
     return loopback
 
 
-class _Gate:
+class _Gate(Gate):
     """Who may ask (this machine, and the allow-list if there is one) and how often (a token
     bucket for the whole server: a flood is cut before it costs a thread)."""
 
     def __init__(self, config: WebConfig):
         self.allowed = ip_networks(config.allow)
-        self.bucket = TokenBucket(config.max_requests_per_s, config.burst)
-        self.dropped = self.refused = 0
+        super().__init__(self._allowed, config.max_requests_per_s, config.burst)
 
     def _allowed(self, host: str) -> bool:
         address = ipaddress.ip_address(host.split("%", 1)[0])
@@ -70,15 +69,6 @@ class _Gate:
         if address.is_loopback or not self.allowed:
             return True
         return any(address in network for network in self.allowed)
-
-    def admits(self, host: str) -> bool:
-        if not self._allowed(host):
-            self.refused += 1
-            return False
-        if not self.bucket.take():
-            self.dropped += 1
-            return False
-        return True
 
 
 class _Server(ThreadingHTTPServer):

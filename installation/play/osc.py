@@ -22,7 +22,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from engine.addresses import ip_networks, osc_targets
 from engine.config import OscConfig
 from engine.errors import ConfigError, DreamsError
-from installation.rate import TokenBucket
+from installation.rate import Gate
 from installation.threads import Inbox
 
 log = logging.getLogger(__name__)
@@ -98,27 +98,17 @@ def check_osc_host(host: str) -> None:
         ) from None
 
 
-class _Gate:
+class _Gate(Gate):
     """Who may speak (the allow-list) and how much (a token bucket)."""
 
     def __init__(self, config: OscConfig, open_to_all: bool):
         self.allowed = ip_networks(config.allow)
         self.open_to_all = open_to_all
-        self.bucket = TokenBucket(config.max_messages_per_s, config.burst)
-        self.dropped = self.refused = 0
+        super().__init__(self._allowed, config.max_messages_per_s, config.burst)
 
     def _allowed(self, host: str) -> bool:
         address = ipaddress.ip_address(host)
-        return any(address in network for network in self.allowed)
-
-    def admits(self, host: str) -> bool:
-        if not self.open_to_all and not self._allowed(host):
-            self.refused += 1
-            return False
-        if not self.bucket.take():
-            self.dropped += 1
-            return False
-        return True
+        return self.open_to_all or any(address in network for network in self.allowed)
 
 
 class _Server(BlockingOSCUDPServer):
