@@ -20,7 +20,7 @@ from pathlib import Path
 
 from engine.errors import DreamsError
 from engine.files import NotRegular, read_regular
-from installation.play.osc import ADDRESSES
+from installation.play.osc import ADDRESSES, unmappable
 
 FEATURES = ("loudness", "onset", "low", "mid", "high")
 MOST_PER_S = 30  # commands a second from one mapping: a screen shows no more
@@ -113,14 +113,7 @@ class Mapper:
 
 def refusal(address: str) -> str | None:
     """Why `address` cannot be driven by a feature, or None where it can."""
-    spec = ADDRESSES.get(address)
-    if spec is None:
-        return f"{address!r} is not an address of the show (README: Playing it live: OSC)"
-    if spec.kind is str:
-        return f"{address} takes a string, which no sound can give"
-    if spec.command == "state":
-        return f"{address} answers whoever sent it, and the sound in has no address to answer"
-    return None
+    return unmappable(address, "sound")
 
 
 def load_mapping(path: Path) -> list[Route]:

@@ -22,7 +22,7 @@ import mido
 
 from engine.errors import DreamsError
 from engine.files import NotRegular, read_regular, write_atomically
-from installation.play.osc import ADDRESSES, Spec
+from installation.play.osc import ADDRESSES, Spec, unmappable
 
 KINDS = ("cc", "note")
 FIRE_ABOVE = 63  # a CC rising past this fires an address without an argument
@@ -46,14 +46,7 @@ class Control:
 
 def refusal(address: str) -> str | None:
     """Why `address` cannot be driven by MIDI, or None where it can."""
-    spec = ADDRESSES.get(address)
-    if spec is None:
-        return f"{address!r} is not an address of the show (README: Playing it live: OSC)"
-    if spec.kind is str:
-        return f"{address} takes a string, which no MIDI control can give"
-    if spec.command == "state":
-        return f"{address} answers whoever sent it, and a MIDI control has no address to answer"
-    return None
+    return unmappable(address, "MIDI control")
 
 
 def scaled(spec: Spec, value: int):

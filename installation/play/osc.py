@@ -239,6 +239,19 @@ def as_typed(value):
     return value
 
 
+def unmappable(address: str, by: str) -> str | None:
+    """Why `address` cannot be driven by `by` (a MIDI control, a sound: anything that gives a
+    number and has no address of its own to be answered at), or None where it can."""
+    spec = ADDRESSES.get(address)
+    if spec is None:
+        return f"{address!r} is not an address of the show (README: Playing it live: OSC)"
+    if spec.kind is str:
+        return f"{address} takes a string, which no {by} can give"
+    if spec.command == "state":
+        return f"{address} answers whoever sent it, and a {by} has no address to answer"
+    return None
+
+
 def command_for(address: str, args: tuple) -> tuple[str, object] | None:
     """The command an address asks for and its checked argument, or None (unknown address,
     wrong arguments, out of range)."""
