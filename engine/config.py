@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.addresses import is_host, is_ip_networks, is_osc_targets
+from engine.aspect import is_aspect
 from engine.errors import ConfigError
-from engine.shape import is_aspect
 
-# The names that engine/networks.py and engine/speed.py act on, kept here: the config imports no
-# torch, so `dreams doctor` and a mistake's one line work where torch is broken.
+# The names that engine/mind/networks.py and engine/mind/speed.py act on, kept here: the config
+# imports no torch, so `dreams doctor` and a mistake's one line work where torch is broken.
 UPSAMPLES = ("transposed", "nearest", "bilinear")
 SPEEDS = ("auto", "eager", "compiled")
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -66,7 +66,8 @@ class FilmConfig:
     source: str = _setting("", hint="a video file, a folder of images, camera:N or a URL")
     color: bool = False
     loop: bool = True
-    memory_frames: int = _between(1024, 1, 100_000)  # and what fits the machine (engine/mind.py)
+    # and what fits the machine (engine/mind/build.py)
+    memory_frames: int = _between(1024, 1, 100_000)
     folder_fps: float = _between(12.0, 0.01, 240)
     reconnect_s: float = _between(2.0, 0.1, 600, " seconds")
 

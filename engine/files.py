@@ -72,7 +72,7 @@ def append_whole(file, data: bytes, sync: bool = False) -> None:
     except OSError:
         try:
             os.ftruncate(file.fileno(), start)
-        except OSError:  # the half stays for its reader to cut off (engine/book.py does)
+        except OSError:  # the half stays for its reader to cut off (engine/poet/book.py does)
             pass
         file.seek(start)
         raise
@@ -87,3 +87,10 @@ def default_state_folder() -> Path:
         return Path(os.environ["LOCALAPPDATA"]) / "Dreams"
     data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(data) / "dreams"
+
+
+def default_cache_dir() -> Path:
+    """Where Dreams keeps what it prepares once: the poet's corpus and model, torch's compiled
+    kernels (XDG_CACHE_HOME, or ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dreams"

@@ -218,7 +218,7 @@ PATH_SETTINGS = (
 def _check_film(args: argparse.Namespace, config: Config) -> None:
     """A film given as a path is checked like every path; a camera or a URL is the film's to
     open, and the bundled clip (an empty source) is always there."""
-    from engine.film import is_path
+    from engine.mind.film import is_path
 
     if is_path(config.film.source):
         check_input(config.film.source, "--film" if args.film else "film.source", folder=None)

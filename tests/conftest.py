@@ -67,7 +67,7 @@ CORPUS_SLICE = 150_000  # lines of the real corpus: real cleaning, a build in se
 @pytest.fixture(scope="session")
 def poet_cache(tmp_path_factory) -> Path:
     """A cache folder holding a cleaned corpus built from the start of the real corpus."""
-    from engine.corpus import CACHE_VERSION, build_cache, read_package_corpus
+    from engine.poet.corpus import CACHE_VERSION, build_cache, read_package_corpus
 
     cache = tmp_path_factory.mktemp("cache")
     texts, syllables = read_package_corpus()
@@ -80,7 +80,7 @@ def poet_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_model_dir(poet_cache) -> Path:
     """The bundled SmolLM2, prepared from its GGUF file into the test cache (the first load)."""
-    from engine.language_model import default_model_folder
+    from engine.poet.language_model import default_model_folder
 
     return default_model_folder(poet_cache)
 

@@ -18,8 +18,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import torch  # noqa: E402
 
-from engine.poet import PoemLine  # noqa: E402
-from engine.verse import MAX_CHARS  # noqa: E402
+from engine.poet.verse import MAX_CHARS  # noqa: E402
+from engine.poet.writer import PoemLine  # noqa: E402
 from installation.show.stats import rss_mb  # noqa: E402
 from tests.oscclient import random_packet, sender  # noqa: E402
 from tests.showkit import open_test_show, run_with, tiny_poet, when  # noqa: E402

@@ -124,7 +124,7 @@ def test_the_dreams_stay_where_they_were_made_until_the_picture_comes_down(devic
     """A trainer whose dreams stay on its device hands the compositor there a tensor, and one
     copy a frame comes to the host: the picture (not the dreams as well)."""
     import engine.device
-    import engine.trainer
+    import engine.mind.trainer
     import installation.media.gpu_compositor as gpu_compositor
 
     settings = ["dream.device=" + device, "dream.resolution=32", "dream.width=8"]
@@ -135,7 +135,7 @@ def test_the_dreams_stay_where_they_were_made_until_the_picture_comes_down(devic
         copies.append([tuple(t.shape) for t in tensors])
         return engine.device.to_host(*tensors)
 
-    monkeypatch.setattr(engine.trainer, "to_host", counted)
+    monkeypatch.setattr(engine.mind.trainer, "to_host", counted)
     monkeypatch.setattr(gpu_compositor, "to_host", counted)
     mind.trainer.dreams_on_device = True
     network = mind.trainer.step()

@@ -8,7 +8,7 @@ import torch
 
 from engine.config import SEED_MAX, Config, load_config
 from engine.errors import ConfigError
-from engine.memory import check_room
+from engine.mind.memory import check_room
 from tests.conftest import ROOT, run_dreams
 
 

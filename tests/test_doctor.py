@@ -129,7 +129,7 @@ def test_a_broken_torch_is_a_failed_line_not_a_traceback(tmp_path):
 def test_the_poets_cache_is_said_prepared_or_not(tmp_path, poet_cache):
     """An empty cache: not prepared, with `dreams prepare` named; a cache holding the cleaned
     corpus and its word counts, with a model of the user's: prepared."""
-    from engine.corpus import words_path
+    from engine.poet.corpus import words_path
 
     empty = tmp_path / "empty"
     _, entries = doctor_json("--set", f"poet.cache_dir={empty}")

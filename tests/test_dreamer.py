@@ -3,9 +3,9 @@ import pytest
 import torch
 
 from engine.config import DreamConfig
-from engine.memory import FrameMemory
-from engine.networks import Discriminator, Generator, diff_augment, draw_augment
-from engine.trainer import Trainer, pick_resolution, pick_width
+from engine.mind.memory import FrameMemory
+from engine.mind.networks import Discriminator, Generator, diff_augment, draw_augment
+from engine.mind.trainer import Trainer, pick_resolution, pick_width
 
 
 @pytest.mark.parametrize("resolution", [64, 128, 256, 512])

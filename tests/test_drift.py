@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from engine.config import load_config
-from engine.mind import Waking, build_mind
+from engine.mind.build import Waking, build_mind
 from installation.play.presets import PresetError, Presets
 from installation.show.dreaming import Dreaming
 from tests.oscclient import send, sender

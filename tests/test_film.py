@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine.errors import FilmError
-from engine.film import FilmSource, prepare_frame
+from engine.mind.film import FilmSource, prepare_frame
 from tests.synthetic import shapes_frame
 
 

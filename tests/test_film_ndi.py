@@ -14,10 +14,10 @@ import pytest
 
 from engine.config import Config, DreamConfig
 from engine.errors import FilmError
-from engine.film import FilmSource, is_path
-from engine.film_ndi import pick
-from engine.memory import FrameMemory
-from engine.trainer import Trainer
+from engine.mind.film import FilmSource, is_path
+from engine.mind.film_ndi import pick
+from engine.mind.memory import FrameMemory
+from engine.mind.trainer import Trainer
 from installation.bench.video_out import source_port
 from installation.show.film_thread import FilmThread, impossible_source
 

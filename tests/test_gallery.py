@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from engine.saves import StateFolder
+from engine.mind.saves import SavesFolder
 from installation.show.hud import hud_lines
 from tests.conftest import DREAMS, ROOT
 from tests.oscclient import Listener
@@ -47,7 +47,7 @@ def finish(process: subprocess.Popen) -> str:
 
 
 def test_killed_at_a_random_moment_it_resumes_from_the_last_save(tmp_path):
-    folder = StateFolder(tmp_path, keep=3)
+    folder = SavesFolder(tmp_path, keep=3)
     show = start_show(tmp_path)
     deadline = time.monotonic() + 90
     while not folder.saves():  # the first save
@@ -73,7 +73,7 @@ def test_killed_at_a_random_moment_it_resumes_from_the_last_save(tmp_path):
 
 def test_a_damaged_save_is_passed_over_for_the_one_before(tmp_path):
     finish(start_show(tmp_path, "--networks", "3"))
-    folder = StateFolder(tmp_path, keep=3)
+    folder = SavesFolder(tmp_path, keep=3)
     good = folder.saves()[0]
     damaged = tmp_path / "mind-000099.state"
     data = bytearray(good.read_bytes())

@@ -33,6 +33,17 @@ def test_the_engine_never_imports_the_installation():
     assert offenders == []
 
 
+def test_the_two_minds_never_import_each_other_and_the_shared_pieces_neither():
+    """engine/mind/ and engine/poet/ import only the shared pieces beside them (DESIGN.md)."""
+    offenders = []
+    for room, others in (("mind", "poet"), ("poet", "mind"), ("", "(mind|poet)")):
+        files = ROOT.glob(f"engine/{room}/*.py" if room else "engine/*.py")
+        for path in files:
+            if re.search(rf"^\s*(from|import) engine\.{others}\b", path.read_text(), re.M):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
 def test_the_readme_lists_every_room_and_module():
     readme = (ROOT / "README.md").read_text()
     top = sorted(p.name for p in (ROOT / "installation").iterdir() if p.suffix == ".py")
@@ -40,8 +51,9 @@ def test_the_readme_lists_every_room_and_module():
                  "threads.py", "values.py"]  # fmt: skip
     assert top == top_level  # the rest: in rooms
     rooms = [p for p in (ROOT / "installation").iterdir() if (p / "__init__.py").exists()]
-    missing = [f"installation/{room.name}/" for room in rooms if f"{room.name}/" not in readme]
-    for path in [*ROOT.glob("installation/*/*.py"), *ROOT.glob("engine/*.py")]:
+    rooms += [p for p in (ROOT / "engine").iterdir() if (p / "__init__.py").exists()]
+    missing = [f"{room.name}/" for room in rooms if f"{room.name}/" not in readme]
+    for path in [*ROOT.glob("installation/*/*.py"), *ROOT.glob("engine/**/*.py")]:
         if path.name != "__init__.py" and path.stem not in readme:
             missing.append(str(path.relative_to(ROOT)))
     assert missing == []

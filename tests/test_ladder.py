@@ -1,4 +1,4 @@
-"""The speed ladder (engine/ladder.py): each acceleration forced to fail here on the CPU, as it
+"""The speed ladder (engine/mind/ladder.py): each acceleration forced to fail here on the CPU, as it
 might on a user's GPU, and the trainer goes on one rung down with the same networks, the number
 going on, one line in the log; a NaN that only the fast path makes is left behind, a NaN of the
 mind's own is not blamed on the rung; the GPU compositor that cannot be built leaves the picture
@@ -16,12 +16,12 @@ import torch
 
 import installation.media.gpu_compositor as gpu_compositor
 from engine.config import DreamConfig, ScreenConfig
-from engine.ladder import next_rung, rungs
-from engine.memory import FrameMemory
-from engine.networks import Discriminator, Generator
-from engine.rebirth import Guardian
-from engine.speed import Speed
-from engine.trainer import Trainer
+from engine.mind.ladder import next_rung, rungs
+from engine.mind.memory import FrameMemory
+from engine.mind.networks import Discriminator, Generator
+from engine.mind.rebirth import Guardian
+from engine.mind.speed import Speed
+from engine.mind.trainer import Trainer
 from installation.media.compositor import Compositor
 from installation.media.window import Window
 from installation.show.stage import Stage
@@ -42,7 +42,7 @@ def make(memory, speed: Speed) -> Trainer:
 
 
 def ladder_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "engine.ladder"]
+    return [r.getMessage() for r in caplog.records if r.name == "engine.mind.ladder"]
 
 
 def test_the_ladder_goes_down_from_the_least_proven_to_eager_float32():

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from engine.config import DreamConfig
-from engine.film import FilmSource
-from engine.memory import FrameMemory
-from engine.shape import dream_size
-from engine.trainer import Trainer
+from engine.mind.film import FilmSource
+from engine.mind.memory import FrameMemory
+from engine.mind.shape import dream_size
+from engine.mind.trainer import Trainer
 from installation.bench.likeness import sliced_wasserstein
 
 NETWORKS = 150

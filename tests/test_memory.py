@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.memory import FrameMemory
+from engine.mind.memory import FrameMemory
 
 
 def frame(value: int) -> np.ndarray:

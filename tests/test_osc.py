@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from engine.config import OscConfig, load_config
-from engine.memory import FrameMemory
-from engine.trainer import Trainer
+from engine.mind.memory import FrameMemory
+from engine.mind.trainer import Trainer
 from installation.play.controls import Controls
 from installation.play.osc import ADDRESSES, OscSender, OscServer, _Gate
 from installation.threads import Inbox

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from engine.book import Book, BookError, open_book_beside
-from engine.corpus import Corpus
-from engine.poet import Poem
+from engine.poet.book import Book, BookError, open_book_beside
+from engine.poet.corpus import Corpus
+from engine.poet.writer import Poem
 from installation.paths import PathError, check_input, check_output
 from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.test_write import headings, poet_settings

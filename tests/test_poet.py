@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from engine.adapter import AdapterError, attach_lora, load_adapter, save_adapter
-from engine.candidates import Candidate
 from engine.config import PoetConfig
-from engine.corpus import Corpus
-from engine.language_model import PoetError, check_poet_model, load_language_model
-from engine.poet import Poet, open_poet
-from engine.prosody import syllables
-from engine.teacher import held_out_loss, save_model, teach
-from engine.verse import clean_corpus_line
+from engine.poet.adapter import AdapterError, attach_lora, load_adapter, save_adapter
+from engine.poet.candidates import Candidate
+from engine.poet.corpus import Corpus
+from engine.poet.language_model import PoetError, check_poet_model, load_language_model
+from engine.poet.prosody import syllables
+from engine.poet.teacher import held_out_loss, save_model, teach
+from engine.poet.verse import clean_corpus_line
+from engine.poet.writer import Poet, open_poet
 from installation.voice.poet_thread import PoetThread
 
 

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from engine.config import load_config
-from engine.corpus import corpus_path, words_path
-from engine.language_model import default_model_folder, model_folder_in
-from engine.poet import PoemLine
-from engine.preparation import COUNTING, Step
+from engine.poet.corpus import corpus_path, words_path
+from engine.poet.language_model import default_model_folder, model_folder_in
+from engine.poet.preparation import COUNTING, Step
+from engine.poet.writer import PoemLine
 from installation.cut.report import Progress
 from installation.voice.narrator import Narrator
 from installation.voice.poet_thread import PREPARING, WAKING

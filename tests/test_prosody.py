@@ -3,11 +3,11 @@ on lines whose answers are known."""
 
 import numpy as np
 
-from engine.candidates import Candidate
-from engine.critic import read, report, stanzas_of_book
-from engine.prosody import Form, rhymes, syllables
-from engine.selection import NO_END, choose, finish
-from engine.verse import LineFilter, is_junk
+from engine.poet.candidates import Candidate
+from engine.poet.critic import read, report, stanzas_of_book
+from engine.poet.prosody import Form, rhymes, syllables
+from engine.poet.selection import NO_END, choose, finish
+from engine.poet.verse import LineFilter, is_junk
 
 GRAY = [
     "The curfew tolls the knell of parting day,",

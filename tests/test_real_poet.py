@@ -7,7 +7,7 @@ import queue
 import numpy as np
 import pygame
 
-from engine.corpus import Corpus
+from engine.poet.corpus import Corpus
 from tests.conftest import as_options, run_dreams
 from tests.cutkit import sound, subtitles
 from tests.showkit import open_test_show, press, run_with, when

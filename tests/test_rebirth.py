@@ -7,9 +7,9 @@ import numpy as np
 import torch
 
 from engine.config import DreamConfig
-from engine.memory import FrameMemory
-from engine.rebirth import Guardian
-from engine.trainer import Trainer
+from engine.mind.memory import FrameMemory
+from engine.mind.rebirth import Guardian
+from engine.mind.trainer import Trainer
 
 
 def a_mind(**settings) -> tuple[Trainer, Guardian]:

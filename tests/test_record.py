@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.config import RecordConfig
-from engine.state import load_state, save_state
+from engine.mind.sealed import load_sealed, save_sealed
 from installation.cut.resume import checkpoint_paths
 from installation.media.loss_plot import D_COLOUR, G_COLOUR
 from installation.media.recorder import Recorder
@@ -164,9 +164,9 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     process.wait()
     assert frames_that_play(out) >= TITLE + 45  # it plays up to a whole second near the end
     for path in checkpoint_paths(out.with_name("cut.checkpoints")):  # as an older Dreams wrote
-        state = load_state(path)
+        state = load_sealed(path)
         del state["sheet"], state["losses"]
-        save_state(path, state)
+        save_sealed(path, state)
 
     process = start_recording(out, "--resume")
     wait_for_networks(log_path, 110, process)

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from engine.book import Book
+from engine.poet.book import Book
 from installation.cut.resume import prune_checkpoints
 from tests.conftest import DREAMS, ROOT, run_dreams
 from tests.cutkit import events, frames_that_play, video_frames
@@ -125,8 +125,8 @@ def test_a_new_cut_never_writes_over_the_files_beside_it(tmp_path):
 
 BOOK_ON_A_FULL_DISK = """
 import resource, signal, sys
-from engine.book import Book
-from engine.poet import Poem
+from engine.poet.book import Book
+from engine.poet.writer import Poem
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (700, 700))
 book = Book(sys.argv[1])

@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from engine.saves import StateFolder, default_state_folder
-from engine.state import load_state
+from engine.mind.saves import SavesFolder, default_state_folder
+from engine.mind.sealed import load_sealed
 
 
 def test_saves_are_numbered_and_the_newest_few_kept(tmp_path):
-    folder = StateFolder(tmp_path / "state", keep=2)
+    folder = SavesFolder(tmp_path / "state", keep=2)
     for number in range(1, 5):
         folder.save({"number": number})
     assert [p.name for p in folder.saves()] == ["mind-000004.state", "mind-000003.state"]
@@ -22,7 +22,7 @@ def test_saves_are_numbered_and_the_newest_few_kept(tmp_path):
 
 
 def test_a_damaged_or_truncated_save_is_passed_over(tmp_path):
-    folder = StateFolder(tmp_path, keep=5)
+    folder = SavesFolder(tmp_path, keep=5)
     for number in range(1, 4):
         folder.save({"number": number})
     newest, middle, _ = folder.saves()
@@ -36,40 +36,40 @@ def test_a_damaged_or_truncated_save_is_passed_over(tmp_path):
 
 
 def test_a_save_that_does_not_fit_is_passed_over(tmp_path):
-    from engine.state import StateError
+    from engine.mind.sealed import SealedFileError
 
-    folder = StateFolder(tmp_path, keep=5)
+    folder = SavesFolder(tmp_path, keep=5)
     folder.save({"resolution": 64})
     folder.save({"resolution": 128})
 
     def fits(state):
         if state["resolution"] != 64:
-            raise StateError("made at another resolution")
+            raise SealedFileError("made at another resolution")
 
     assert folder.newest_good(fits)[0]["resolution"] == 64
 
 
 def test_a_fresh_mind_sets_the_saves_aside(tmp_path):
-    folder = StateFolder(tmp_path, keep=3)
+    folder = SavesFolder(tmp_path, keep=3)
     folder.save({"number": 7})
     aside = folder.set_aside()
     assert folder.saves() == [] and folder.newest_good() is None
-    assert load_state(aside / "mind-000001.state") == {"number": 7}
+    assert load_sealed(aside / "mind-000001.state") == {"number": 7}
     folder.save({"number": 1})
     assert folder.saves()[0].name == "mind-000001.state"
 
 
 def test_a_save_on_a_full_disk_leaves_the_earlier_saves(tmp_path):
     """A file size limit (RLIMIT_FSIZE) stands in for a full disk: the write really fails."""
-    folder = StateFolder(tmp_path, keep=3)
+    folder = SavesFolder(tmp_path, keep=3)
     folder.save({"number": 1})
     script = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from engine.saves import StateFolder\n"
+        "from engine.mind.saves import SavesFolder\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))\n"
         "try:\n"
-        f"    StateFolder(Path({str(tmp_path)!r}), keep=1).save({{'big': b'x' * 100_000}})\n"
+        f"    SavesFolder(Path({str(tmp_path)!r}), keep=1).save({{'big': b'x' * 100_000}})\n"
         "except OSError as error:\n"
         "    print(error.strerror)\n"
     )
@@ -88,7 +88,7 @@ def test_the_default_folder_is_the_users_data_folder(monkeypatch, tmp_path):
 def test_a_save_that_is_not_a_file_is_passed_over_unread(tmp_path):
     """A pipe would hang the show before it opens, /dev/zero would be read until memory runs
     out: each is set aside unread, and the save before them wakes."""
-    folder = StateFolder(tmp_path, keep=5)
+    folder = SavesFolder(tmp_path, keep=5)
     folder.save({"number": 1})
     os.mkfifo(tmp_path / "mind-000002.state")
     (tmp_path / "mind-000003.state").symlink_to("/dev/zero")
@@ -114,13 +114,13 @@ def test_only_a_regular_file_within_its_bound_is_read(tmp_path):
 
 def test_a_state_folder_that_is_a_file_is_said_to_be_one(tmp_path):
     from engine.config import load_config
-    from engine.state import StateError
+    from engine.mind.sealed import SealedFileError
     from installation.show.keeper import Keeper
 
     notes = tmp_path / "notes.txt"
     notes.write_text("mine\n")
     for folder, said in ((notes, f"{notes} is a file; give a folder"),
                          (notes / "state", f"{notes / 'state'}: {notes} is a file")):  # fmt: skip
-        with pytest.raises(StateError, match=re.escape(said)):
+        with pytest.raises(SealedFileError, match=re.escape(said)):
             Keeper(load_config(None, [f"state.folder={folder}"]).state)
     assert notes.read_text() == "mine\n"

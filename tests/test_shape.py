@@ -8,9 +8,9 @@ from torch import nn
 
 from engine.config import load_config
 from engine.errors import ConfigError
-from engine.film import FilmSource, prepare_frame
-from engine.networks import UPSAMPLES, Discriminator, Generator, NearestDoubling
-from engine.shape import dream_size
+from engine.mind.film import FilmSource, prepare_frame
+from engine.mind.networks import UPSAMPLES, Discriminator, Generator, NearestDoubling
+from engine.mind.shape import dream_size
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import load_config
-from engine.film import FilmSource
+from engine.mind.film import FilmSource
 from installation.cut.plan import CutPlan, credits_card, title_card
 from tests.conftest import run_dreams
 from tests.cutkit import sound, subtitles, video_frames

@@ -9,7 +9,7 @@ import threading
 import time
 
 from engine.config import load_config
-from engine.saves import StateFolder
+from engine.mind.saves import SavesFolder
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
 from installation.show.log_file import open_log_file
@@ -89,7 +89,7 @@ def test_a_keeper_that_fails_ends_the_show_with_a_save(tmp_path, shapes_film, ca
     summary = run_with(show, actions, end_with_actions=False)  # the show ends by itself
     assert summary.thread_faults == 1
     assert "the state thread failed" in caplog.text and "the show ends with a save" in caplog.text
-    saved, _ = StateFolder(folder, keep=3).newest_good()
+    saved, _ = SavesFolder(folder, keep=3).newest_good()
     assert saved["trainer"]["number"] == summary.last_network >= 3  # nothing but the moment lost
 
 

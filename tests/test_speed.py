@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from engine.config import DreamConfig, load_config
-from engine.corpus import default_cache_dir
-from engine.speed import Speed, pick_speed
-from engine.trainer import Trainer
+from engine.files import default_cache_dir
+from engine.mind.speed import Speed, pick_speed
+from engine.mind.trainer import Trainer
 from installation.bench.networks import bench_mind
 
 CPU = torch.device("cpu")
@@ -95,9 +95,9 @@ def test_the_compiled_step_learns_what_the_eager_step_learns(memory):
 FALLBACK = """
 import logging, numpy as np, torch
 from engine.config import DreamConfig
-from engine.memory import FrameMemory
-from engine.speed import Speed
-from engine.trainer import Trainer
+from engine.mind.memory import FrameMemory
+from engine.mind.speed import Speed
+from engine.mind.trainer import Trainer
 logging.basicConfig(level=logging.WARNING)
 memory = FrameMemory(4, 16, 1, "cpu")
 memory.append(np.arange(256, dtype=np.uint8).reshape(16, 16, 1))
@@ -111,7 +111,7 @@ print("same losses:", np.allclose([a.d_loss, a.g_loss], [b.d_loss, b.g_loss], rt
 
 def test_without_a_compiler_the_compiled_path_falls_back_to_eager(tmp_path):
     """No C++ compiler for inductor (CXX names a program that fails; an empty compile cache):
-    one line, then the same networks, eagerly (engine/ladder.py)."""
+    one line, then the same networks, eagerly (engine/mind/ladder.py)."""
     env = {**os.environ, "CXX": "/bin/false", "TORCHINDUCTOR_CACHE_DIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-c", FALLBACK], capture_output=True, text=True, timeout=600, env=env

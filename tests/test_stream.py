@@ -9,7 +9,7 @@ import time
 import cv2
 import pytest
 
-from engine.film import FilmSource
+from engine.mind.film import FilmSource
 from tests.showkit import open_test_show, when
 from tests.synthetic import shapes_frame
 

@@ -1,7 +1,7 @@
 """Cleaning the corpus and filtering what the model writes."""
 
-from engine.corpus import Corpus, build_cache
-from engine.verse import LineFilter, clean_corpus_line, is_death_line, title_for
+from engine.poet.corpus import Corpus, build_cache
+from engine.poet.verse import LineFilter, clean_corpus_line, is_death_line, title_for
 
 VERSE = [
     "The curfew tolls the knell of parting day,",

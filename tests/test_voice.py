@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.config import VoiceConfig
-from engine.poet import PoemLine
+from engine.poet.writer import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
 from installation.voice.narrator import SKIP_PAUSE_S, Narrator
 from installation.voice.speaker import SoundSpeaker

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from engine.book import Book
-from engine.poet import Poem
+from engine.poet.book import Book
+from engine.poet.writer import Poem
 from tests.conftest import DREAMS, ROOT, as_options, run_dreams
 
 

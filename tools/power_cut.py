@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.saves import StateFolder  # noqa: E402
+from engine.mind.saves import SavesFolder  # noqa: E402
 from tests.oscclient import Listener  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(1)
     folder = Path(tempfile.mkdtemp(prefix="dreams-power-cut-"))
-    saves = StateFolder(folder, keep=3)
+    saves = SavesFolder(folder, keep=3)
     listener = Listener()
     print("cycle | first network | killed after s | last network shown | newest save | lost")
     expected = 1  # the first network of each run: one after the newest save

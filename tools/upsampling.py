@@ -19,8 +19,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.config import load_config  # noqa: E402
-from engine.mind import build_mind  # noqa: E402
-from engine.networks import UPSAMPLES  # noqa: E402
+from engine.mind.build import build_mind  # noqa: E402
+from engine.mind.networks import UPSAMPLES  # noqa: E402
 from installation.bench.grid import grid_energy  # noqa: E402
 from installation.bench.likeness import sliced_wasserstein  # noqa: E402
 from installation.media.sheet import Thumbnails, every_nth, png  # noqa: E402

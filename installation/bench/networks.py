@@ -15,9 +15,9 @@ from torch import nn
 
 from engine.config import Config
 from engine.device import pick_device
-from engine.memory import FrameMemory
-from engine.mind import Mind, build_mind
-from engine.networks import Discriminator, Generator, weights_init
+from engine.mind.build import Mind, build_mind
+from engine.mind.memory import FrameMemory
+from engine.mind.networks import Discriminator, Generator, weights_init
 
 ROUNDS = 4  # alternating rounds of each loop per resolution
 

@@ -1,13 +1,13 @@
 """`dreams bench`: the poet's words per second at each batch size, against batch 1 and the 2020
 film's GPT-2 (selection on: several candidates sampled for every line), and the live poet's
-first poems read beside the corpus (engine/critic.py)."""
+first poems read beside the corpus (engine/poet/critic.py)."""
 
 import time
 from dataclasses import replace
 
 from engine.config import Config
-from engine.critic import read, read_corpus
-from engine.poet import Poet, open_poet
+from engine.poet.critic import read, read_corpus
+from engine.poet.writer import Poet, open_poet
 
 ORIGINAL_WORDS_PER_S = 1_623_811 / (18 * 3600)  # the 2020 GPT-2: 1,623,811 words in 18 hours
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.config import Config
-from engine.mind import resolve
+from engine.mind.build import resolve
 from installation.bench.networks import bench_mind, networks_per_second
 from installation.cut.run import record_cut
 

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 
 from engine.config import Config
-from engine.critic import SYLLABLE_RANGE
 from engine.device import pick_device
-from engine.trainer import pick_resolution
+from engine.mind.trainer import pick_resolution
+from engine.poet.critic import SYLLABLE_RANGE
 from installation.bench.networks import run_bench
 from installation.bench.poet import ORIGINAL_WORDS_PER_S, run_poet_bench
 from installation.bench.report import Report, describe_device

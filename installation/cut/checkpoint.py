@@ -1,5 +1,5 @@
 """A cut's checkpoints: every `record.checkpoint_s` (and on Ctrl-C) what --resume needs to go
-on, stamped with the mind's shape and a format version (engine/mind.py); and putting a resumed
+on, stamped with the mind's shape and a format version (engine/mind/build.py); and putting a resumed
 run back where its checkpoint was."""
 
 import logging
@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from engine.mind import on_cpu, stamped
-from engine.state import save_state
+from engine.mind.build import on_cpu, stamped
+from engine.mind.sealed import save_sealed
 from installation.cut.narration import PlacedLine
 from installation.cut.resume import (
     cut_settings,
@@ -29,7 +29,7 @@ def save_checkpoint(run) -> None:
         folder = run.files.checkpoints
         folder.mkdir(exist_ok=True)
         run.recorder.sync()
-        save_state(folder / f"{run.frame:09d}.state", _state(run))
+        save_sealed(folder / f"{run.frame:09d}.state", _state(run))
         if not run.recorder.error:  # after a fault, what the file holds is not known for sure
             prune_checkpoints(folder, run.recorder.safe_frames)
     except OSError as error:  # a full disk: the cut goes on; the next checkpoint may work

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.book import Scribe, open_book_beside
 from engine.config import Config
-from engine.poet import open_poet
+from engine.poet.book import Scribe, open_book_beside
+from engine.poet.writer import open_poet
 from engine.voice import Voice
 from installation.media.subtitles import opacity
 from installation.threads import put_until_stopped

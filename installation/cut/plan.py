@@ -14,8 +14,8 @@ import torch
 from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import Config
 from engine.errors import DreamsError
-from engine.language_model import DEFAULT_NAME
-from engine.shape import describe
+from engine.mind.shape import describe
+from engine.poet.language_model import DEFAULT_NAME
 from engine.voice import voice_path
 from installation.media.canvas import Canvas, pixels
 from installation.media.compositor import Look

@@ -8,8 +8,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from engine.mind import Mind, check_fits
-from engine.state import StateError, load_state
+from engine.mind.build import Mind, check_fits
+from engine.mind.sealed import SealedFileError, load_sealed
 from installation.cut.plan import CutFiles
 from installation.media.recorder import RecordError
 
@@ -25,8 +25,8 @@ def newest_checkpoint(files: CutFiles) -> tuple[dict, Path]:
     frames, longest = max((decodable_frames(path), path) for path in kept)
     for path in reversed(checkpoint_paths(files.checkpoints)):
         try:
-            state = load_state(path)
-        except StateError as error:
+            state = load_sealed(path)
+        except SealedFileError as error:
             log.warning("record: skipping %s", error)
             continue
         if state.get("frame", frames + 1) <= frames:
@@ -49,7 +49,7 @@ def check_resumable(state: dict, mind: Mind, files: CutFiles) -> None:
         )
     try:
         check_fits(state, mind.shape)
-    except StateError as error:
+    except SealedFileError as error:
         raise RecordError(
             f"--resume: {files.video} cannot go on with these settings: {error}; resume with "
             "the settings it was started with, or start a new cut under another name"

@@ -20,8 +20,8 @@ import numpy as np
 from engine.assets import DEFAULT_FILM_CREDIT
 from engine.config import Config
 from engine.files import write_atomically
-from engine.language_model import check_poet_model, pick_poet_device
-from engine.mind import Mind, build_mind
+from engine.mind.build import Mind, build_mind
+from engine.poet.language_model import check_poet_model, pick_poet_device
 from engine.voice import voice_path
 from installation.cut.checkpoint import restore, save_checkpoint
 from installation.cut.narration import Narration, lead_s

@@ -70,7 +70,7 @@ def poet_model(config: Config) -> Line:
     if not config.poet.enabled:
         return ok("poet's model", "not needed (poet.enabled = false)")
     if config.poet.model:
-        from engine.language_model import check_poet_model
+        from engine.poet.language_model import check_poet_model
 
         try:
             check_poet_model(config.poet.model)
@@ -114,7 +114,7 @@ def font(config: Config) -> Line:
 
 
 def film(config: Config) -> Line:
-    from engine.film import is_path
+    from engine.mind.film import is_path
     from installation.paths import check_input
 
     source = config.film.source
@@ -138,7 +138,7 @@ def poet_cache(config: Config) -> Line:
     if not config.poet.enabled:
         return ok("poet's cache", "not needed (poet.enabled = false)")
     try:
-        from engine.preparation import cache_folder, unprepared
+        from engine.poet.preparation import cache_folder, unprepared
     except (ImportError, OSError):  # torch does not import: its own line says so
         return warning("poet's cache", "not checked: torch does not import", "mend torch first")
     cache = cache_folder(config.poet)

@@ -55,11 +55,11 @@ def torch_and_gpu(config: Config) -> list[Line]:
 
 def _speed(config: Config) -> Line:
     """The speed ladder the trainer will start on, and the rungs it steps down to where one
-    fails on this machine (engine/ladder.py): said before the show, not found out during it."""
+    fails on this machine (engine/mind/ladder.py): said before the show, not found out during it."""
     from engine.device import pick_device
     from engine.errors import DreamsError
-    from engine.ladder import rungs
-    from engine.speed import pick_speed
+    from engine.mind.ladder import rungs
+    from engine.mind.speed import pick_speed
 
     try:
         device = pick_device(config.dream.device)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.device import to_host
-from engine.ladder import first_line
+from engine.mind.ladder import first_line
 from installation.media.compositor import GRAIN_SD, Compositor, Look, placement
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class TorchCompositor(Compositor):
 
 def make_compositor(look: Look, area: tuple[int, int], fit: str, seed: int, device) -> Compositor:
     """On the GPU where the dreams are trained on one; else, or where the GPU's cannot be built
-    (the last rung of the speed ladder, engine/ladder.py), OpenCV on the CPU."""
+    (the last rung of the speed ladder, engine/mind/ladder.py), OpenCV on the CPU."""
     if torch.device(device).type == "cuda":
         try:
             return TorchCompositor(look, area, fit, seed, device)

@@ -1,15 +1,15 @@
-"""`dreams prepare`: the poet's one-time preparation (engine/preparation.py: the corpus cleaned,
-its words counted, the model unpacked) ahead of the first show, with a progress line a step;
-seconds when it is prepared already. `bin/start` runs it before the show, so that the poet's
-first line comes within a minute of the show's start; `dreams write` shows the same line when
-it has to prepare the poet itself."""
+"""`dreams prepare`: the poet's one-time preparation (engine/poet/preparation.py: the corpus
+cleaned, its words counted, the model unpacked) ahead of the first show, with a progress line a
+step; seconds when it is prepared already. `bin/start` runs it before the show, so that the poet's
+first line comes within a minute of the show's start; `dreams write` shows the same line when it has
+to prepare the poet itself."""
 
 import sys
 import time
 
 from engine.config import Config
-from engine.language_model import check_poet_model
-from engine.preparation import cache_folder, prepare, unprepared
+from engine.poet.language_model import check_poet_model
+from engine.poet.preparation import cache_folder, prepare, unprepared
 
 ABOUT = "about three minutes on two cores"  # BENCHMARKS.md: the poet's preparation
 

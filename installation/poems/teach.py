@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.adapter import attach_lora, save_adapter
 from engine.config import Config
-from engine.poet import open_poet
-from engine.teacher import Lesson, save_model, teach
+from engine.poet.adapter import attach_lora, save_adapter
+from engine.poet.teacher import Lesson, save_model, teach
+from engine.poet.writer import open_poet
 from installation.endings import ending_on_signals
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import torch
 
-from engine.book import Book
 from engine.config import Config
-from engine.critic import read, read_corpus, report, stanzas_of_book
-from engine.poet import open_poet
+from engine.poet.book import Book
+from engine.poet.critic import read, read_corpus, report, stanzas_of_book
+from engine.poet.writer import open_poet
 from installation.poems.prepare import PreparationLine
 
 
@@ -61,7 +61,7 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
 
 
 def book_report(out: Path, corpus) -> str:
-    """The whole book read beside the corpus, on the critic's measures (engine/critic.py)."""
+    """The whole book read beside the corpus, on the critic's measures (engine/poet/critic.py)."""
     stanzas = stanzas_of_book(Path(out).read_text(encoding="utf-8"))
     return report(read(stanzas, corpus.vocabulary()), read_corpus(corpus))
 

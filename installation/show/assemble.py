@@ -7,9 +7,9 @@ from functools import partial
 from pathlib import Path
 
 from engine.config import Config
-from engine.language_model import check_poet_model
-from engine.mind import Mind, Waking, build_mind, wake
-from engine.trainer import Trainer
+from engine.mind.build import Mind, Waking, build_mind, wake
+from engine.mind.trainer import Trainer
+from engine.poet.language_model import check_poet_model
 from engine.voice import voice_path
 from installation.gallery.schedule import parse_schedule
 from installation.gallery.web import WebServer
@@ -61,8 +61,8 @@ def open_show(
         voice_path(config.voice.model)  # a missing voice is said before the window opens
     make_poet = None
     if config.poet.enabled:
-        from engine.language_model import pick_poet_device
-        from engine.poet import open_poet
+        from engine.poet.language_model import pick_poet_device
+        from engine.poet.writer import open_poet
 
         pick_poet_device(config.poet.device)  # a bad device is the user's mistake: say so now
         check_poet_model(config.poet.model)

@@ -1,13 +1,13 @@
-"""The trainer thread of the live show: networks, one after another, each put in a latest-value
-slot for the screen, `steps_per_frame` networks per frame drawn (at 1, every network is seen).
+"""The trainer thread of the live show: networks, one after another, each put in a latest-value slot
+for the screen, `steps_per_frame` networks per frame drawn (at 1, every network is seen).
 
-It owns the trainer: whatever other threads want of it (a learning rate, steps per frame, a
-reset, a pause, a contact sheet) arrives in its inbox and is applied here, in order, between
-steps. A diverging network is reborn (engine/rebirth.py); out of GPU memory, the batch is halved;
-every `state.save_every_s` a copy of the mind goes to the keeper. It keeps the first dream of
-every Nth network for the run's contact sheet (sheets/sheet-<start>.png in the state folder),
-written when asked and at the end. With `screen.drift`, each network also brings the pictures
-its drift shows until the next birth (engine/drift.py), rendered here between steps.
+It owns the trainer: whatever other threads want of it (a learning rate, steps per frame, a reset, a
+pause, a contact sheet) arrives in its inbox and is applied here, in order, between steps. A
+diverging network is reborn (engine/mind/rebirth.py); out of GPU memory, the batch is halved; every
+`state.save_every_s` a copy of the mind goes to the keeper. It keeps the first dream of every Nth
+network for the run's contact sheet (sheets/sheet-<start>.png in the state folder), written when
+asked and at the end. With `screen.drift`, each network also brings the pictures its drift shows
+until the next birth (engine/mind/drift.py), rendered here between steps.
 """
 
 import dataclasses
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import torch
 
-from engine.drift import Drift, DriftPath
 from engine.files import write_atomically
-from engine.mind import Mind, Waking, live_save
-from engine.rebirth import Guardian
-from engine.trainer import Network
+from engine.mind.build import Mind, Waking, live_save
+from engine.mind.drift import Drift, DriftPath
+from engine.mind.rebirth import Guardian
+from engine.mind.trainer import Network
 from installation.media.sheet import Thumbnails, png
 from installation.threads import Inbox, LatestSlot
 

@@ -8,8 +8,8 @@ import time
 
 from engine.config import Config
 from engine.errors import DreamsError, shown
-from engine.film import FilmSource, is_path
-from engine.memory import FrameMemory
+from engine.mind.film import FilmSource, is_path
+from engine.mind.memory import FrameMemory
 from installation.paths import PathError, check_name
 from installation.threads import Inbox
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from engine.config import StateConfig
 from engine.files import described
-from engine.mind import MindShape, check_fits
-from engine.saves import StateFolder, default_state_folder
-from engine.state import StateError
+from engine.mind.build import MindShape, check_fits
+from engine.mind.saves import SavesFolder, default_state_folder
+from engine.mind.sealed import SealedFileError
 from installation.show.lock import FolderLock
 from installation.threads import LatestSlot
 
@@ -23,18 +23,18 @@ def state_folder(config: StateConfig) -> Path:
     return Path(config.folder).expanduser() if config.folder else default_state_folder()
 
 
-def unwritable(folder: Path, error: OSError) -> StateError:
+def unwritable(folder: Path, error: OSError) -> SealedFileError:
     blockers = (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir())
     blocker = (
         next(blockers, None) if isinstance(error, FileExistsError | NotADirectoryError) else None
     )
     if blocker is not None:  # a file where a folder goes
         where = "" if blocker == folder else f": {blocker}"
-        return StateError(
+        return SealedFileError(
             f"state.folder {folder}{where} is {described(blocker.stat().st_mode)}; give a "
             "folder (a new one is made), or --set state.enabled=false"
         )
-    return StateError(
+    return SealedFileError(
         f"state.folder {folder} cannot be written ({error.strerror or error}); "
         "give a folder you can write, or --set state.enabled=false"
     )
@@ -43,7 +43,7 @@ def unwritable(folder: Path, error: OSError) -> StateError:
 class Keeper:
     def __init__(self, config: StateConfig):
         self.config = config
-        self.folder = StateFolder(state_folder(config), config.keep)
+        self.folder = SavesFolder(state_folder(config), config.keep)
         self._check_folder()
         self.lock = FolderLock(self.folder.path)
         self.lock.take()  # before anything in the folder is touched: one show per folder

@@ -13,7 +13,7 @@ with warnings.catch_warnings():  # where there is no flock it warns; take() says
     warnings.simplefilter("ignore")
     from filelock import lock_descriptor
 
-from engine.state import StateError
+from engine.mind.sealed import SealedFileError
 
 LOCK_NAME = "dreams.lock"
 
@@ -26,7 +26,7 @@ class FolderLock:
         self._fd: int | None = None
 
     def take(self) -> None:
-        """Hold the folder, or a StateError naming the show that holds it."""
+        """Hold the folder, or a SealedFileError naming the show that holds it."""
         # never truncated before the lock is ours: it names the holder
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0))
         try:
@@ -41,7 +41,7 @@ class FolderLock:
         if not held:
             holder = _holder(fd)
             os.close(fd)
-            raise StateError(
+            raise SealedFileError(
                 f"state.folder {self.path.parent} is in use by another show (pid {holder}); "
                 "stop that show, or give this one another state.folder"
             )

@@ -22,10 +22,10 @@ import av
 import pygame
 
 from engine.assets import DEFAULT_FILM_CREDIT
-from engine.book import open_book_beside
 from engine.errors import DreamsError
-from engine.mind import Mind, Waking
-from engine.trainer import Network
+from engine.mind.build import Mind, Waking
+from engine.mind.trainer import Network
+from engine.poet.book import open_book_beside
 from installation.endings import end_on_signals
 from installation.gallery.doors import Doors
 from installation.gallery.heartbeat import Heartbeat

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from engine.config import VoiceConfig
-from engine.poet import PoemLine
+from engine.poet.writer import PoemLine
 from engine.voice import Voice
 from installation.threads import Inbox
 from installation.voice.speaker import SilentSpeaker, open_speaker

@@ -10,8 +10,8 @@ import logging
 import queue
 import threading
 
-from engine.book import Scribe
-from engine.poet import PoemLine, PreparationStopped
+from engine.poet.book import Scribe
+from engine.poet.writer import PoemLine, PreparationStopped
 from installation.threads import put_until_stopped
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ class PoetThread:
 
     def _prepared(self):
         """A new poet, or None once the show stops. `make_poet(abort=...)` is prepared on a
-        thread that stops at its next step once the show stops (engine/poet.py: open_poet)."""
+        thread that stops at its next step once the show stops (engine/poet/writer.py:
+        open_poet)."""
         done: queue.Queue = queue.Queue(maxsize=1)
 
         def prepare() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from engine.errors import ConfigError
-from engine.shape import as_size
+from engine.mind.shape import as_size
 
 
 class FrameMemory:

@@ -1,6 +1,6 @@
 """The poet: a causal language model, taught the corpus by a LoRA adapter, writes poems line by
 line in a rhyme scheme and a metre per poem (titles from their first lines, stanzas). Its model
-is loaded by engine/language_model.py; engine/selection.py picks each line."""
+is loaded by engine/poet/language_model.py; engine/poet/selection.py picks each line."""
 
 import logging
 from dataclasses import dataclass, field
@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from engine.adapter import AdapterError, check_adapter, load_adapter
-from engine.candidates import LineSampler
 from engine.config import PoetConfig
-from engine.corpus import Corpus
-from engine.language_model import check_poet_model, load_language_model, pick_poet_device
-from engine.preparation import cache_folder, prepare
-from engine.prosody import Form
-from engine.selection import choose, finish
-from engine.selection import prepare as prepare_rhymes
-from engine.verse import LineFilter, title_for
+from engine.poet.adapter import AdapterError, check_adapter, load_adapter
+from engine.poet.candidates import LineSampler
+from engine.poet.corpus import Corpus
+from engine.poet.language_model import check_poet_model, load_language_model, pick_poet_device
+from engine.poet.preparation import cache_folder, prepare
+from engine.poet.prosody import Form
+from engine.poet.selection import choose, finish
+from engine.poet.selection import prepare as prepare_rhymes
+from engine.poet.verse import LineFilter, title_for
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Draft:
 class Poet:
     """Writes poems that continue themselves: each poem starts from a corpus passage, and the
     poem's own lines so far are the model's context for the next. For each place, several
-    candidate lines are sampled together and one is selected (engine/selection.py)."""
+    candidate lines are sampled together and one is selected (engine/poet/selection.py)."""
 
     def __init__(self, config, corpus: Corpus, model, tokenizer):
         self.config, self.corpus = config, corpus
@@ -181,7 +181,7 @@ def open_poet(settings: PoetConfig, lenient: bool = False, abort=None, progress=
     (the live show, a cut): an adapter that is missing or damaged is a warning, and the bare
     model writes; else it is an AdapterError. `abort` (a callable) is asked between the steps,
     each a second or so at most: True stops the preparation with PreparationStopped.
-    `progress(Step)` hears the one-time preparation of the cache (engine/preparation.py)."""
+    `progress(Step)` hears the one-time preparation of the cache (engine/poet/preparation.py)."""
 
     def step(heard=None) -> None:
         if abort is not None and abort():

@@ -15,9 +15,9 @@ from itertools import combinations
 
 import numpy as np
 
-from engine.book import HEADER, HEADING
-from engine.prosody import rhymes, syllables
-from engine.verse import is_death_line, is_junk, knows_every_word
+from engine.poet.book import HEADER, HEADING
+from engine.poet.prosody import rhymes, syllables
+from engine.poet.verse import is_death_line, is_junk, knows_every_word
 
 SYLLABLE_RANGE = (6, 12)
 CORPUS_STANZAS = 2000
@@ -68,7 +68,7 @@ def read_corpus(corpus, count: int = CORPUS_STANZAS, seed: int = 0) -> Reading:
 
 
 def stanzas_of_book(text: str) -> list[list[str]]:
-    """The stanzas of a book file (engine/book.py's format): headings are left out."""
+    """The stanzas of a book file (engine/poet/book.py's format): headings are left out."""
     blocks = [block.splitlines() for block in text.removeprefix(HEADER).split("\n\n")]
     return [b for b in blocks if b and b[0].strip() and not HEADING.match(b[0])]
 

@@ -11,11 +11,11 @@ import torch
 
 from engine.config import Config
 from engine.device import pick_device
-from engine.film import FilmSource
-from engine.memory import FrameMemory, check_room
-from engine.shape import describe, dream_size
-from engine.state import StateError
-from engine.trainer import Trainer, pick_resolution, pick_width
+from engine.mind.film import FilmSource
+from engine.mind.memory import FrameMemory, check_room
+from engine.mind.sealed import SealedFileError
+from engine.mind.shape import describe, dream_size
+from engine.mind.trainer import Trainer, pick_resolution, pick_width
 
 FORMAT_VERSION = 1  # of a live save and of a cut's checkpoint
 
@@ -117,12 +117,14 @@ def shape_of(trainer: Trainer) -> MindShape:
 
 
 def check_fits(state: dict, shape: MindShape) -> None:
-    """A StateError saying why a save or checkpoint cannot be loaded into a mind of `shape`."""
+    """A SealedFileError saying why a save or checkpoint cannot be loaded into a mind of `shape`."""
     if state.get("version") != FORMAT_VERSION:
-        raise StateError("it was made by another version of Dreams")
+        raise SealedFileError("it was made by another version of Dreams")
     saved = MindShape.saved(state["shape"])
     if saved != shape:
-        raise StateError(f"it holds a mind of {saved.describe()}; this one is {shape.describe()}")
+        raise SealedFileError(
+            f"it holds a mind of {saved.describe()}; this one is {shape.describe()}"
+        )
 
 
 def stamped(state: dict, trainer: Trainer) -> dict:

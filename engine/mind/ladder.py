@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from engine.speed import Speed
+from engine.mind.speed import Speed
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from engine.errors import DreamsError
 from engine.files import append_whole, write_atomically
-from engine.poet import Poem, PoemLine
-from engine.verse import is_death_line, title_for
+from engine.poet.verse import is_death_line, title_for
+from engine.poet.writer import Poem, PoemLine
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ NDI lists, or `ndi:ip:port` where discovery does not reach), through ndi-python,
 when an NDI source is named. Spout (`spout:NAME`) and Syphon (`syphon:NAME`) are refused in one
 line: their receivers are not built (they cannot run on the machine this project is tested on).
 
-The reader gives BGR frames, like OpenCV's; engine/film.py prepares them as any camera's."""
+The reader gives BGR frames, like OpenCV's; engine/mind/film.py prepares them as any camera's."""
 
 import logging
 import re

@@ -1,5 +1,5 @@
 """The networks: a DCGAN generator and discriminator for pictures in the film's shape (a power
-of two on the short side, engine/shape.py), grey or colour, and the differentiable augmentation
+of two on the short side, engine/mind/shape.py), grey or colour, and the differentiable augmentation
 that lets them learn from a small, shifting stream of frames without the discriminator
 memorising it.
 
@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from engine.config import UPSAMPLES  # noqa: F401 (named with the settings; tools import it here)
-from engine.shape import SHORT_SEED, seed_map
+from engine.mind.shape import SHORT_SEED, seed_map
 
 
 def channels_at(short: int, layer_short: int, width: int) -> int:

@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 
 from engine.assets import package_file
-from engine.corpus import default_cache_dir
 from engine.device import pick_device
 from engine.errors import DreamsError
+from engine.files import default_cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 from engine.files import default_state_folder  # noqa: F401 (named here by the keeper, tests)
-from engine.state import StateError, load_state, save_state
+from engine.mind.sealed import SealedFileError, load_sealed, save_sealed
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^mind-(\d{6,})\.state$")
 
 
-class StateFolder:
+class SavesFolder:
     def __init__(self, path: Path, keep: int):
         self.path, self.keep = Path(path), keep
 
@@ -40,18 +40,18 @@ class StateFolder:
         saves = self.saves()
         number = int(NAME.match(saves[0].name)[1]) + 1 if saves else 1
         path = self.path / f"mind-{number:06d}.state"
-        save_state(path, state)
+        save_sealed(path, state)
         for old in [path, *saves][self.keep :]:
             old.unlink(missing_ok=True)
         return path
 
     def newest_good(self, fits=None) -> tuple[dict, Path] | None:
         """The newest save that loads whole (and that `fits(state)` does not refuse with a
-        StateError), with its path; None when there is none."""
+        SealedFileError), with its path; None when there is none."""
         for path in self.saves():
             try:
-                state = load_state(path)
-            except StateError as error:  # kept for a look, out of the count of saves kept
+                state = load_sealed(path)
+            except SealedFileError as error:  # kept for a look, out of the count of saves kept
                 log.warning("state: %s; set aside as .damaged, trying the save before it", error)
                 path.replace(path.with_name(path.name + ".damaged"))
                 continue
@@ -59,7 +59,7 @@ class StateFolder:
                 if fits is not None:
                     fits(state)
                 return state, path
-            except StateError as error:
+            except SealedFileError as error:
                 log.warning("state: %s: %s; trying the save before it", path.name, error)
         return None
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from engine.verse import words
+from engine.poet.verse import words
 
 # A stanza of four: which lines rhyme with which (a letter per line; lines that share a letter
 # rhyme). ABCB is the ballad's, ABAB the hymn's, AABB couplets; ABBA the envelope.

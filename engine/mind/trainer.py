@@ -1,11 +1,11 @@
 """Trainer: every optimiser step makes a new network, number n, and the one before it is gone.
 
-Trainer.step() draws everything random first (frames from memory, latents, the augmentation),
-then _learn() updates the discriminator and the generator from those tensors alone, then the
-dreams of the new generator and the two losses come back to the host in one copy. How fast
-(channels-last, bf16, fused Adam, torch.compile) is the Speed's business (engine/speed.py); what
-is learned is the same on every path (tests/test_speed.py), and a path that fails steps down the
-ladder to a plainer one with the same networks (engine/ladder.py).
+Trainer.step() draws everything random first (frames from memory, latents, the augmentation), then
+_learn() updates the discriminator and the generator from those tensors alone, then the dreams of
+the new generator and the two losses come back to the host in one copy. How fast (channels-last,
+bf16, fused Adam, torch.compile) is the Speed's business (engine/mind/speed.py); what is learned is
+the same on every path (tests/test_speed.py), and a path that fails steps down the ladder to a
+plainer one with the same networks (engine/mind/ladder.py).
 """
 
 import time
@@ -18,10 +18,10 @@ import torch.nn.functional as F
 
 from engine.config import DreamConfig
 from engine.device import to_host
-from engine.ladder import Ladder
-from engine.memory import FrameMemory
-from engine.networks import Discriminator, Generator, diff_augment, draw_augment, weights_init
-from engine.speed import Speed, keep_compiled_kernels, pick_speed
+from engine.mind.ladder import Ladder
+from engine.mind.memory import FrameMemory
+from engine.mind.networks import Discriminator, Generator, diff_augment, draw_augment, weights_init
+from engine.mind.speed import Speed, keep_compiled_kernels, pick_speed
 
 
 def pick_resolution(setting: int | str, device: torch.device) -> int:
@@ -49,7 +49,7 @@ class Network:
     d_loss: float
     g_loss: float
     born_at: float  # time.monotonic() when it was created
-    # where a drift (engine/drift.py) has moved its dreams by then: (time.monotonic(), images)
+    # where a drift (engine/mind/drift.py) has moved its dreams by then: (time.monotonic(), images)
     later: tuple = ()
 
     def images_at(self, now: float) -> np.ndarray | torch.Tensor | None:

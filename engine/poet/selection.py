@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.candidates import Candidate
-from engine.prosody import Form, dictionary, last_word, rhyme_sound, rhymes, syllables
-from engine.verse import WORD
+from engine.poet.candidates import Candidate
+from engine.poet.prosody import Form, dictionary, last_word, rhyme_sound, rhymes, syllables
+from engine.poet.verse import WORD
 
 WELL_USED = 20  # a rhyme word the corpus uses at least this often: not a rarity for the sound
 RHYME_WORDS = 48  # the most used rhyme words the model chooses among

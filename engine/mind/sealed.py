@@ -17,7 +17,7 @@ ANY_MACHINE_BYTES = 64 * 2**30  # where the machine's memory cannot be asked
 def most_state_bytes() -> int:
     """The largest state file read: the machine's memory. A save holds a mind (and a cut's
     checkpoint a frame memory) that lived in this memory, at most half of it for the frames
-    (engine/memory.py), and loading one holds the file and the mind together: a bigger file
+    (engine/mind/memory.py), and loading one holds the file and the mind together: a bigger file
     was never a save that loads here. The largest mind the settings allow (width 1024 at 512
     pixels) is over 100 GB, no bound below that would fit every mind; this one fits every
     mind the machine can hold, and keeps /dev/zero or a stray huge file from being read until
@@ -30,11 +30,11 @@ def most_state_bytes() -> int:
         return ANY_MACHINE_BYTES
 
 
-class StateError(DreamsError):
+class SealedFileError(DreamsError):
     pass
 
 
-def save_state(path: Path, state: dict) -> None:
+def save_sealed(path: Path, state: dict) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
     payload = buffer.getvalue()
@@ -42,19 +42,19 @@ def save_state(path: Path, state: dict) -> None:
     write_atomically(Path(path), MAGIC + digest + b"\n" + payload)
 
 
-def load_state(path: Path, device: torch.device | str = "cpu") -> dict:
-    """The dict saved at `path`; StateError when it is missing, truncated, damaged, not a
+def load_sealed(path: Path, device: torch.device | str = "cpu") -> dict:
+    """The dict saved at `path`; SealedFileError when it is missing, truncated, damaged, not a
     regular file or larger than a save can be."""
     try:
         data = read_regular(Path(path), most_state_bytes())
     except NotRegular as error:
-        raise StateError(f"state {error}") from None
+        raise SealedFileError(f"state {error}") from None
     except OSError as error:
-        raise StateError(f"state {path} cannot be read: {error}") from None
+        raise SealedFileError(f"state {path} cannot be read: {error}") from None
     header = len(MAGIC) + 65
     if not data.startswith(MAGIC) or len(data) < header:
-        raise StateError(f"state {path} is not a Dreams state file")
+        raise SealedFileError(f"state {path} is not a Dreams state file")
     digest, payload = data[len(MAGIC) : header - 1], data[header:]
     if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
-        raise StateError(f"state {path} is damaged (its checksum does not match)")
+        raise SealedFileError(f"state {path} is damaged (its checksum does not match)")
     return torch.load(io.BytesIO(payload), map_location=device, weights_only=False)

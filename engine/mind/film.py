@@ -1,5 +1,5 @@
 """The film the machine watches: a video file, a folder of images, a camera, a stream URL or a
-live feed from another program (NDI: engine/film_ndi.py).
+live feed from another program (NDI: engine/mind/film_ndi.py).
 
 FilmSource.read() gives the next frame prepared for the dreamer: grey (or colour), centre-cropped
 to the dreams' shape and resized to their size, as a uint8 array of shape (height, width, C).
@@ -16,8 +16,8 @@ from engine.assets import default_film
 from engine.config import FilmConfig
 from engine.errors import FilmError, shown
 from engine.files import described
-from engine.film_ndi import is_feed, open_feed
-from engine.shape import as_size
+from engine.mind.film_ndi import is_feed, open_feed
+from engine.mind.shape import as_size
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.corpus import Corpus
-from engine.language_model import PoetError
+from engine.poet.corpus import Corpus
+from engine.poet.language_model import PoetError
 
 HELD_OUT_SHARE = 0.02  # the corpus's last 2% of lines are never trained on
 PASSAGE_LINES = 12  # three stanzas of four: enough to hear a rhyme scheme

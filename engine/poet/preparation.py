@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.config import PoetConfig
-from engine.corpus import Corpus, corpus_path, default_cache_dir, words_path
-from engine.language_model import default_model_folder, model_folder_in
+from engine.files import default_cache_dir
+from engine.poet.corpus import Corpus, corpus_path, words_path
+from engine.poet.language_model import default_model_folder, model_folder_in
 
 CLEANING, COUNTING, UNPACKING = "cleaning the corpus", "counting its words", "unpacking the model"
 

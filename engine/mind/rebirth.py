@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import torch
 
-from engine.trainer import Network, Trainer
+from engine.mind.trainer import Network, Trainer
 
 
 class Guardian:

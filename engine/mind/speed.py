@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.corpus import default_cache_dir
+from engine.files import default_cache_dir
 
 
 @dataclass(frozen=True)
