@@ -5,12 +5,14 @@ its own checkpoint folder). What to do instead is said in one line."""
 from pathlib import Path
 
 from installation.cut.plan import CutFiles
-from installation.media.recorder import RecordError, check_output
+from installation.media.recorder import MINUTE_OF_VIDEO_MB, RecordError
+from installation.paths import check_output
 
 
 def check_cut_files(out: Path, resume: bool) -> CutFiles:
     """The cut's files if this run may write them; else a RecordError saying what to do."""
-    files = CutFiles(check_output(out, "--out"))  # a device or a folder is refused there
+    # a device or a folder is refused there, and a disk without room for a minute of video
+    files = CutFiles(check_output(out, "--out", need_mb=MINUTE_OF_VIDEO_MB))
     video = files.video
     if resume:
         if not files.checkpoints.is_dir():

@@ -29,7 +29,6 @@ import numpy as np
 
 from engine.config import RecordConfig
 from engine.errors import DreamsError
-from installation import paths
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +46,6 @@ FINISHING_S = 1.0  # a close with more work waiting than this says "finishing th
 
 class RecordError(DreamsError):
     pass
-
-
-def check_output(path: Path, what: str = "output") -> Path:
-    """The path if a recording can be written there (installation/paths.py); else a one-line
-    DreamsError saying what to do."""
-    return paths.check_output(path, what, need_mb=MINUTE_OF_VIDEO_MB)
 
 
 @dataclass

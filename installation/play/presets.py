@@ -27,7 +27,8 @@ class PresetError(Exception):
     """A preset that cannot be saved or loaded; the message is the log line."""
 
 
-def check_name(name: str) -> str:
+def check_preset_name(name: str) -> str:
+    """The name if a preset may be called so (it becomes a file name); else a PresetError."""
     if not NAME.fullmatch(name):
         raise PresetError(
             f"preset: the name {name[:80]!r} is refused: 1 to 64 letters, digits, - and _ only"
@@ -43,7 +44,7 @@ class Presets:
         self._refused: dict[Path, tuple] = {}  # a damaged file is said once (until it changes)
 
     def path(self, name: str) -> Path:
-        return self.folder / f"{check_name(name)}.toml"
+        return self.folder / f"{check_preset_name(name)}.toml"
 
     def save(self, name: str, settings: dict[str, float | int]) -> Path:
         path = self.path(name)

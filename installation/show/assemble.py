@@ -13,9 +13,10 @@ from engine.poet.language_model import check_poet_model
 from engine.voice import voice_path
 from installation.gallery.schedule import parse_schedule
 from installation.gallery.web import WebServer
-from installation.media.recorder import RecordError, check_output
+from installation.media.recorder import MINUTE_OF_VIDEO_MB, RecordError
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
+from installation.paths import check_output
 from installation.play.audio_in import open_audio_in, voice_speaking
 from installation.play.controls import COMMANDS_WAITING
 from installation.play.midi import open_midi
@@ -40,7 +41,7 @@ def open_show(
     `fresh`), then the window."""
     parse_schedule(config.schedule.hours, config.schedule.closed)  # a bad one: one line, now
     if record_to is not None:
-        record_to = check_output(record_to, "--record")
+        record_to = check_output(record_to, "--record", need_mb=MINUTE_OF_VIDEO_MB)
         for made in (record_to, record_to.with_suffix(".srt")):  # never over what the user has
             if made.exists():
                 raise RecordError(f"--record: {made} exists; give another name")

@@ -12,8 +12,9 @@ import pygame
 
 from engine.config import RecordConfig
 from installation.media.canvas import pixels
-from installation.media.recorder import Recorder, RecordingSummary, check_output
+from installation.media.recorder import MINUTE_OF_VIDEO_MB, Recorder, RecordingSummary
 from installation.media.side_files import SubtitleFile
+from installation.paths import check_output
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def new_recording_path(config: RecordConfig) -> Path:
     while path.exists() or path.with_suffix(".srt").exists():
         number += 1
         path = folder / f"{stem}-{number}.mp4"
-    return check_output(path, "recording")
+    return check_output(path, "recording", need_mb=MINUTE_OF_VIDEO_MB)
 
 
 class LiveRecording:
