@@ -75,7 +75,7 @@ class Ladder:
         lower = next_rung(speed)
         if lower is not None:
             line = (
-                f"dreamer: {speed.describe()} {why}; now on {lower.describe()}, the same networks"
+                f"trainer: {speed.describe()} {why}; now on {lower.describe()}, the same networks"
             )
             log.warning(line)
             self.falls.append(line)

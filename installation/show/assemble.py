@@ -56,7 +56,7 @@ def open_show(
             keeper.start_fresh()
         else:
             waking = _resume(keeper, mind)
-    log.info("dreamer: %s on %s, batch %d, %s", mind.shape.describe(), mind.trainer.device,
+    log.info("trainer: %s on %s, batch %d, %s", mind.shape.describe(), mind.trainer.device,
              config.dream.batch_size, mind.trainer.speed.describe())  # fmt: skip
     if config.voice.enabled:
         voice_path(config.voice.model)  # a missing voice is said before the window opens

@@ -83,7 +83,7 @@ class Dreaming:
                 self._out_of_memory()
                 continue
             except Exception:
-                log.exception("dreamer: a training step failed; going on")
+                log.exception("trainer: a training step failed; going on")
                 self._stop.wait(0.5)
                 continue
             if self.keeper is not None and self.keeper.due():
@@ -123,7 +123,7 @@ class Dreaming:
             network, why = self.guardian.watch(network)
             if why is not None:
                 log.warning(
-                    "dreamer: network %d diverged (%s); reborn from an earlier mind (rebirth %d), "
+                    "trainer: network %d diverged (%s); reborn from an earlier mind (rebirth %d), "
                     "learning rate %g for %d networks",
                     network.number,
                     why,
@@ -148,7 +148,7 @@ class Dreaming:
         except Exception:
             self._drift_failures += 1
             level = logging.ERROR if self._drift_failures == 1 else logging.DEBUG
-            log.log(level, "dreamer: the drift's pictures were not rendered (%d times); the "
+            log.log(level, "trainer: the drift's pictures were not rendered (%d times); the "
                     "network is shown still", self._drift_failures, exc_info=True)  # fmt: skip
             return network
         shown = time.monotonic()
@@ -158,9 +158,9 @@ class Dreaming:
     def _out_of_memory(self) -> None:
         """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
         if self.trainer.halve_batch():
-            log.warning("dreamer: out of GPU memory; batch halved to %d", self.trainer.batch_size)
+            log.warning("trainer: out of GPU memory; batch halved to %d", self.trainer.batch_size)
         else:
-            log.error("dreamer: out of GPU memory at batch 1; trying again")
+            log.error("trainer: out of GPU memory at batch 1; trying again")
             self._stop.wait(OUT_OF_MEMORY_WAIT_S)
 
     def write_sheet(self) -> None:
