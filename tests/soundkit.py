@@ -38,7 +38,7 @@ class SoundCard:
 
 
 def line_sent(card: SoundCard, heard, until: float) -> np.ndarray:
-    """What the card took of a heard line (narrator.Heard), from its start to `until`, aligned
+    """What the card took of a heard line (narrator.SpokenLine), from its start to `until`, aligned
     with the line's audio (first sound on first sound): as long as the audio, zeros where none."""
     taken, audio = card.written(heard.started, until), heard.audio
     sound = np.flatnonzero(taken)

@@ -24,7 +24,7 @@ from installation.play.audio_in import (
 )
 from installation.play.audio_map import MOST_PER_S, Mapper, Route, load_mapping
 from installation.threads import Inbox
-from installation.voice.narrator import Speaking
+from installation.voice.narrator import SpokenLine
 from tests.showkit import open_test_show, run_with, when
 
 RATE = 48000
@@ -101,7 +101,8 @@ def test_the_voice_is_heard_from_its_line_until_the_rooms_echo_ends():
     narrator = types.SimpleNamespace(now_speaking=None)  # what the narrator publishes
     speaking = voice_speaking(narrator)
     assert not speaking()
-    narrator.now_speaking = Speaking("Into the dark.", time.monotonic(), 0.2)
+    silence = np.zeros(4410, np.float32)  # a tenth of a second at 44100 Hz: only its time counts
+    narrator.now_speaking = SpokenLine("Into the dark.", time.monotonic(), 0.2, silence, 44100, 1.0)
     assert speaking()
     time.sleep(0.25)  # the line has ended; its echo in the room has not
     assert speaking()

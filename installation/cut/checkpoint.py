@@ -9,13 +9,13 @@ import numpy as np
 
 from engine.mind.build import on_cpu, stamped
 from engine.mind.sealed import save_sealed
-from installation.cut.narration import PlacedLine
 from installation.cut.resume import (
     cut_settings,
     interrupted_frames,
     interrupted_sound,
     prune_checkpoints,
 )
+from installation.cut.soundtrack import placed_line
 from installation.media.recorder import RecordError
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ def _state(run) -> dict:
             "lines": narration.lines_placed,
             "next_start": narration.next_start,
             "ended": narration.ended,
-            "placed": [(x.text, x.start, x.end, x.audio, x.sample_rate) for x in narration.placed],
+            "placed": [
+                (x.text, x.started, x.ends, x.audio, x.sample_rate) for x in narration.placed
+            ],
         }
     return stamped(state, mind.trainer)
 
@@ -85,8 +87,8 @@ def restore(run, state: dict) -> None:
     audio_until = state["frame"] / plan.fps
     if run.narration is not None:
         placed = state.get("narration", {}).get("placed", [])
-        for text, start, end, audio, rate in placed:
-            run.narration.placed.append(PlacedLine(text, start, end, audio, rate))
+        for text, start, _end, audio, rate in placed:  # the end: start and the audio's length
+            run.narration.placed.append(placed_line(text, start, audio, rate, volume))
             run.recorder.add_line(audio, rate, plan.title_s + start, volume)
         if placed:
             audio_until = min(audio_until, plan.title_s + placed[0][1])

@@ -24,7 +24,6 @@ from engine.mind.build import Mind, build_mind
 from engine.poet.language_model import check_poet_model, pick_poet_device
 from engine.voice import voice_path
 from installation.cut.checkpoint import restore, save_checkpoint
-from installation.cut.narration import Narration, lead_s
 from installation.cut.outputs import check_cut_files
 from installation.cut.plan import (
     CutFiles,
@@ -45,6 +44,7 @@ from installation.cut.resume import (
     remove_checkpoints,
     set_aside,
 )
+from installation.cut.soundtrack import Soundtrack, lead_s
 from installation.endings import ending_on_signals
 from installation.media.gpu_compositor import TorchCompositor
 from installation.media.loss_plot import loss_plot
@@ -94,7 +94,7 @@ class CutRun:
         self.film_per_network = film_frames_per_network(self.config, mind.film, plan.networks)
         self.film_due = 0.0
         self.frame = 0  # frames of the cut written
-        self.narration: Narration | None = None
+        self.narration: Soundtrack | None = None
         self.thumbnails = Thumbnails(every_nth(plan.networks))  # for the contact sheet
         self.losses: dict[str, list] = {"numbers": [], "d": [], "g": []}  # for the loss plot
         self.started = time.monotonic()
@@ -147,7 +147,7 @@ class CutRun:
         )
         if self.config.poet.enabled:
             narration = state.get("narration", {})
-            self.narration = Narration(
+            self.narration = Soundtrack(
                 self.config,
                 self.stop,
                 self.files.book,
@@ -234,11 +234,11 @@ class CutRun:
             return None, 0.0
         title_s = self.plan.title_s
         for line in self.narration.place_until(t, self.plan.line_limit_s, self.progress.redraw):
-            start = title_s + line.start
+            start = title_s + line.started
             self.recorder.add_line(line.audio, line.sample_rate, start, self.config.voice.volume)
-            self.subtitles.add(start, title_s + line.end, line.text)
+            self.subtitles.add(start, title_s + line.ends, line.text)
             self.log.add("line", text=line.text, start=round(start, 3),
-                         end=round(title_s + line.end, 3))  # fmt: skip
+                         end=round(title_s + line.ends, 3))  # fmt: skip
         return self.narration.subtitle(t)
 
     # ---- the end --------------------------------------------------------------------------

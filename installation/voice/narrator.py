@@ -26,21 +26,17 @@ LEAD_WAIT_S = 40.0  # at most this long the voice waits for its lead once a line
 
 
 @dataclass(frozen=True)
-class Heard:
-    """A line as the audience heard it, for a listener: its audio at the gain it was played."""
+class SpokenLine:
+    """A line of verse as the voice speaks it (a PoemLine once voiced): its audio, when and how
+    long it is heard, at what gain. The show's narrator publishes it (subtitles, OSC, the status
+    page) and hands it to listeners (a live recording); a cut places it on its timeline."""
 
     text: str
+    started: float  # when the voice begins: time.monotonic() in the show, picture time in a cut
+    duration_s: float  # how long it is heard (less than the audio's length once skipped)
     audio: np.ndarray
     sample_rate: int
-    started: float  # time.monotonic() when the voice began
-    gain: float
-
-
-@dataclass(frozen=True)
-class Speaking:
-    text: str
-    started: float  # time.monotonic() when the voice began
-    duration_s: float
+    gain: float  # the volume it began at (0 when muted)
 
     @property
     def ends(self) -> float:
@@ -52,7 +48,7 @@ class Narrator:
         self.config, self._lines, self._stop = config, lines, stop
         self.lead = lead  # lines written ahead before the first is spoken
         self.lead_wait_s = LEAD_WAIT_S
-        self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
+        self.now_speaking: SpokenLine | None = None  # replaced whole: safe to read from any thread
         self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
         self.listeners_dropped = 0  # lines a full listener's queue could not take
         self._listeners: list[queue.Queue] = []
@@ -170,13 +166,15 @@ class Narrator:
         if not self.lines_spoken:  # the wait for the poet is over (BENCHMARKS.md times it)
             log.info("voice: the first line is spoken: %s", line.text)
         self.speaker.play(audio)
-        self.now_speaking = Speaking(line.text, started, duration)
+        gain = 0.0 if self.muted else self.volume
+        self.now_speaking = spoken = SpokenLine(
+            line.text, started, duration, audio, sample_rate, gain
+        )
         self._free_at = started + duration + pause_after(self.config, line)
         self.lines_spoken += 1
-        gain = 0.0 if self.muted else self.volume
         for listener in self._listeners:
             try:
-                listener.put_nowait(Heard(line.text, audio, sample_rate, started, gain))
+                listener.put_nowait(spoken)
             except queue.Full:
                 self.listeners_dropped += 1
 

@@ -1,16 +1,16 @@
-"""A cut's narration. The poet writes and the voice speaks on background threads, ahead of the
-picture; the lines are then placed on the cut's timeline one after another, each after the
-pause its place in the poem asks for. The first begins a moment into the dreams (`lead_s`); a
-line may begin anywhere in the dreams and run on over the credits, which are held open for it up
-to their configured length (plan.py: CutPlan.line_limit_s); a line that would end later is not
-placed (no line is cut off). Placement waits for the voice rather than the clock, so a cut is
-the same every time.
+"""A cut's soundtrack: its narration. The poet writes and the voice speaks on background threads,
+ahead of the picture; the lines are then placed on the cut's timeline one after another, each
+after the pause its place in the poem asks for. The first begins a moment into the dreams
+(`lead_s`); a line may begin anywhere in the dreams and run on over the credits, which are held
+open for it up to their configured length (plan.py: CutPlan.line_limit_s); a line that would end
+later is not placed (no line is cut off). Placement waits for the voice rather than the clock, so
+a cut is the same every time.
 """
 
 import logging
 import queue
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from engine.poet.writer import open_poet
 from engine.voice import Voice
 from installation.media.subtitles import opacity
 from installation.threads import put_until_stopped
-from installation.voice.narrator import pause_after
+from installation.voice.narrator import SpokenLine, pause_after
 from installation.voice.poet_thread import PoetThread
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,12 @@ def lead_s(picture_s: float) -> float:
     return min(LEAD_S, picture_s * LEAD_SHARE)
 
 
-@dataclass(frozen=True)
-class PlacedLine:
-    text: str
-    start: float  # seconds of picture time
-    end: float
-    audio: np.ndarray
-    sample_rate: int
+def placed_line(text: str, start: float, audio: np.ndarray, rate: int, volume: float) -> SpokenLine:
+    """A line spoken from picture time `start` for as long as its audio lasts."""
+    return SpokenLine(text, start, len(audio) / rate, audio, rate, volume)
 
 
-class Narration:
+class Soundtrack:
     def __init__(
         self,
         config: Config,
@@ -61,7 +57,7 @@ class Narration:
         self.config, self._stop = config, stop
         self.lines_placed, self.next_start = lines_before, next_start
         self.ended = False
-        self.placed: list[PlacedLine] = []
+        self.placed: list[SpokenLine] = []  # in order; each dropped once over
         poet_config = replace(config.poet, seed=config.poet.seed + lines_before)
         make_poet = partial(open_poet, poet_config, lenient=True)  # a bad adapter: the bare model
         self.poet = PoetThread(make_poet, config.poet.queue_lines, stop)
@@ -126,9 +122,9 @@ class Narration:
     @property
     def last_end(self) -> float:
         """Picture time at which the last line placed and not yet over ends (0: none)."""
-        return max((line.end for line in self.placed), default=0.0)
+        return max((line.ends for line in self.placed), default=0.0)
 
-    def place_until(self, t: float, limit_s: float, waiting=None) -> list[PlacedLine]:
+    def place_until(self, t: float, limit_s: float, waiting=None) -> list[SpokenLine]:
         """The lines that begin by picture time `t` and end by `limit_s`, placed; waits for the
         voice if need be, calling `waiting()` while it does (a progress line redrawn)."""
         new = []
@@ -146,12 +142,11 @@ class Narration:
                 self.ended = True
                 break
             line, audio, rate = item
-            end = self.next_start + len(audio) / rate
-            if end > limit_s:  # it would be cut off: the narration ends here
+            placed = placed_line(line.text, self.next_start, audio, rate, self.config.voice.volume)
+            if placed.ends > limit_s:  # it would be cut off: the narration ends here
                 self.ended = True
                 break
-            placed = PlacedLine(line.text, self.next_start, end, audio, rate)
-            self.next_start = end + pause_after(self.config.voice, line)
+            self.next_start = placed.ends + pause_after(self.config.voice, line)
             self.lines_placed += 1
             self.placed.append(placed)
             new.append(placed)
@@ -159,9 +154,9 @@ class Narration:
 
     def subtitle(self, t: float) -> tuple[str | None, float]:
         """The line spoken at picture time t and its opacity (it fades with the voice)."""
-        while self.placed and self.placed[0].end < t:
+        while self.placed and self.placed[0].ends < t:
             self.placed.pop(0)
         for line in self.placed[:1]:
-            if line.start <= t:
-                return line.text, opacity(t, line.start, line.end)
+            if line.started <= t:
+                return line.text, opacity(t, line.started, line.ends)
         return None, 0.0
