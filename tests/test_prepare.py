@@ -37,7 +37,7 @@ def test_prepare_makes_the_cache_that_a_second_run_finds_ready(poet_cache, tiny_
     cache = cleaned_only(poet_cache, tmp_path / "cache")
     first = run_dreams("prepare", *poet_settings(cache, tiny_model_dir))
     assert first.returncode == 0, first.stderr
-    assert f"[{'#' * 30}] 100.0% {COUNTING}" in first.stderr  # the step, with its progress
+    assert f"{COUNTING}: 100%|{'#' * 10}|" in first.stderr  # the step, with its progress bar
     assert "is prepared in" in first.stderr and words_path(cache).is_file()
     began = time.monotonic()
     second = run_dreams("prepare", *poet_settings(cache, tiny_model_dir))
@@ -69,7 +69,7 @@ def test_write_shows_the_preparation_before_its_words(poet_cache, tiny_model_dir
     args = ["write", "--words", "20", "--out", str(book), "--batch", "1"]
     done = run_dreams(*args, *poet_settings(cache, tiny_model_dir))
     assert done.returncode == 0, done.stderr
-    prepared, words = done.stderr.find(f"100.0% {COUNTING}"), done.stderr.find(" words, poem ")
+    prepared, words = done.stderr.find(f"{COUNTING}: 100%"), done.stderr.find(" words, poem ")
     assert 0 <= prepared < words
 
 

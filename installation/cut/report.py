@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from engine.config import as_dict
+from installation.console import progress_bar
 from installation.cut.plan import clock
 
 PACKAGES = ("dreams", "torch", "av", "transformers", "piper-tts", "numpy", "opencv-python")
@@ -55,6 +56,7 @@ class Progress:
         self.started, self._last = started, 0.0
         self.poet = lambda: None  # the poet's preparation Step while one runs
         self._figures: tuple | None = None  # the last line's, redrawn while the cut waits
+        self._bar = None  # tqdm's, from the first line on
 
     def show(self, done: int, goal: int, frame: int, total_frames: int, fps: int) -> None:
         self._figures = (done, goal, frame, total_frames, fps)
@@ -65,18 +67,17 @@ class Progress:
         self._last = now
         rate = done / max(now - self.started, 1e-9)
         eta = (goal - done) / rate if rate else 0.0
-        share = done / goal
-        bar = "#" * int(share * 30)
-        start = "\r" if sys.stderr.isatty() else "\n"
         step = self.poet()
         rest = f"ETA {clock(eta)}, cut {clock(frame / fps)} of {clock(total_frames / fps)}"
         if step is not None:  # the cut waits for the poet's first line: say how far it is
             rest = f"the poet, once: {step.text}"
-        sys.stderr.write(
-            f"{start}[{bar:<30}] {share:6.1%} network {done:,}/{goal:,}, {rate:.1f} networks/s, "
-            f"{rest}  "
-        )
-        sys.stderr.flush()
+        if self._bar is None:  # drawn only here, its figures this line's (a resumed cut's rate
+            # counts its past); nothing drawn at its close: the cut ends the line itself
+            bar_format, never = "{l_bar}{bar}| network {n_fmt}/{total_fmt}{postfix}", float("inf")
+            self._bar = progress_bar(goal, bar_format=bar_format, leave=False, delay=never)
+        self._bar.n = done
+        self._bar.set_postfix_str(f"{rate:.1f} networks/s, {rest}", refresh=False)
+        self._bar.refresh()
 
     def redraw(self) -> None:
         """The last line again, as it stands now (while the cut waits for the poet)."""

@@ -10,6 +10,7 @@ import time
 from engine.config import Config
 from engine.poet.language_model import check_poet_model
 from engine.poet.preparation import cache_folder, prepare, unprepared
+from installation.console import progress_bar
 
 ABOUT = "about three minutes on two cores"  # BENCHMARKS.md: the poet's preparation
 
@@ -49,36 +50,25 @@ def say(text: str) -> None:
 
 
 class PreparationLine:
-    """A progress bar a step of the poet's preparation on stderr: redrawn in place on a terminal,
-    a line every ten seconds into a log file; each step ends drawn whole, with its time."""
+    """A progress bar a step of the poet's preparation (installation/console.py); each step ends
+    drawn whole, with its time."""
 
     def __init__(self):
-        self.step, self.began, self._last = None, 0.0, 0.0
+        self.step, self._bar = None, None
 
     def show(self, step) -> None:
-        now = time.monotonic()
-        whole = step.total and step.done >= step.total
         if self.step is None or step.name != self.step.name:
             self.end()
-            self.began = now
-        elif now - self._last < (0.25 if sys.stderr.isatty() else 10.0) and not whole:
-            self.step = step
-            return
-        self.step, self._last = step, now
-        self._draw(step, f", {now - self.began:.0f} s" if whole else "")
-        if whole:
+            self._bar = progress_bar(step.total or None, step.name, unit=f" {step.unit}")
+        self.step, bar = step, self._bar
+        if step.total and bar.total != step.total:  # its size is known once it has begun
+            bar.total = step.total
+        bar.update(step.done - bar.n)
+        if step.total and step.done >= step.total:
             self.end()
 
     def end(self) -> None:
         """The bar in hand is over (drawn whole, or interrupted): the next line begins."""
-        if self.step is not None and sys.stderr.isatty():
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-        self.step = None
-
-    def _draw(self, step, tail: str) -> None:
-        counted = f": {step.done:,} of {step.total:,} {step.unit}" if step.total else ", starting"
-        bar = "#" * int(step.share * 30)
-        text = f"[{bar:<30}] {step.share:6.1%} {step.name}{counted}{tail}"
-        sys.stderr.write(f"\r{text}  " if sys.stderr.isatty() else f"{text}\n")
-        sys.stderr.flush()
+        if self._bar is not None:
+            self._bar.close()
+        self.step = self._bar = None

@@ -14,7 +14,10 @@ from engine.config import Config
 from engine.poet.adapter import attach_lora, save_adapter
 from engine.poet.teacher import Lesson, save_model, teach
 from engine.poet.writer import open_poet
+from installation.console import progress_bar
 from installation.endings import ending_on_signals
+
+STEPS = "{l_bar}{bar}| step {n_fmt}/{total_fmt}{postfix} [{elapsed}<{remaining}]"
 
 
 @dataclass(frozen=True)
@@ -42,19 +45,23 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
     poet = open_poet(dataclasses.replace(config.poet, adapter="") if course.lora else config.poet)
     model = attach_lora(poet.model) if course.lora else poet.model
 
+    # every step drawn, in a log too: a step takes seconds
+    bar = progress_bar(course.steps, "teaching the poet", bar_format=STEPS, mininterval=0)
+
     def progress(step: int, total: int, loss: float) -> None:
-        sys.stderr.write(f"\rteaching the poet: step {step}/{total}, loss {loss:.3f}  ")
-        sys.stderr.flush()
+        bar.total = total
+        bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
+        bar.update(step - bar.n)
 
     # Ctrl-C or a kill ends the lesson between two steps and keeps what was learned; more of
     # them wait until it is saved.
     stop = threading.Event()
-    with ending_on_signals(lambda _: stop.set()):
+    with ending_on_signals(lambda _: stop.set()), bar:
         lesson = teach(
             model, poet.tokenizer, poet.corpus, course.steps, course.batch, course.rate,
             seed=config.poet.seed, progress=progress, stop=stop.is_set,
         )  # fmt: skip
-        print(file=sys.stderr)
+        bar.close()
         if lesson.steps == 0:
             print(
                 "dreams teach-poet: stopped before its first step; nothing saved", file=sys.stderr

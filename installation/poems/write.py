@@ -10,7 +10,11 @@ from engine.config import Config
 from engine.poet.book import Book
 from engine.poet.critic import read, read_corpus, report, stanzas_of_book
 from engine.poet.writer import open_poet
+from installation.console import progress_bar
 from installation.poems.prepare import PreparationLine
+
+# the words written of the goal, the poem on the page, the pace and the time left
+WORDS = "{l_bar}{bar}| {n_fmt}/{total_fmt} words{postfix}, {rate_fmt}, ETA {remaining}"
 
 
 def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
@@ -27,20 +31,23 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         return 130
     preparation.end()
     batch = batch or write_batch(poet.device)
-    started, written, failed = time.monotonic(), 0, None
-    try:
-        for poem in poet.poems(batch):
-            number = book.append(poem)
-            written += poem.words
-            _progress(written, words, time.monotonic() - started, number)
-            if written >= words:
-                break
-    except KeyboardInterrupt:
-        print("\ndreams write: interrupted; the book holds every finished poem", file=sys.stderr)
-    except OSError as error:  # a full disk, a disk gone: the book keeps its whole poems
-        failed = error.strerror or str(error)
+    started, written, failed, interrupted = time.monotonic(), 0, None, False
+    with progress_bar(words, unit=" words", bar_format=WORDS) as bar:
+        try:
+            for poem in poet.poems(batch):
+                number = book.append(poem)
+                written += poem.words
+                bar.set_postfix_str(f"poem {number}", refresh=False)
+                bar.update(min(written, words) - bar.n)  # the last poem may run past the goal
+                if written >= words:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        except OSError as error:  # a full disk, a disk gone: the book keeps its whole poems
+            failed = error.strerror or str(error)
+    if interrupted:
+        print("dreams write: interrupted; the book holds every finished poem", file=sys.stderr)
     elapsed = time.monotonic() - started
-    print(file=sys.stderr)
     rate = written / max(elapsed, 1e-9)
     print(
         f"{out}: {written:,} words in {elapsed:.0f} s ({rate:.1f} words/s), "
@@ -70,15 +77,3 @@ def write_batch(device: torch.device) -> int:
     """Poems written side by side, each sampling several candidates a line: many on a GPU; 4 on
     a CPU (BENCHMARKS.md)."""
     return 64 if device.type == "cuda" else 4
-
-
-def _progress(written: int, goal: int, elapsed: float, number: int) -> None:
-    share = min(written / goal, 1.0)
-    rate = written / max(elapsed, 1e-9)
-    eta = (goal - written) / rate if rate and written < goal else 0
-    bar = "#" * int(share * 30)
-    sys.stderr.write(
-        f"\r[{bar:<30}] {share:6.1%} {written:,}/{goal:,} words, poem {number}, "
-        f"{rate:.1f} words/s, ETA {eta:.0f} s  "
-    )
-    sys.stderr.flush()
