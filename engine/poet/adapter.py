@@ -17,7 +17,7 @@ import torch
 from engine.errors import DreamsError
 
 BUNDLED = "bundled"  # the poet.adapter value that names the shipped adapter
-BUNDLED_FOLDER = Path(__file__).resolve().parents[1] / "assets" / "poet-adapter"
+BUNDLED_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "poet-adapter"
 # Every linear layer of a Llama block: the manner of verse lives in the MLPs as much as in
 # attention, and rank 8 keeps the file at about 5 MB.
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
