@@ -11,6 +11,7 @@ import torch
 from engine.config import load_config
 from engine.mind.build import Waking, build_mind
 from engine.mind.drift import Drift, DriftPath
+from installation.play.morph import Morph
 from installation.play.presets import PresetError, Presets
 from installation.show.dreaming import Dreaming
 from tests.oscclient import send, sender
@@ -146,3 +147,10 @@ def test_the_pictures_between_births_keep_to_twelve_a_second_and_a_quarter_of_th
     assert len(drift.between(1.5)) == 6
     drift.render_s = 0.05  # slow: a quarter of the second, five pictures
     assert len(drift.between(2.5)) == 5
+
+
+def test_a_presets_load_glides_the_drift():
+    morph = Morph()
+    morph.begin(0.0, 2.0, {"drift": 0.0}, {"drift": 20.0})
+    assert dict(morph.step(1.0)) == {"drift": pytest.approx(10.0)}  # half-way in time and drift
+    assert dict(morph.step(2.0)) == {"drift": 20.0}
