@@ -136,7 +136,9 @@ def test_the_loop_starts_at_the_fixed_dream_closes_and_comes_round_at_its_speed(
     for second in range(16, 31):
         drift.between(float(second))
     assert min(drift.position, 1 - drift.position) < 1e-9  # round again
-    assert Drift(path, speed=0.0).at_birth() is None  # at 0 the latents stay where they are
+    drift.between(31.0)
+    drift.speed, place = 0.0, drift.position  # turned back to 0: the dreams stop where they are
+    assert drift.at_birth() is None and drift.between(32.0) == [] and drift.position == place
 
 
 def test_the_pictures_between_births_keep_to_twelve_a_second_and_a_quarter_of_the_time():
