@@ -25,7 +25,7 @@ from installation.play.audio_in import (
 from installation.play.audio_map import MOST_PER_S, Mapper, Route, load_mapping
 from installation.threads import Inbox
 from installation.voice.narrator import SpokenLine
-from tests.showkit import open_test_show, run_with, when
+from tests.showkit import open_test_show, run_with, tiny_poet, when
 
 RATE = 48000
 
@@ -78,6 +78,22 @@ def test_a_step_in_loudness_reaches_63_percent_after_one_time_constant_within_it
     values = [value for _, value in sent]
     assert values == sorted(values) and 1.0 <= values[0] and values[-1] <= 3.0
     assert values[-1] == pytest.approx(3.0, abs=0.01)
+
+
+def test_the_curve_bends_the_feature_before_its_range():
+    dt = HOP / RATE
+    curved = Mapper([Route("loudness", "/dreams/screen/zoom", 1.0, 3.0, curve=2.0)])
+    assert curved.commands({"loudness": 0.5}, dt, now=0) == [("zoom", pytest.approx(1.5))]
+    linear = Mapper([Route("loudness", "/dreams/screen/zoom", 1.0, 3.0)])
+    assert linear.commands({"loudness": 0.5}, dt, now=0) == [("zoom", pytest.approx(2.0))]
+
+
+def test_an_address_without_argument_fires_once_each_time_the_feature_rises_past_a_half():
+    mapper, dt = Mapper([Route("onset", "/dreams/dream/next", 0.0, 1.0)]), HOP / RATE
+    levels = [0.45] * 20 + [1.0] * 40 + [0.0] * 20 + [1.0] * 40  # a second between changes
+    fired = [mapper.commands({"onset": level}, dt, now=n) for n, level in enumerate(levels)]
+    assert [n for n, asked in enumerate(fired) if asked] == [20, 80]
+    assert fired[20] == [("next_dream", None)]
 
 
 def test_a_mapping_sends_at_most_30_a_second_and_only_on_change():
@@ -182,3 +198,30 @@ def test_the_music_moves_the_zoom_of_the_running_show(tmp_path, shapes_film):
         assert 0.5 <= zoom() <= 2.5
 
     run_with(show, actions)
+
+
+@pytest.mark.parametrize("mute", [True, False])
+def test_the_shows_own_voice_holds_audio_in_still_unless_told_not_to(
+    tmp_path, shapes_film, poet_cache, tiny_model_dir, monkeypatch, mute
+):
+    """audio_in.mute_while_speaking: the show's narrator, speaking a line, holds the mappings
+    still; set false (a line in from a mixer without the voice), the music is heard throughout."""
+    opened = []
+
+    def open_here(config, commands, folder):  # the input device this machine lacks
+        opened.append(AudioIn(commands, Mapper([Route("mid", "/dreams/screen/grain", 0, 1)]), RATE))
+        return opened[0]
+
+    monkeypatch.setattr("installation.show.assemble.open_audio_in", open_here)
+    show = open_test_show(
+        tmp_path, f"film.source={shapes_film}", *tiny_poet(poet_cache, tiny_model_dir),
+        "audio_in.enabled=true", f"audio_in.mute_while_speaking={str(mute).lower()}",
+    )  # fmt: skip
+    assert show.audio_in is opened[0]
+    show.narrator.now_speaking = SpokenLine(
+        "Into the dark.", time.monotonic(), 5.0, np.zeros(1, np.float32), 44100, 1.0
+    )
+    heard = show.audio_in.speaking()
+    show.narrator.now_speaking = None  # the narrator's own again
+    run_with(show, lambda: when(lambda: show.narrator.speaker is not None))  # its voice loaded
+    assert heard is mute

@@ -30,6 +30,18 @@ def test_augmentation_keeps_shape_and_gradients():
     assert not torch.equal(out, images * 2 - 1)
 
 
+@pytest.mark.parametrize("kind", ["color", "translation", "cutout"])
+def test_each_augmentation_changes_the_picture_on_its_own(kind):
+    """Each of DiffAugment's three kinds moves a picture by itself; the same draws move two
+    batches alike (the real and the generated see one augmentation)."""
+    images = torch.rand(4, 1, 32, 32) * 2 - 1
+    draws = draw_augment(4, (kind,), torch.Generator().manual_seed(1))
+    assert list(draws) == [kind]
+    out = diff_augment(images, draws)
+    assert not torch.equal(out, images)
+    assert torch.equal(diff_augment(images.clone(), draws), out)
+
+
 def test_auto_settings_follow_the_device():
     cpu, gpu = torch.device("cpu"), torch.device("cuda")
     assert pick_resolution("auto", cpu) == 64 and pick_resolution("auto", gpu) == 256

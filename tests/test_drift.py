@@ -5,9 +5,13 @@ import threading
 import time
 
 import numpy as np
+import pytest
+import torch
 
 from engine.config import load_config
 from engine.mind.build import Waking, build_mind
+from engine.mind.drift import Drift, DriftPath
+from installation.play.morph import Morph
 from installation.play.presets import PresetError, Presets
 from installation.show.dreaming import Dreaming
 from tests.oscclient import send, sender
@@ -116,3 +120,39 @@ def test_a_preset_holds_the_drift(tmp_path):
         raise AssertionError("a drift beyond its range was loaded")
     except PresetError as error:
         assert "drift" in str(error)
+
+
+def test_the_loop_starts_at_the_fixed_dream_closes_and_comes_round_at_its_speed():
+    latents = torch.randn(5, 16, generator=torch.Generator().manual_seed(0))
+    path = DriftPath(latents, seed=3)
+    assert torch.equal(path.at(0.0), latents)  # the first place: the dream's own latent
+    assert torch.allclose(path.at(1 - 1e-6), latents, atol=1e-4)  # closed: no jump going round
+    assert not torch.allclose(path.at(0.5), latents)
+    drift = Drift(path, speed=2.0)  # 2 loops a minute: round every 30 s
+    for second in range(16):  # a birth a second
+        drift.between(float(second))
+    assert drift.position == pytest.approx(0.5)
+    assert torch.equal(drift.at_birth(), path.at(0.5))  # the next network is born there
+    for second in range(16, 31):
+        drift.between(float(second))
+    assert min(drift.position, 1 - drift.position) < 1e-9  # round again
+    drift.between(31.0)
+    drift.speed, place = 0.0, drift.position  # turned back to 0: the dreams stop where they are
+    assert drift.at_birth() is None and drift.between(32.0) == [] and drift.position == place
+
+
+def test_the_pictures_between_births_keep_to_twelve_a_second_and_a_quarter_of_the_time():
+    drift = Drift(DriftPath(torch.randn(2, 16), seed=0), speed=30.0)
+    drift.between(0.0)
+    assert len(drift.between(1.0)) == 1  # one, to measure the render
+    drift.render_s = 0.001  # quick: twelve a second
+    assert len(drift.between(1.5)) == 6
+    drift.render_s = 0.05  # slow: a quarter of the second, five pictures
+    assert len(drift.between(2.5)) == 5
+
+
+def test_a_presets_load_glides_the_drift():
+    morph = Morph()
+    morph.begin(0.0, 2.0, {"drift": 0.0}, {"drift": 20.0})
+    assert dict(morph.step(1.0)) == {"drift": pytest.approx(10.0)}  # half-way in time and drift
+    assert dict(morph.step(2.0)) == {"drift": 20.0}

@@ -53,7 +53,9 @@ def test_the_readme_lists_every_room_and_module():
     rooms = [p for p in (ROOT / "installation").iterdir() if (p / "__init__.py").exists()]
     rooms += [p for p in (ROOT / "engine").iterdir() if (p / "__init__.py").exists()]
     missing = [f"{room.name}/" for room in rooms if f"{room.name}/" not in readme]
+    layout = readme[readme.index("\n## Layout") :]
+    layout = layout[: layout.index("\n## ", 1)]  # by its file name there: "drift" is everywhere
     for path in [*ROOT.glob("installation/*/*.py"), *ROOT.glob("engine/**/*.py")]:
-        if path.name != "__init__.py" and path.stem not in readme:
+        if path.name != "__init__.py" and path.name not in layout:
             missing.append(str(path.relative_to(ROOT)))
     assert missing == []

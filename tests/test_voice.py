@@ -10,6 +10,7 @@ import pytest
 from engine.config import VoiceConfig
 from engine.poet.writer import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
+from installation.media.subtitles import Subtitles
 from installation.voice.narrator import SKIP_PAUSE_S, Narrator
 from installation.voice.speaker import SoundSpeaker
 from tests.conftest import run_dreams
@@ -198,3 +199,18 @@ def test_asking_for_sound_again_opens_a_new_speaker():
     finally:
         stop.set()
         narrator.thread.join(3)
+
+
+def test_without_a_voice_each_line_is_a_subtitle_for_line_s():
+    """voice.enabled = false: each line on screen for poet.line_s, faded in and out, then the
+    next; a poem's last line leaves as long again of quiet before the next poem."""
+    last = "And leaves the world to darkness and to me."
+    lines = [poem_line(LINE), poem_line(last, last_of_poem=True), poem_line("Now fades the")]
+    subtitles = Subtitles(4.0)
+    take = lambda: lines.pop(0) if lines else None  # noqa: E731
+    assert subtitles.at(0.0, take) == (LINE, 0.0)  # fading in
+    assert subtitles.at(2.0, take) == (LINE, 1.0)
+    assert subtitles.at(3.9, take)[0] == LINE
+    assert subtitles.at(4.0, take)[0] == last  # line_s on: the next line
+    assert subtitles.at(10.0, take) == (None, 0.0)  # the poem's end: quiet
+    assert subtitles.at(12.0, take)[0] == "Now fades the"

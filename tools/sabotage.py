@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 from tools.sabotages import SABOTAGES, Sabotage  # noqa: E402
 
 PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+if not PYTHON.is_file():  # a worktree without a venv of its own: the Python running this
+    PYTHON = Path(sys.executable)
 ENV = {"HF_HUB_OFFLINE": "1", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 
 
