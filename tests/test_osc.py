@@ -186,7 +186,7 @@ def live_settings(show) -> dict[str, list[float]]:
     trainer, look, stage = show.trainer, show.stage.look, show.stage
     rates = [g["lr"] for o in (trainer.g_optimizer, trainer.d_optimizer) for g in o.param_groups]
     settings = {
-        "learning_rate": [trainer.config.learning_rate, *rates],
+        "learning_rate": [trainer.learning_rate, *rates],
         "steps_per_frame": [show.dreaming.steps_per_frame],
         "dissolve_s": [look.dissolve_s],
         "hold_s": [look.hold_s],

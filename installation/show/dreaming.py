@@ -99,7 +99,7 @@ class Dreaming:
         requests = self.inbox.drain()
         for request, value in requests:
             if request == "learning_rate":
-                self.trainer.set_learning_rate(value)
+                self.guardian.set_rate(value)
             elif request == "steps_per_frame":
                 self.steps_per_frame = value
             elif request == "drift":
@@ -128,7 +128,7 @@ class Dreaming:
                     network.number,
                     why,
                     self.guardian.rebirths,
-                    self.trainer.config.learning_rate,
+                    self.trainer.learning_rate,
                     self.mind.config.dream.calm_networks,
                 )
                 break
