@@ -1,9 +1,11 @@
 """What crosses between threads, and nothing else does (DESIGN.md: one rule across threads).
 
 LatestSlot: the hand-off from a producer to a consumer where only the newest item matters (the
-trainer's networks to the screen, the mind to the keeper); no queue can grow. Inbox: the requests
-other threads make of an owner (a new learning rate, a reset, a mute), applied by the owner
-between its steps, in order. put_until_stopped: a bounded queue's patient producer.
+trainer's networks to the screen, the mind to the keeper); no queue can grow. It also holds a
+thread's figures, a small frozen record that its owner alone puts and anyone reads (`latest`):
+the trainer's number and rate, the film's place, the poet's count, the narrator's line. Inbox:
+the requests other threads make of an owner (a new learning rate, a reset, a mute), applied by
+the owner between its steps, in order. put_until_stopped: a bounded queue's patient producer.
 """
 
 import queue
@@ -56,8 +58,9 @@ def put_until_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:
 
 
 class LatestSlot:
-    def __init__(self):
-        self._item = None
+    def __init__(self, item=None):
+        """`item`: what `latest` gives before the first put (a record's starting figures)."""
+        self._item = item
         self._fresh = False
         self._changed = threading.Condition()
 
@@ -77,6 +80,11 @@ class LatestSlot:
             self._fresh = False
             self._changed.notify_all()
             return self._item
+
+    def latest(self):
+        """The newest item, taken or not: for any thread, never blocks, takes nothing (a
+        record is replaced whole, so a reader sees the one before or the one after)."""
+        return self._item
 
     def wait_taken(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the screen to take the item; True once taken."""

@@ -119,7 +119,7 @@ class Controls:
     def learning(self) -> None:
         """Says "paused" or "resumed" once the trainer has done it (not when it was asked: a
         step under way ends first)."""
-        paused = self.show.dreaming.paused
+        paused = self.show.dreaming.figures.latest().paused
         if paused != self._told_paused:
             self._told_paused = paused
             self.event("paused" if paused else "resumed")

@@ -1,27 +1,43 @@
 """The film thread of the live show: one frame into the frame memory per frame of the film's
 own time; a film that ends, drops or is deleted leaves the dreams going on from memory, and is
-retried. Seeks and film changes arrive in its inbox (from the main loop) and are done here."""
+retried. Seeks and film changes arrive in its inbox (from the main loop) and are done here. Its
+place (the film's name, the frame it is at, the frames it skipped) is published as a FilmPlace in
+a latest-value slot, for the saves, the HUD, the status page and the summary line."""
 
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from engine.config import Config
 from engine.errors import DreamsError, shown
 from engine.mind.film import FilmSource, is_path
 from engine.mind.memory import FrameMemory
 from installation.paths import PathError, check_name
-from installation.threads import Inbox
+from installation.threads import Inbox, LatestSlot
 
 log = logging.getLogger(__name__)
 
 LONGEST_SOURCE = 4096  # characters of a URL or camera:N from OSC; a path is held to the system's
 
 
+@dataclass(frozen=True)
+class FilmPlace:
+    """The film thread's figures: which film, where in it, how many frames it skipped."""
+
+    name: str
+    position: int
+    frames_skipped: int = 0
+
+    @classmethod
+    def of(cls, film: FilmSource) -> "FilmPlace":
+        return cls(film.name, film.position, film.frames_skipped)
+
+
 class FilmThread:
     def __init__(self, config: Config, film: FilmSource, memory: FrameMemory, stop):
         self.config, self.film, self.memory, self._stop = config, film, memory, stop
-        self.position = film.position  # where the film is, for the saves (read by the trainer)
+        self.place = LatestSlot(FilmPlace.of(film))  # put here only, read by any thread
         self.inbox = Inbox(capacity=16)  # ("seek", 0..1) or ("film", source)
         self.thread = threading.Thread(target=self.loop, name="film", daemon=True)
 
@@ -59,7 +75,7 @@ class FilmThread:
                 log.info("film: %s is back", self.film.name)
                 lost = False
             self.memory.append(frame)
-            self.position = self.film.position
+            self.place.put(FilmPlace.of(self.film))
             due += period
             delay = due - time.monotonic()
             if delay < -1.0:  # far behind (a slow decoder, a pause): do not rush to catch up
@@ -82,6 +98,7 @@ class FilmThread:
             return
         old, self.film = self.film, film
         old.close()
+        self.place.put(FilmPlace.of(film))
         log.info("film: now watching %s", film.name)
 
 

@@ -1,5 +1,6 @@
 """The narrator: a thread that takes the poet's lines, synthesises the next while the current one
-plays, and publishes what is being spoken (text, start, length) for the subtitles, and each line
+plays, and publishes what is being spoken (text, start, length) for the subtitles, with its
+count of lines, as a Narration in a latest-value slot, and each line
 heard (with its audio) to whoever listens through a bounded queue (a live recording). Time is kept
 by the clock, not by the sound card. Other threads ask for a volume, a mute, a skip or a listener
 through its inbox; it applies them between lines and while it waits. Resting (the gallery is
@@ -16,7 +17,7 @@ import numpy as np
 from engine.config import VoiceConfig
 from engine.poet.writer import PoemLine
 from engine.voice import Voice
-from installation.threads import Inbox
+from installation.threads import Inbox, LatestSlot
 from installation.voice.speaker import SilentSpeaker, open_speaker
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,22 @@ class Speaking:
         return self.started + self.duration_s
 
 
+@dataclass(frozen=True)
+class Narration:
+    """The narrator's figures: the line it speaks (None before the first), the lines spoken,
+    and the longest silence beyond the configured pauses (the poet fell behind)."""
+
+    speaking: Speaking | None = None
+    lines_spoken: int = 0
+    longest_wait_s: float = 0.0
+
+
 class Narrator:
     def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event, lead=1):
         self.config, self._lines, self._stop = config, lines, stop
         self.lead = lead  # lines written ahead before the first is spoken
         self.lead_wait_s = LEAD_WAIT_S
-        self.now_speaking: Speaking | None = None  # replaced whole: safe to read from any thread
+        self.said = LatestSlot(Narration())  # put here only, read by any thread
         self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
         self.listeners_dropped = 0  # lines a full listener's queue could not take
         self._listeners: list[queue.Queue] = []
@@ -64,6 +75,14 @@ class Narrator:
         self._free_at = 0.0  # when the next line may begin
         self._retry_sound = False
         self.thread = threading.Thread(target=self.loop, name="narrator", daemon=True)
+
+    @property
+    def now_speaking(self) -> Speaking | None:
+        """The line being spoken (or the last), as published: for any thread."""
+        return self.said.latest().speaking
+
+    def _publish(self, speaking: Speaking | None) -> None:
+        self.said.put(Narration(speaking, self.lines_spoken, self.longest_wait_s))
 
     # ---- requests, applied on the narrator's thread ----------------------------------------
 
@@ -90,7 +109,7 @@ class Narrator:
         now = time.monotonic()
         speaking = self.now_speaking
         if speaking is not None and now < speaking.ends:
-            self.now_speaking = replace(speaking, duration_s=now - speaking.started)
+            self._publish(replace(speaking, duration_s=now - speaking.started))
         if self.speaker is not None:
             self.speaker.stop_line()
         self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
@@ -170,9 +189,9 @@ class Narrator:
         if not self.lines_spoken:  # the wait for the poet is over (BENCHMARKS.md times it)
             log.info("voice: the first line is spoken: %s", line.text)
         self.speaker.play(audio)
-        self.now_speaking = Speaking(line.text, started, duration)
         self._free_at = started + duration + pause_after(self.config, line)
         self.lines_spoken += 1
+        self._publish(Speaking(line.text, started, duration))
         gain = 0.0 if self.muted else self.volume
         for listener in self._listeners:
             try:
