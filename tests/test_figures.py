@@ -11,7 +11,7 @@ from engine.config import load_config
 from engine.mind.build import Waking, build_mind
 from installation.show.dreaming import Dreaming
 from installation.show.film_thread import FilmPlace, FilmThread
-from installation.threads import LatestSlot
+from installation.threads import LatestSlot, SetLearningRate, SetPaused
 from installation.voice.poet_thread import PoetCount
 
 
@@ -30,8 +30,8 @@ def test_the_trainer_thread_publishes_its_figures_after_each_step_and_request(sh
         0, 2e-4, 4, 0, False)  # fmt: skip
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.number = 1
-    dreaming.inbox.ask("learning_rate", 1e-3)
-    dreaming.inbox.ask("pause")
+    dreaming.inbox.send(SetLearningRate(1e-3))
+    dreaming.inbox.send(SetPaused(True))
     dreaming._apply_requests()
     asked = dreaming.figures.latest()
     assert (asked.learning_rate, asked.paused, first.learning_rate) == (1e-3, True, 2e-4)

@@ -29,7 +29,16 @@ from engine.mind.rebirth import Guardian
 from engine.mind.trainer import Network
 from installation.media.sheet import Thumbnails, png
 from installation.show.film_thread import FilmPlace
-from installation.threads import Inbox, LatestSlot
+from installation.threads import (
+    Inbox,
+    LatestSlot,
+    Reset,
+    SetDrift,
+    SetLearningRate,
+    SetPaused,
+    SetStepsPerFrame,
+    WriteSheet,
+)
 from installation.voice.poet_thread import PoetCount
 
 log = logging.getLogger(__name__)
@@ -67,7 +76,7 @@ class Dreaming:
         self.paused = False
         self.figures = LatestSlot()  # a Learning: put here only, read by any thread
         self._publish()
-        self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
+        self.applied: list = []  # the last requests applied, for tests
         # the film thread's and the poet thread's slots (the show's), read for the saves
         self.film_place = LatestSlot(FilmPlace(mind.film.name, 0))
         self.poet_count = LatestSlot(PoetCount())
@@ -124,20 +133,21 @@ class Dreaming:
 
     def _apply_requests(self) -> None:
         requests = self.inbox.drain()
-        for request, value in requests:
-            if request == "learning_rate":
-                self.guardian.set_rate(value)
-            elif request == "steps_per_frame":
-                self.steps_per_frame = value
-            elif request == "drift":
-                self.drift.speed = value
-            elif request == "reset":
-                self.trainer.reset()
-                self.guardian.forget()
-            elif request in ("pause", "resume"):
-                self.paused = request == "pause"
-            elif request == "sheet":
-                self.write_sheet()
+        for request in requests:
+            match request:  # the messages of installation/threads.py that the trainer takes
+                case SetLearningRate(rate):
+                    self.guardian.set_rate(rate)
+                case SetStepsPerFrame(steps):
+                    self.steps_per_frame = steps
+                case SetDrift(loops_a_minute):
+                    self.drift.speed = loops_a_minute
+                case Reset():
+                    self.trainer.reset()
+                    self.guardian.forget()
+                case SetPaused(paused):
+                    self.paused = paused
+                case WriteSheet():
+                    self.write_sheet()
         if requests:  # replaced whole: a reader on another thread sees one list or the other
             self.applied = (self.applied + requests)[-1000:]
             self._publish()

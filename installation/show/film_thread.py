@@ -14,7 +14,7 @@ from engine.errors import DreamsError, shown
 from engine.mind.film import FilmSource, is_path
 from engine.mind.memory import FrameMemory
 from installation.paths import PathError, check_name
-from installation.threads import Inbox, LatestSlot
+from installation.threads import Inbox, LatestSlot, Seek, SwitchFilm
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class FilmThread:
     def __init__(self, config: Config, film: FilmSource, memory: FrameMemory, stop):
         self.config, self.film, self.memory, self._stop = config, film, memory, stop
         self.place = LatestSlot(FilmPlace.of(film))  # put here only, read by any thread
-        self.inbox = Inbox(capacity=16)  # ("seek", 0..1) or ("film", source)
+        self.inbox = Inbox(capacity=16)  # Seek or SwitchFilm (installation/threads.py)
         self.thread = threading.Thread(target=self.loop, name="film", daemon=True)
 
     def loop(self) -> None:
@@ -47,7 +47,7 @@ class FilmThread:
         lost = False  # the film gave no frame last time: said once, until it is back
         while not self._stop.is_set():
             for request in self.inbox.drain():
-                self._change(*request)
+                self._change(request)
                 period = 1.0 / self.film.fps
             try:
                 frame = self.film.read()
@@ -83,16 +83,17 @@ class FilmThread:
             if delay > 0 and self._stop.wait(delay):
                 return
 
-    def _change(self, what: str, value) -> None:
-        if what == "seek":
-            self.film.seek(value)
+    def _change(self, request: Seek | SwitchFilm) -> None:
+        if isinstance(request, Seek):
+            self.film.seek(request.fraction)
             return
-        why = impossible_source(value)
+        source = request.source
+        why = impossible_source(source)
         if why is not None:
-            log.error("film: not switching to %s: %s", shown(value), why)
+            log.error("film: not switching to %s: %s", shown(source), why)
             return
         try:
-            film = FilmSource.from_config(self.config.film, self.memory.size, source=value)
+            film = FilmSource.from_config(self.config.film, self.memory.size, source=source)
         except (DreamsError, OSError, ValueError) as error:  # whatever the wire sends
             log.error("film: not switching: %s", str(error)[:300])
             return

@@ -14,6 +14,7 @@ from engine.config import RecordConfig
 from installation.media.canvas import pixels
 from installation.media.recorder import Recorder, RecordingSummary, check_output
 from installation.media.side_files import SubtitleFile
+from installation.threads import Listen, Unlisten
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class LiveRecording:
         self.narrator = narrator
         self.heard: queue.Queue = queue.Queue(maxsize=HEARD_WAITING)
         if narrator is not None:
-            narrator.inbox.ask("listen", self.heard)
+            narrator.inbox.send(Listen(self.heard))
         log.info("record: recording to %s", path)
 
     def see(self, surface: pygame.Surface) -> None:
@@ -69,7 +70,7 @@ class LiveRecording:
 
     def close(self) -> RecordingSummary:
         if self.narrator is not None:
-            self.narrator.inbox.ask("unlisten", self.heard)
+            self.narrator.inbox.send(Unlisten(self.heard))
         self._place_heard()
         summary = self.recorder.close()
         self.subtitles.close()

@@ -17,7 +17,17 @@ import numpy as np
 from engine.config import VoiceConfig
 from engine.poet.writer import PoemLine
 from engine.voice import Voice
-from installation.threads import Inbox, LatestSlot
+from installation.threads import (
+    Inbox,
+    LatestSlot,
+    Listen,
+    RetrySound,
+    SetMuted,
+    SetResting,
+    SetVolume,
+    Skip,
+    Unlisten,
+)
 from installation.voice.speaker import SilentSpeaker, open_speaker
 
 log = logging.getLogger(__name__)
@@ -64,7 +74,7 @@ class Narrator:
         self.lead = lead  # lines written ahead before the first is spoken
         self.lead_wait_s = LEAD_WAIT_S
         self.said = LatestSlot(Narration())  # put here only, read by any thread
-        self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
+        self.inbox = Inbox()  # SetVolume, SetMuted, Skip, RetrySound, Listen, Unlisten, SetResting
         self.listeners_dropped = 0  # lines a full listener's queue could not take
         self._listeners: list[queue.Queue] = []
         self.lines_spoken = 0
@@ -87,21 +97,22 @@ class Narrator:
     # ---- requests, applied on the narrator's thread ----------------------------------------
 
     def _apply_requests(self) -> None:
-        for request, value in self.inbox.drain():
-            if request == "volume":
-                self.volume = min(max(value, 0.0), 2.0)
-            elif request == "mute":
-                self.muted = bool(value)
-            elif request == "skip":
-                self._skip()
-            elif request == "retry_sound":
-                self._retry_sound = True  # the device is opened again before the next line
-            elif request == "listen":
-                self._listeners.append(value)
-            elif request == "unlisten" and value in self._listeners:
-                self._listeners.remove(value)
-            elif request == "rest":
-                self.resting = bool(value)
+        for request in self.inbox.drain():
+            match request:  # the messages of installation/threads.py that the narrator takes
+                case SetVolume(volume):
+                    self.volume = min(max(volume, 0.0), 2.0)
+                case SetMuted(muted):
+                    self.muted = bool(muted)
+                case Skip():
+                    self._skip()
+                case RetrySound():
+                    self._retry_sound = True  # the device is opened again before the next line
+                case Listen(heard):
+                    self._listeners.append(heard)
+                case Unlisten(heard) if heard in self._listeners:
+                    self._listeners.remove(heard)
+                case SetResting(resting):
+                    self.resting = bool(resting)
         self._apply_gain()
 
     def _skip(self) -> None:
