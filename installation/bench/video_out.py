@@ -82,12 +82,13 @@ def _measure(config: Config, seconds: float) -> dict:
         while show.current is None and not show.stop_requested.is_set():
             time.sleep(0.05)
         time.sleep(SETTLE_S)
-        frames, number, started = show.frames_drawn, show.trainer.number, time.perf_counter()
+        figures = show.dreaming.figures  # the trainer's, published
+        frames, number, started = show.frames_drawn, figures.latest().number, time.perf_counter()
         got = receiver.frames if receiver else 0
         time.sleep(seconds)
         elapsed = time.perf_counter() - started
         row["frames_per_s"] = (show.frames_drawn - frames) / elapsed
-        row["networks_per_s"] = (show.trainer.number - number) / elapsed
+        row["networks_per_s"] = (figures.latest().number - number) / elapsed
         if receiver is not None:
             row["received_per_s"] = (receiver.frames - got) / elapsed
         show.stop()

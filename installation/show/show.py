@@ -260,7 +260,7 @@ class Show:
         if not trainer.is_alive():
             return
         log.warning("show: saving... the trainer is finishing network %d (up to %.0f s)",
-                    self.trainer.number + 1, STEP_WAIT_S)  # fmt: skip
+                    self.dreaming.figures.latest().number + 1, STEP_WAIT_S)  # fmt: skip
         trainer.join(STEP_WAIT_S)
 
     def _summary(self, started: float, left: list[str]) -> ShowSummary:
