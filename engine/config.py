@@ -2,6 +2,7 @@
 
 Every default lives here; config.toml mirrors them with comments (a test keeps the two equal).
 Overrides come as `section.key=value` strings and are checked against the field's type and range.
+A loaded config is frozen (a write raises): a changed one is a copy, `config.with_changes(...)`.
 """
 
 import dataclasses
@@ -57,11 +58,7 @@ def _device():
     )
 
 
-def _power_of_two_resolution(value) -> bool:
-    return value == "auto" or (isinstance(value, int) and value in (32, 64, 128, 256, 512))
-
-
-@dataclass
+@dataclass(frozen=True)
 class FilmConfig:
     source: str = _setting("", hint="a video file, a folder of images, camera:N or a URL")
     color: bool = False
@@ -72,11 +69,13 @@ class FilmConfig:
     reconnect_s: float = _between(2.0, 0.1, 600, " seconds")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DreamConfig:
     device: str = _device()
     resolution: int | str = _setting(
-        "auto", _power_of_two_resolution, 'a power of two from 32 to 512, or "auto"'
+        "auto",
+        lambda v: v == "auto" or (isinstance(v, int) and v in (32, 64, 128, 256, 512)),
+        'a power of two from 32 to 512, or "auto"',
     )
     aspect: str = _setting("film", is_aspect, 'one of "film", "square" or "W:H" (e.g. "16:9")')
     upsample: str = _setting(
@@ -109,7 +108,7 @@ class DreamConfig:
     calm_networks: int = _between(2000, 0, 100_000_000)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScreenConfig:
     fullscreen: bool = True
     display: int = _between(0, 0, 255)
@@ -127,7 +126,7 @@ class ScreenConfig:
     screenshot_dir: str = "~/Pictures/Dreams"
 
 
-@dataclass
+@dataclass(frozen=True)
 class PoetConfig:
     enabled: bool = True
     model: str = _setting("", hint='"" for the bundled SmolLM2, a model folder or a hub id')
@@ -147,7 +146,7 @@ class PoetConfig:
     cache_dir: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class VoiceConfig:
     enabled: bool = True
     model: str = _setting("", hint='"" for the bundled voice, or a Piper .onnx voice file')
@@ -161,7 +160,7 @@ class VoiceConfig:
     poem_pause_s: float = _between(6.0, 0, 300, " seconds")
 
 
-@dataclass
+@dataclass(frozen=True)
 class OscConfig:
     enabled: bool = True
     host: str = _setting(
@@ -182,7 +181,7 @@ class OscConfig:
     burst: int = _between(5000, 1, 1_000_000)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PresetConfig:
     morph_s: float = _between(2.0, 0, 600, " seconds")
 
@@ -190,7 +189,7 @@ class PresetConfig:
 VIDEO_OUT_KINDS = ("ndi", "syphon", "spout")
 
 
-@dataclass
+@dataclass(frozen=True)
 class VideoOutConfig:
     enabled: bool = False
     kind: str = _setting("ndi", lambda v: v in VIDEO_OUT_KINDS, ", ".join(VIDEO_OUT_KINDS))
@@ -198,14 +197,14 @@ class VideoOutConfig:
     subtitles: bool = True
 
 
-@dataclass
+@dataclass(frozen=True)
 class MidiConfig:
     enabled: bool = True
     port: str = _setting("", hint='"" for every MIDI input, or part of one\'s name')
     mapping: str = _setting("", hint='"" for midi.toml in the state folder, or a file')
 
 
-@dataclass
+@dataclass(frozen=True)
 class AudioInConfig:
     enabled: bool = False
     device: str = _setting("", hint='"" for the default input, or part of a device\'s name')
@@ -213,9 +212,8 @@ class AudioInConfig:
     mute_while_speaking: bool = True  # the voice heard by a microphone is not the music
 
 
-X264_PRESETS = (
-    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
-)  # fmt: skip
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+                "veryslow")  # fmt: skip
 
 
 def _even(default, low, high):
@@ -223,7 +221,7 @@ def _even(default, low, high):
     return _setting(default, lambda v: low <= v <= high and v % 2 == 0, f"even, {low} to {high}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RecordConfig:
     width: int = _even(1920, 64, 7680)
     height: int = _even(1080, 64, 4320)
@@ -240,7 +238,7 @@ class RecordConfig:
     folder: str = "~/Videos/Dreams"
 
 
-@dataclass
+@dataclass(frozen=True)
 class StateConfig:
     enabled: bool = True
     folder: str = _setting("", hint='"" for the user\'s data folder, or a folder')
@@ -256,7 +254,7 @@ def _token(text: str) -> bool:
     return text == "" or (16 <= len(text) <= 256 and text.isprintable() and " " not in text)
 
 
-@dataclass
+@dataclass(frozen=True)
 class WebConfig:
     enabled: bool = True
     host: str = _setting(
@@ -274,7 +272,7 @@ class WebConfig:
     burst: int = _between(60, 1, 100_000)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScheduleConfig:
     """Opening hours (installation/gallery/schedule.py reads the two strings, before the show)."""
 
@@ -287,7 +285,7 @@ class ScheduleConfig:
     projector_password: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
     film: FilmConfig = field(default_factory=FilmConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
@@ -304,6 +302,11 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
+    def with_changes(self, section: str, **values) -> "Config":
+        """A copy with `values` in [section], e.g. `config.with_changes("osc", port=0)`."""
+        changed = dataclasses.replace(getattr(self, section), **values)
+        return dataclasses.replace(self, **{section: changed})
+
 
 def load_config(
     path: Path | None = None, overrides: list[str] = (), typed: dict[str, str] | None = None
@@ -316,11 +319,11 @@ def load_config(
             if not isinstance(values, dict):
                 raise ConfigError(f"config {path}: [{section}] must be a table of settings")
             for key, value in values.items():
-                _assign(config, section, key, value, where=f"config {path}")
+                config = _assign(config, section, key, value, where=f"config {path}")
     for override in overrides:
         section, key, value = _parse_override(override)
         where = (typed or {}).get(override, f"--set {override}")
-        _assign(config, section, key, value, where=where)
+        config = _assign(config, section, key, value, where=where)
     return config
 
 
@@ -352,7 +355,7 @@ def _parse_override(text: str) -> tuple[str, str, Any]:
     return section, key, value
 
 
-def _assign(config: Config, section: str, key: str, value: Any, where: str) -> None:
+def _assign(config: Config, section: str, key: str, value: Any, where: str) -> Config:
     sections = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     if section not in sections:
         raise ConfigError(f"{where}: unknown section [{section}]; known: {', '.join(sections)}")
@@ -365,9 +368,9 @@ def _assign(config: Config, section: str, key: str, value: Any, where: str) -> N
     coerced = _coerce(value, spec)
     check, hint = spec.metadata.get("check"), spec.metadata.get("hint", "")
     if coerced is None or (check is not None and not check(coerced)):
-        expected = hint or _type_name(spec.type)
+        expected = hint or TYPE_NAMES.get(spec.type, "a value")
         raise ConfigError(f"{where}: {section}.{key} = {value!r} is not valid; expected {expected}")
-    setattr(target, key, coerced)
+    return config.with_changes(section, **{key: coerced})
 
 
 def _coerce(value: Any, spec: dataclasses.Field) -> Any:
@@ -390,10 +393,7 @@ def _coerce(value: Any, spec: dataclasses.Field) -> Any:
     return value if isinstance(value, int | str) else None  # int | str: the check decides
 
 
-def _type_name(kind) -> str:
-    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
-        kind, "a value"
-    )
+TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
 
 
 def as_dict(config: Config) -> dict[str, dict[str, Any]]:

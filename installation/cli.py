@@ -254,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
         fresh=args.fresh,
     )
     if numbers is not None:
-        numbers.number = lambda: show.trainer.number
+        numbers.number = lambda: show.dreaming.figures.latest().number  # the trainer's figures
     show.end_on_signals()
     summary = show.run()
     log.info("show: ended after %.1f s at network %d: %d networks created, %d shown, "

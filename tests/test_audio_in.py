@@ -24,7 +24,7 @@ from installation.play.audio_in import (
 )
 from installation.play.audio_map import MOST_PER_S, Mapper, Route, load_mapping
 from installation.threads import Inbox
-from installation.voice.narrator import SpokenLine
+from installation.voice.narrator import Narration, SpokenLine
 from tests.showkit import open_test_show, run_with, tiny_poet, when
 
 RATE = 48000
@@ -218,10 +218,9 @@ def test_the_shows_own_voice_holds_audio_in_still_unless_told_not_to(
         "audio_in.enabled=true", f"audio_in.mute_while_speaking={str(mute).lower()}",
     )  # fmt: skip
     assert show.audio_in is opened[0]
-    show.narrator.now_speaking = SpokenLine(
-        "Into the dark.", time.monotonic(), 5.0, np.zeros(1, np.float32), 44100, 1.0
-    )
+    line = SpokenLine("Into the dark.", time.monotonic(), 5.0, np.zeros(1), 44100, 1.0)
+    show.narrator.said.put(Narration(line))  # as the narrator publishes a line it speaks
     heard = show.audio_in.speaking()
-    show.narrator.now_speaking = None  # the narrator's own again
+    show.narrator.said.put(Narration())  # the narrator's own again
     run_with(show, lambda: when(lambda: show.narrator.speaker is not None))  # its voice loaded
     assert heard is mute

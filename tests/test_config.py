@@ -38,6 +38,21 @@ def test_file_then_overrides(tmp_path):
     assert (config.dream.batch_size, config.dream.seed, config.film.source) == (8, 4, "x.mp4")
 
 
+def test_a_loaded_config_is_frozen_and_a_change_is_a_copy():
+    """One owner per live value: nobody writes the config the rest of the show reads."""
+    config = load_config(None, ["dream.learning_rate=0.001"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.dream.learning_rate = 0.002
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.dream = None
+    assert type(config).__dataclass_params__.frozen
+    for section in dataclasses.fields(config):
+        assert type(getattr(config, section.name)).__dataclass_params__.frozen, section.name
+    quiet = config.with_changes("osc", port=0, enabled=False)
+    assert (quiet.osc.port, quiet.osc.enabled, quiet.dream) == (0, False, config.dream)
+    assert (config.osc.port, config.osc.enabled) == (9000, True)
+
+
 @pytest.mark.parametrize(
     "override, words",
     [

@@ -98,8 +98,7 @@ def test_our_ndi_output_is_a_film_the_mind_learns_from(show):
 
 def test_a_sender_that_stops_is_retried_and_watched_again(caplog):
     show = Show()
-    config = Config()
-    config.film.reconnect_s = 0.2
+    config = Config().with_changes("film", reconnect_s=0.2)
     film = FilmSource(f"ndi:127.0.0.1:{show.port}", (32, 56))
     memory, stop = FrameMemory(64, (32, 56), 1, "cpu"), threading.Event()
     watcher = FilmThread(config, film, memory, stop)

@@ -14,7 +14,7 @@ from engine.config import MidiConfig
 from installation.play.midi import input_names, open_midi
 from installation.play.midi_map import Control, Mapper, MappingError, load_mapping
 from installation.play.osc import ADDRESSES
-from installation.threads import Inbox
+from installation.threads import Inbox, LearnAddress
 from tests.oscclient import send, sender
 from tests.showkit import open_test_show, run_with, when
 
@@ -145,7 +145,7 @@ def test_a_damaged_mapping_is_one_line_and_kept_aside_by_a_learn(tmp_path, contr
     assert len(lines) == 1 and str(mapping) in lines[0] and "cannot be read" in lines[0]
     assert midi.mapper.mapping == {}  # none of it: the show goes on without
     midi.thread.start()
-    midi.inbox.ask("learn", "/dreams/screen/grain")
+    midi.inbox.send(LearnAddress("/dreams/screen/grain"))
     when(lambda: controller)  # the thread opened the inputs
     controller[0].callback(cc(5, 10))
     when(lambda: midi.learning is None and "cc 5 drives" in caplog.text)

@@ -18,7 +18,7 @@ from engine.mind.memory import FrameMemory
 from engine.mind.trainer import Trainer
 from installation.play.controls import Controls
 from installation.play.osc import ADDRESSES, OscSender, OscServer, _Gate
-from installation.threads import Inbox
+from installation.threads import Inbox, Listen, Reset, SetLearningRate, SetStepsPerFrame
 from tests.conftest import ROOT, run_dreams
 from tests.oscclient import Listener, ping, random_packet, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
@@ -45,7 +45,7 @@ def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
         send(sock, port, "/dreams/screen/grain", 0.2)
         send(sock, port, "/dreams/learn/rate", 0.0005)
         send(sock, port, "/dreams/reset")
-        when(lambda: ("reset", None) in show.dreaming.applied)
+        when(lambda: Reset() in show.dreaming.applied)
         # still paused: the mind is the blank one of the seed a reset picks, the seed + the count
         blank = blank_trainer(show, show.trainer.config.seed + paused_at)
         assert same_weights(show.trainer.generator, blank.generator)
@@ -166,9 +166,10 @@ def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_
             send(sock, port, ADDRESS_OF[request], value)
         when(lambda: len(show.dreaming.applied) >= len(sent), timeout=60)
         when(lambda: show.trainer.number > before + 5)  # it went on learning meanwhile
-        applied = [(r, float(np.float32(v)) if r == "learning_rate" else v)
-                   for r, v in show.dreaming.applied]  # fmt: skip
-        assert applied == sent
+        applied = [SetLearningRate(float(np.float32(m.rate))) if isinstance(m, SetLearningRate)
+                   else m for m in show.dreaming.applied]  # fmt: skip
+        message = {"learning_rate": SetLearningRate, "steps_per_frame": SetStepsPerFrame}
+        assert applied == [message[request](value) for request, value in sent]
         assert setters == {"trainer"}
         assert show.trainer.g_optimizer.param_groups[0]["lr"] == pytest.approx(sent[-2][1])
 
@@ -186,7 +187,7 @@ def live_settings(show) -> dict[str, list[float]]:
     trainer, look, stage = show.trainer, show.stage.look, show.stage
     rates = [g["lr"] for o in (trainer.g_optimizer, trainer.d_optimizer) for g in o.param_groups]
     settings = {
-        "learning_rate": [trainer.config.learning_rate, *rates],
+        "learning_rate": [trainer.learning_rate, *rates],
         "steps_per_frame": [show.dreaming.steps_per_frame],
         "dissolve_s": [look.dissolve_s],
         "hold_s": [look.hold_s],
@@ -299,7 +300,7 @@ def test_voice_film_and_dream_commands(
     def actions():
         when(lambda: show.current is not None and show.narrator.speaker is not None)
         heard = queue.Queue()
-        show.narrator.inbox.ask("listen", heard)
+        show.narrator.inbox.send(Listen(heard))
         send(sock, port, "/dreams/voice/volume", 0.25)
         line = next_heard(heard, 0.25)  # the first line begun at the new volume
         sound_card.wait_past(ends(line) + 0.2)

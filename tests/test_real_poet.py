@@ -8,6 +8,7 @@ import numpy as np
 import pygame
 
 from engine.poet.corpus import Corpus
+from installation.threads import Listen
 from tests.conftest import as_options, run_dreams
 from tests.cutkit import sound, subtitles
 from tests.showkit import open_test_show, press, run_with, when
@@ -31,7 +32,7 @@ def test_the_show_speaks_and_subtitles_the_poets_own_line(
 ):
     show = open_test_show(tmp_path, f"film.source={shapes_film}", *real_poet(poet_cache))
     heard, subtitled, first = queue.Queue(), set(), []
-    show.narrator.inbox.ask("listen", heard)
+    show.narrator.inbox.send(Listen(heard))
     draw = show.stage.window.draw
 
     def drawn(picture, hud, footer, subtitle, fade):  # the frame as it goes to the screen

@@ -45,7 +45,7 @@ def test_a_planted_nan_rolls_back_to_the_last_good_snapshot():
     assert (network.d_loss, network.g_loss) == (last_good.d_loss, last_good.g_loss)
     for name, value in trainer.generator.named_parameters():
         assert torch.equal(value, kept[name]), name
-    assert trainer.config.learning_rate == 1e-4  # halved for a while
+    assert trainer.learning_rate == 1e-4  # halved for a while
     network, reasons = steps(trainer, guardian, 20)
     assert reasons == [None] * 20 and math.isfinite(network.g_loss) and guardian.weights_finite()
 
@@ -57,9 +57,23 @@ def test_the_rate_comes_back_after_the_calm():
     with torch.no_grad():
         next(trainer.generator.parameters()).fill_(math.inf)
     _, why = guardian.watch(trainer.step())
-    assert why is not None and trainer.config.learning_rate == 1e-4
+    assert why is not None and trainer.learning_rate == 1e-4
     steps(trainer, guardian, 3)
-    assert trainer.config.learning_rate == 2e-4
+    assert trainer.learning_rate == 2e-4
+
+
+def test_a_rate_asked_for_during_the_calm_stays_after_it():
+    """Even one equal to the lowered rate: the guardian knows the base rate, it does not guess."""
+    trainer, guardian = a_mind(calm_networks=3)
+    steps(trainer, guardian, 2)
+    with torch.no_grad():
+        next(trainer.generator.parameters()).fill_(math.inf)
+    _, why = guardian.watch(trainer.step())
+    assert why is not None and trainer.learning_rate == 1e-4
+    guardian.set_rate(1e-4)
+    steps(trainer, guardian, 4)
+    assert trainer.learning_rate == 1e-4 == guardian.base_rate
+    assert trainer.g_optimizer.param_groups[0]["lr"] == 1e-4
 
 
 def test_a_run_away_loss_is_a_divergence():

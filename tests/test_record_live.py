@@ -14,6 +14,7 @@ import pytest
 
 from engine.config import load_config
 from installation.show.live_recording import new_recording_path
+from installation.threads import Listen
 from tests.conftest import ROOT, run_dreams
 from tests.cutkit import sound, streams, subtitles, video_times
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
@@ -40,7 +41,7 @@ def test_r_records_what_is_seen_and_heard_for_as_long_as_it_ran(
 
     def actions():
         when(lambda: show.current is not None)
-        show.narrator.inbox.ask("listen", heard)
+        show.narrator.inbox.send(Listen(heard))
         spoken = show.narrator.lines_spoken
         press(pygame.K_r)
         when(lambda: show.recording is not None)

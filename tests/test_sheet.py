@@ -19,6 +19,7 @@ from installation.media.sheet import (
     label,
     png,
 )
+from installation.threads import SetLearningRate, WriteSheet
 from tests.oscclient import send, sender
 from tests.showkit import open_test_show, run_with, when
 
@@ -136,7 +137,7 @@ def test_the_live_show_writes_its_sheet_on_request_and_at_exit(tmp_path, shapes_
     written = []
 
     def asked() -> int:
-        return [request for request, _ in show.dreaming.applied].count("sheet")
+        return [type(request) for request in show.dreaming.applied].count(WriteSheet)
 
     def actions():
         when(lambda: show.current is not None and show.current.number >= 20)
@@ -148,7 +149,7 @@ def test_the_live_show_writes_its_sheet_on_request_and_at_exit(tmp_path, shapes_
         assert sheet_cells(path, written[0]) >= 20  # every network so far, up to here
         send(sock, port, "/dreams/sheet")  # within 10 s: refused
         send(sock, port, "/dreams/learn/rate", 0.0005)  # behind it in the trainer's inbox
-        when(lambda: "learning_rate" in [request for request, _ in show.dreaming.applied])
+        when(lambda: SetLearningRate in [type(request) for request in show.dreaming.applied])
         assert asked() == 1 and show.controls.sheets_refused == 1
         assert path.read_bytes() == written[1][1]  # not written again
         when(lambda: show.current.number >= 40)

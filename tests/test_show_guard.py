@@ -13,6 +13,7 @@ from engine.mind.saves import SavesFolder
 from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
 from installation.show.log_file import open_log_file
+from installation.threads import Seek
 from tests.oscclient import Listener, ping, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
 
@@ -55,7 +56,7 @@ def test_a_thread_that_fails_is_logged_shown_counted_sent_and_restarted(
 
         def actions():
             when(lambda: show.current is not None)
-            show.film_thread.inbox.ask("seek", "half")  # a request the film cannot do: it raises
+            show.film_thread.inbox.send(Seek("half"))  # a request the film cannot do: it raises
             when(lambda: ("thread failed: film",) in listener.got("/dreams/event"))
             assert "the film thread failed (dreams.log says why)" in hud_lines(show)  # HUD off
             read = show.film.frames_read

@@ -39,7 +39,7 @@ def assert_same_weights(eager: Trainer, fast: Trainer) -> None:
     may flip a few. 99% agree to 1e-5, and none by a whole step."""
     for w_eager, w_fast in zip(weights(eager), weights(fast), strict=True):
         agree = torch.isclose(w_fast, w_eager, rtol=1e-4, atol=1e-5).float().mean()
-        assert agree > 0.99 and (w_fast - w_eager).abs().max() < eager.config.learning_rate
+        assert agree > 0.99 and (w_fast - w_eager).abs().max() < eager.learning_rate
 
 
 def moved(trainer: Trainer, before: list[torch.Tensor]) -> torch.Tensor:

@@ -11,6 +11,7 @@ from engine.config import VoiceConfig
 from engine.poet.writer import PoemLine
 from engine.voice import Voice, VoiceError, number_words, speakable, voice_path
 from installation.media.subtitles import Subtitles
+from installation.threads import Listen, RetrySound, SetMuted, SetVolume, Skip
 from installation.voice.narrator import SKIP_PAUSE_S, Narrator
 from installation.voice.speaker import SoundSpeaker
 from tests.conftest import run_dreams
@@ -134,7 +135,7 @@ def test_skip_cuts_the_line_short():
         first = narrator.now_speaking
         time.sleep(first.duration_s / 2)  # the next line is ready by now (it takes ~0.5 s)
         asked = time.monotonic()
-        narrator.inbox.ask("skip")
+        narrator.inbox.send(Skip())
         while narrator.now_speaking is first:
             time.sleep(0.005)
         cut = narrator.now_speaking  # the line as cut, until the next begins
@@ -158,12 +159,12 @@ def test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted(t
     sent = {}
     with null_sound(tmp_path) as card:
         narrator = Narrator(VoiceConfig(length_scale=1.0, line_pause_s=0.3), lines, stop)
-        narrator.inbox.ask("listen", heard)
+        narrator.inbox.send(Listen(heard))
         narrator.thread.start()
         try:
             for volume, muted in ((1.0, False), (0.25, False), (0.25, True)):
-                narrator.inbox.ask("volume", volume)
-                narrator.inbox.ask("mute", muted)
+                narrator.inbox.send(SetVolume(volume))
+                narrator.inbox.send(SetMuted(muted))
                 lines.put(poem_line("Now fades the glimmering landscape on the sight,"))
                 line = heard.get(timeout=60)
                 card.wait_past(ends(line) + 0.2)
@@ -189,7 +190,7 @@ def test_asking_for_sound_again_opens_a_new_speaker():
     narrator, stop = start_narrator(lines, line_pause_s=0.1)
     try:
         first = narrator.speaker
-        narrator.inbox.ask("retry_sound")
+        narrator.inbox.send(RetrySound())
         lines.put(poem_line(LINE))
         deadline = time.monotonic() + 30
         while narrator.lines_spoken < 1:

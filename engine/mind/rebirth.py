@@ -2,6 +2,8 @@
 above `max_loss`) is rolled back to the last good snapshot of the mind, kept in memory on the
 training device every `snapshot_every` networks; the learning rate is lowered for
 `calm_networks` networks. The network number goes on: a reborn mind is a new network.
+The guardian keeps the base rate (the one asked for: the config's, then a person's): a calm
+lowers the trainer's below it, and the end of the calm, or a rate asked for meanwhile, ends that.
 """
 
 import copy
@@ -22,7 +24,8 @@ class Guardian:
         self._snapshot_losses = (0.0, 0.0)
         self._snapshot_at = 0  # network number of the snapshot
         self._calm_until = 0  # network number where the lowered rate ends
-        self._rates: tuple[float, float] | None = None  # (the rate before, the lowered one)
+        self.base_rate = trainer.learning_rate  # the rate asked for, whatever a calm does
+        self._calm = False  # the trainer's rate lowered below the base rate for now
 
     def watch(self, network: Network) -> tuple[Network, str | None]:
         """After each step: the network to show and None, or after a divergence the reborn
@@ -35,9 +38,15 @@ class Guardian:
                 why = "NaN or Inf in its weights"
         if why is not None:
             return self._rebirth(network), why
-        if self._rates is not None and network.number >= self._calm_until:
+        if self._calm and network.number >= self._calm_until:
             self._end_calm()
         return network, None
+
+    def set_rate(self, rate: float) -> None:
+        """A rate asked for (a fader, a preset): the trainer's from now on, a calm or not."""
+        self.base_rate = rate
+        self._calm = False
+        self.trainer.set_learning_rate(rate)
 
     def forget(self) -> None:
         """After a reset or a resume: the snapshot is of another mind."""
@@ -79,14 +88,11 @@ class Guardian:
         return replace(network, images=trainer.dreams(), d_loss=losses[0], g_loss=losses[1])
 
     def _start_calm(self, number: int) -> None:
-        if self._rates is None:
-            rate = self.config.learning_rate
-            self._rates = (rate, rate * self.config.rebirth_rate_factor)
-        self.trainer.set_learning_rate(self._rates[1])  # optimisers' state came with the rate
+        self._calm = True
+        # the optimisers' state came with the rate they had: the lowered one is set again
+        self.trainer.set_learning_rate(self.base_rate * self.config.rebirth_rate_factor)
         self._calm_until = number + self.config.calm_networks
 
     def _end_calm(self) -> None:
-        before, lowered = self._rates
-        self._rates = None
-        if self.config.learning_rate == lowered:  # unless someone has set another since
-            self.trainer.set_learning_rate(before)
+        self._calm = False
+        self.trainer.set_learning_rate(self.base_rate)

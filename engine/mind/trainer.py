@@ -74,6 +74,8 @@ class Trainer:
         self.width = pick_width(config.width, self.device)
         self.policy = tuple(p for p in config.augment.split(",") if p)
         self.number = 0  # networks created so far; the live one is number `number`
+        # the trainer's own from here on: the config only says where they start
+        self.learning_rate, self.batch_size = config.learning_rate, config.batch_size
         # the dreams stay on the device for a compositor there (one copy a frame, not two)
         self.dreams_on_device = False
         self._random = torch.Generator(device=self.device)
@@ -110,10 +112,10 @@ class Trainer:
         betas = (config.beta1, 0.999)
         fused = self.speed.fused_adam or None  # None: torch's default for the device
         self.g_optimizer = torch.optim.Adam(
-            self.generator.parameters(), lr=config.learning_rate, betas=betas, fused=fused
+            self.generator.parameters(), lr=self.learning_rate, betas=betas, fused=fused
         )
         self.d_optimizer = torch.optim.Adam(
-            self.discriminator.parameters(), lr=config.learning_rate, betas=betas, fused=fused
+            self.discriminator.parameters(), lr=self.learning_rate, betas=betas, fused=fused
         )
 
     def lay_out(self, optimizers: dict | None = None) -> None:
@@ -159,7 +161,7 @@ class Trainer:
 
     def step(self, render: bool = True) -> Network:
         """One optimiser step of both networks: network n+1 is created, network n destroyed."""
-        batch = self.config.batch_size
+        batch = self.batch_size
         real = self.memory.sample(batch, self._random)
         if self.speed.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
@@ -248,23 +250,19 @@ class Trainer:
         """The live network's dreams where a Network carries them (see dreams_on_device)."""
         return self._dream_bytes() if self.dreams_on_device else self.render()
 
-    @property
-    def batch_size(self) -> int:
-        return self.config.batch_size
-
     def halve_batch(self) -> bool:
         """After running out of GPU memory: half the batch from the next step on (False when
         it is 1 already)."""
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-        if self.config.batch_size == 1:
+        if self.batch_size == 1:
             return False
-        self.config.batch_size //= 2
+        self.batch_size //= 2
         return True
 
     def set_learning_rate(self, rate: float) -> None:
         """For both networks, from the next step on (and after a reset)."""
-        self.config.learning_rate = rate
+        self.learning_rate = rate
         for optimizer in (self.g_optimizer, self.d_optimizer):
             for group in optimizer.param_groups:
                 group["lr"] = rate

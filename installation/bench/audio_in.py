@@ -5,7 +5,6 @@ callback gives it (AudioIn.hear), a block every block's duration as a sound card
 figure is the show's own path (the wait for the block to end, the analysis, the audio-in thread,
 the command inbox, the main loop), not the sound card's own buffering."""
 
-import copy
 import threading
 import time
 
@@ -21,8 +20,9 @@ RATE = 48000  # a sound card's usual rate
 
 
 def run_audio_in_bench(config: Config, commands: int = 200) -> dict:
-    config = copy.deepcopy(config)  # the caller's settings stay as they were
-    config.poet.enabled = config.osc.enabled = config.audio_in.enabled = False
+    quiet = {"enabled": False}
+    config = config.with_changes("poet", **quiet).with_changes("osc", **quiet)
+    config = config.with_changes("audio_in", **quiet)
     show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
     hud = Route("loudness", "/dreams/screen/hud", 0.0, 1.0)  # a tone's 0.95 is 1, silence 0
     show.audio_in = part = AudioIn(show.parts.commands, Mapper([hud]), RATE)

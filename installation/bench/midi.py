@@ -3,7 +3,6 @@ screen, measured as the OSC latency is (osc.py latency_to_screen): a CC mapped t
 each message given to the MIDI part where a port's callback gives it (Midi.hear), so the figure is
 the show's own path (the MIDI thread, the command inbox, the main loop), not the USB cable's."""
 
-import copy
 import tempfile
 import threading
 import time
@@ -20,13 +19,11 @@ HUD_CC = 1
 
 
 def run_midi_bench(config: Config, commands: int = 200) -> dict:
-    config = copy.deepcopy(config)  # the caller's settings stay as they were
-    config.poet.enabled = False
-    config.osc.enabled = False
+    config = config.with_changes("poet", enabled=False).with_changes("osc", enabled=False)
     with tempfile.TemporaryDirectory(prefix="dreams-midi-bench-") as folder:
         mapping = Path(folder) / "midi.toml"
         mapping.write_text(f'[cc.{HUD_CC}]\naddress = "/dreams/screen/hud"\n')
-        config.midi.mapping = str(mapping)
+        config = config.with_changes("midi", mapping=str(mapping))
         show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
         if show.midi is None:  # no MIDI system here: the same part, with no inputs to open
             show.midi = Midi("", show.parts.commands, mapping)

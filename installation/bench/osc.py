@@ -1,6 +1,5 @@
 """`dreams bench --osc`: OSC latency to the screen, and the frame rate under a flood."""
 
-import copy
 import socket
 import threading
 import time
@@ -15,9 +14,7 @@ from installation.show.assemble import open_show
 def run_osc_bench(config: Config, seconds: float, commands: int = 200) -> dict:
     """Latency from an OSC command to the first frame flipped with its effect, and the frame
     rate while a client floods at 10,000 messages a second, against the same show unflooded."""
-    config = copy.deepcopy(config)  # the caller's settings stay as they were
-    config.poet.enabled = False
-    config.osc.port = 0
+    config = config.with_changes("poet", enabled=False).with_changes("osc", port=0)
     show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
     target = ("127.0.0.1", show.osc.port)
     result: dict = {}

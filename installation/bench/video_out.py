@@ -2,7 +2,6 @@
 out on (a receiver connected and taking every frame, in this process, as a VJ's machine would
 be across the network) against the same show with it off, one after the other in one run."""
 
-import copy
 import os
 import socket
 import threading
@@ -83,12 +82,13 @@ def _measure(config: Config, seconds: float) -> dict:
         while show.current is None and not show.stop_requested.is_set():
             time.sleep(0.05)
         time.sleep(SETTLE_S)
-        frames, number, started = show.frames_drawn, show.trainer.number, time.perf_counter()
+        figures = show.dreaming.figures  # the trainer's, published
+        frames, number, started = show.frames_drawn, figures.latest().number, time.perf_counter()
         got = receiver.frames if receiver else 0
         time.sleep(seconds)
         elapsed = time.perf_counter() - started
         row["frames_per_s"] = (show.frames_drawn - frames) / elapsed
-        row["networks_per_s"] = (show.trainer.number - number) / elapsed
+        row["networks_per_s"] = (figures.latest().number - number) / elapsed
         if receiver is not None:
             row["received_per_s"] = (receiver.frames - got) / elapsed
         show.stop()
@@ -106,16 +106,15 @@ def _measure(config: Config, seconds: float) -> dict:
 def run_video_out_bench(config: Config, seconds: float, rounds: int = 2) -> dict:
     """Off, on, off, on...: `rounds` of each, `seconds` a turn, so that a neighbour's load on a
     shared machine falls on both sides."""
-    config = copy.deepcopy(config)  # the caller's settings stay as they were
-    config.poet.enabled = False  # the dreams and the screen alone: the poet's pace varies
-    config.osc.port = 0
-    config.state.enabled = False
-    config.video_out.name = f"Dreams bench {os.getpid()}"
+    # the dreams and the screen alone: the poet's pace varies
+    config = config.with_changes("poet", enabled=False).with_changes("osc", port=0)
+    config = config.with_changes("state", enabled=False)
+    config = config.with_changes("video_out", name=f"Dreams bench {os.getpid()}")
     turns: dict[bool, list[dict]] = {False: [], True: []}
     for _ in range(rounds):
         for enabled in (False, True):
-            config.video_out.enabled = enabled
-            turns[enabled].append(_measure(config, seconds))
+            turn = config.with_changes("video_out", enabled=enabled)
+            turns[enabled].append(_measure(turn, seconds))
     off, on = (_mean(turns[enabled]) for enabled in (False, True))
     window = f"{config.screen.window_width}x{config.screen.window_height}"
     result = {"seconds": seconds, "rounds": rounds, "window": window,

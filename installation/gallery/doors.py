@@ -18,6 +18,7 @@ from datetime import datetime
 from engine.config import ScheduleConfig
 from installation.gallery.power import Power
 from installation.gallery.schedule import parse_schedule
+from installation.threads import SetResting
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Doors:
     def _close(self, when: datetime) -> None:
         show = self.show
         if show.narrator is not None:
-            show.narrator.inbox.ask("rest", True)  # finishes the line it is speaking
+            show.narrator.inbox.send(SetResting(True))  # finishes the line it is speaking
         if show.poet is not None:
             show.poet.rest.set()
         if not self.config.learn_when_closed and not show.controls.paused:
@@ -94,7 +95,7 @@ class Doors:
             self._asleep = False
             self.power.switch(on=True)  # first: a projector takes a while to warm up
         if show.narrator is not None:
-            show.narrator.inbox.ask("rest", False)
+            show.narrator.inbox.send(SetResting(False))
         if show.poet is not None:
             show.poet.rest.clear()
         if self._paused_learning:

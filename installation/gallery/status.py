@@ -1,7 +1,8 @@
 """The show's figures for the status page: a small frozen record that the main loop publishes
 once a second in a latest-value slot (DESIGN.md: one owner per live value), and the picture on
 screen, copied by the main loop when the page asks for it. The web thread reads these two slots
-and nothing else of the show: it never touches a surface that the main thread draws."""
+and nothing else of the show: it never touches a surface that the main thread draws. The other
+threads' figures (trainer, film, keeper, narrator) come from the records they publish."""
 
 import shutil
 import threading
@@ -82,12 +83,14 @@ class Publisher:
             self.status.put(self._status(show, now))
 
     def _status(self, show, now: float) -> Status:
-        number = show.trainer.number
+        learning, film = show.dreaming.figures.latest(), show.film_thread.place.latest()
+        number = learning.number
         if number != self._number:
             self._number, self._number_at = number, now
         since, frames = self._frames
         self._frames = (now, show.frames_drawn)
         keeper = show.keeper
+        kept = keeper.kept.latest() if keeper else None  # the keeper's Kept record
         doors = getattr(show, "doors", None)  # the opening hours (doors.py)
         schedule = doors.state if doors is not None else None
         return Status(
@@ -97,13 +100,13 @@ class Publisher:
             networks_per_s=show.networks_per_second(),
             since_network_s=now - self._number_at,
             frames_per_s=(show.frames_drawn - frames) / max(now - since, 1e-6),
-            paused=show.dreaming.paused,
-            film=show.film.name,
-            rebirths=show.dreaming.guardian.rebirths,
-            last_save_network=keeper.last_saved_number if keeper else 0,
-            last_save_unix=keeper.last_saved_unix if keeper else None,
-            saves_failed=keeper.saves_failed if keeper else 0,
-            last_save_failed=keeper.last_save_failed if keeper else False,
+            paused=learning.paused,
+            film=film.name,
+            rebirths=learning.rebirths,
+            last_save_network=kept.last_saved_number if kept else 0,
+            last_save_unix=kept.last_saved_unix if kept else None,
+            saves_failed=kept.saves_failed if kept else 0,
+            last_save_failed=kept.last_save_failed if kept else False,
             threads=tuple((thread.name, thread.is_alive()) for thread in show.threads),
             thread_faults=show.guard.faults,
             free_disk_bytes=free_bytes(keeper.folder.path if keeper else Path.home()),

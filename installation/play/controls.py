@@ -12,7 +12,22 @@ from installation.play.morph import Morph
 from installation.play.osc import LOG_EVERY_S, OscSender, OscServer
 from installation.play.presets import ADDRESS_OF, PresetError, Presets
 from installation.show.film_thread import impossible_source
-from installation.threads import Inbox
+from installation.threads import (
+    Inbox,
+    LearnAddress,
+    Reset,
+    RetrySound,
+    Seek,
+    SetDrift,
+    SetLearningRate,
+    SetMuted,
+    SetPaused,
+    SetStepsPerFrame,
+    SetVolume,
+    Skip,
+    SwitchFilm,
+    WriteSheet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,31 +125,31 @@ class Controls:
 
     def pause(self, _=None):
         self.paused = True
-        self.show.dreaming.inbox.ask("pause")
+        self.show.dreaming.inbox.send(SetPaused(True))
 
     def resume(self, _=None):
         self.paused = False
-        self.show.dreaming.inbox.ask("resume")
+        self.show.dreaming.inbox.send(SetPaused(False))
 
     def learning(self) -> None:
         """Says "paused" or "resumed" once the trainer has done it (not when it was asked: a
         step under way ends first)."""
-        paused = self.show.dreaming.paused
+        paused = self.show.dreaming.figures.latest().paused
         if paused != self._told_paused:
             self._told_paused = paused
             self.event("paused" if paused else "resumed")
 
     def learning_rate(self, rate):
         self.asked["learning_rate"] = rate
-        self.show.dreaming.inbox.ask("learning_rate", rate)
+        self.show.dreaming.inbox.send(SetLearningRate(rate))
 
     def steps_per_frame(self, steps):
         self.asked["steps_per_frame"] = steps
-        self.show.dreaming.inbox.ask("steps_per_frame", steps)
+        self.show.dreaming.inbox.send(SetStepsPerFrame(steps))
 
     def drift(self, loops_a_minute):
         self.asked["drift"] = loops_a_minute
-        self.show.dreaming.inbox.ask("drift", loops_a_minute)
+        self.show.dreaming.inbox.send(SetDrift(loops_a_minute))
 
     def next_dream(self, _):
         self.show.start_dissolve()
@@ -160,36 +175,36 @@ class Controls:
     def subtitles(self, on):
         self.show.stage.subtitles_on = bool(on)
 
-    def _ask_the_narrator(self, request: str, value=None) -> None:
+    def _ask_the_narrator(self, request) -> None:
         if self.show.narrator:
-            self.show.narrator.inbox.ask(request, value)
+            self.show.narrator.inbox.send(request)
 
     def volume(self, volume):
         self.asked["volume"] = volume
-        self._ask_the_narrator("volume", volume)
+        self._ask_the_narrator(SetVolume(volume))
 
     def mute(self, muted):
         self.asked["mute"] = int(muted)
-        self._ask_the_narrator("mute", bool(muted))
+        self._ask_the_narrator(SetMuted(bool(muted)))
 
     def next_line(self, _):
-        self._ask_the_narrator("skip")
+        self._ask_the_narrator(Skip())
 
     def retry_sound(self, _):
-        self._ask_the_narrator("retry_sound")
+        self._ask_the_narrator(RetrySound())
 
     def seek(self, fraction):
-        self.show.film_thread.inbox.ask("seek", fraction)
+        self.show.film_thread.inbox.send(Seek(fraction))
 
     def film(self, source):
         why = impossible_source(source)  # said here, at most once a second, not per packet
         if why is not None:
             self.lines.say("film", logging.ERROR, f"film: not switching to {shown(source)}: {why}")
             return
-        self.show.film_thread.inbox.ask("film", source)
+        self.show.film_thread.inbox.send(SwitchFilm(source))
 
     def reset(self, _):
-        self.show.dreaming.inbox.ask("reset")
+        self.show.dreaming.inbox.send(Reset())
         self.event("reset")
 
     def schedule_open(self, _=None):
@@ -286,7 +301,7 @@ class Controls:
                             SHEET_EVERY_S)  # fmt: skip
             return
         self._sheet_at = now
-        self.show.dreaming.inbox.ask("sheet")
+        self.show.dreaming.inbox.send(WriteSheet())
 
     def record_start(self, _=None):
         self.show.start_recording()
@@ -301,4 +316,4 @@ class Controls:
             log.warning("midi: /dreams/midi/learn %s ignored: this show has no MIDI input "
                         "(the log's first midi line says why)", address)  # fmt: skip
             return
-        self.show.midi.inbox.ask("learn", address)
+        self.show.midi.inbox.send(LearnAddress(address))

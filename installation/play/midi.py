@@ -19,7 +19,7 @@ from engine.config import MidiConfig
 from installation.console import quiet_stderr
 from installation.play.midi_map import Mapper, MappingError, load_mapping, moved, refusal
 from installation.play.midi_map import save_mapping as save
-from installation.threads import Inbox
+from installation.threads import Inbox, LearnAddress, MidiHeard
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Midi:
     def hear(self, message: mido.Message) -> None:
         """Each port's callback, on the port's own thread: the message waits for the MIDI
         thread (a full inbox drops it, counted in inbox.dropped)."""
-        self.inbox.ask("heard", message)
+        self.inbox.send(MidiHeard(message))
 
     def loop(self) -> None:
         """The MIDI thread's loop: the inputs open (and looked for again every RESCAN_S) until
@@ -98,11 +98,12 @@ class Midi:
                     self._rescan(ports)
                     rescan_at = time.monotonic() + self.rescan_s
                 self.inbox.arrived.wait(WAKE_EVERY_S)
-                for request, value in self.inbox.drain(MESSAGES_PER_TURN):
-                    if request == "learn":
-                        self._learn(value)
-                    else:
-                        self._map(value)
+                for request in self.inbox.drain(MESSAGES_PER_TURN):
+                    match request:  # the messages of installation/threads.py it takes
+                        case LearnAddress(address):
+                            self._learn(address)
+                        case MidiHeard(message):
+                            self._map(message)
         finally:
             for port in ports.values():
                 port.close()

@@ -7,13 +7,17 @@ diverging network is reborn (engine/mind/rebirth.py); out of GPU memory, the bat
 `state.save_every_s` a copy of the mind goes to the keeper. It keeps the first dream of every Nth
 network for the run's contact sheet (sheets/sheet-<start>.png in the state folder), written when
 asked and at the end. With `screen.drift`, each network also brings the pictures its drift shows
-until the next birth (engine/mind/drift.py), rendered here between steps.
+until the next birth (engine/mind/drift.py), rendered here between steps. Its figures (the
+network's number, the learning rate, the batch, the rebirths, whether it is paused, the speed) are
+published after every step and request as a Learning record in a latest-value slot; the saves
+read the film's place and the poet's count from those threads' slots.
 """
 
 import dataclasses
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -24,11 +28,34 @@ from engine.mind.drift import Drift, DriftPath
 from engine.mind.rebirth import Guardian
 from engine.mind.trainer import Network
 from installation.media.sheet import Thumbnails, png
-from installation.threads import Inbox, LatestSlot
+from installation.show.film_thread import FilmPlace
+from installation.threads import (
+    Inbox,
+    LatestSlot,
+    Reset,
+    SetDrift,
+    SetLearningRate,
+    SetPaused,
+    SetStepsPerFrame,
+    WriteSheet,
+)
+from installation.voice.poet_thread import PoetCount
 
 log = logging.getLogger(__name__)
 
 OUT_OF_MEMORY_WAIT_S = 5.0  # before trying again at batch 1
+
+
+@dataclass(frozen=True)
+class Learning:
+    """The trainer thread's figures: for the HUD, the summary line, the status page, the log."""
+
+    number: int  # the live network's
+    learning_rate: float  # in effect now (lowered for a while after a rebirth)
+    batch_size: int
+    rebirths: int
+    paused: bool  # a pause asked for and done
+    speed: str  # the rung the trainer runs on (engine/mind/ladder.py)
 
 
 class Dreaming:
@@ -46,10 +73,14 @@ class Dreaming:
         path = DriftPath(self.trainer.dream_latents.clone(), mind.config.dream.seed)
         self.drift = Drift(path, mind.config.screen.drift)
         self._drift_failures = 0
-        self.paused = False  # published: written here only
-        self.applied: list[tuple[str, object]] = []  # the last requests applied, for tests
-        self.film_place = lambda: (mind.film.name, 0)  # the film thread's, for the saves
-        self.poet_lines = lambda: waking.poet_lines  # the poet's count, for the saves
+        self.paused = False
+        self.figures = LatestSlot()  # a Learning: put here only, read by any thread
+        self._publish()
+        self.applied: list = []  # the last requests applied, for tests
+        # the film thread's and the poet thread's slots (the show's), read for the saves
+        self.film_place = LatestSlot(FilmPlace(mind.film.name, 0))
+        self.poet_count = LatestSlot(PoetCount())
+        self.poet_lines_before = waking.poet_lines  # the lines of the shows before this one
         self.thumbnails = Thumbnails(grow=True)  # the run's length is not known: N doubles
         self.sheet_path: Path | None = None  # none without a state folder
         if keeper is not None:
@@ -57,6 +88,11 @@ class Dreaming:
             self.sheet_path = keeper.folder.path / "sheets" / f"sheet-{started}.png"
         self._told_no_sheet = False
         self.thread = threading.Thread(target=self.loop, name="trainer", daemon=True)
+
+    def _publish(self) -> None:
+        trainer = self.trainer
+        self.figures.put(Learning(trainer.number, trainer.learning_rate, trainer.batch_size,
+                                  self.guardian.rebirths, self.paused, trainer.rung))  # fmt: skip
 
     def limit_reached(self, number: int) -> bool:
         return bool(self.networks_limit) and number - self.first_number >= self.networks_limit
@@ -97,22 +133,24 @@ class Dreaming:
 
     def _apply_requests(self) -> None:
         requests = self.inbox.drain()
-        for request, value in requests:
-            if request == "learning_rate":
-                self.trainer.set_learning_rate(value)
-            elif request == "steps_per_frame":
-                self.steps_per_frame = value
-            elif request == "drift":
-                self.drift.speed = value
-            elif request == "reset":
-                self.trainer.reset()
-                self.guardian.forget()
-            elif request in ("pause", "resume"):
-                self.paused = request == "pause"
-            elif request == "sheet":
-                self.write_sheet()
+        for request in requests:
+            match request:  # the messages of installation/threads.py that the trainer takes
+                case SetLearningRate(rate):
+                    self.guardian.set_rate(rate)
+                case SetStepsPerFrame(steps):
+                    self.steps_per_frame = steps
+                case SetDrift(loops_a_minute):
+                    self.drift.speed = loops_a_minute
+                case Reset():
+                    self.trainer.reset()
+                    self.guardian.forget()
+                case SetPaused(paused):
+                    self.paused = paused
+                case WriteSheet():
+                    self.write_sheet()
         if requests:  # replaced whole: a reader on another thread sees one list or the other
             self.applied = (self.applied + requests)[-1000:]
+            self._publish()
 
     def _steps(self, count: int) -> Network:
         """`count` networks; the last one rendered. A divergence ends them early, reborn; so
@@ -121,6 +159,7 @@ class Dreaming:
             last = step == count - 1 or self._stop.is_set()
             network = self.trainer.step(render=last)
             network, why = self.guardian.watch(network)
+            self._publish()
             if why is not None:
                 log.warning(
                     "trainer: network %d diverged (%s); reborn from an earlier mind (rebirth %d), "
@@ -128,7 +167,7 @@ class Dreaming:
                     network.number,
                     why,
                     self.guardian.rebirths,
-                    self.trainer.config.learning_rate,
+                    self.trainer.learning_rate,
                     self.mind.config.dream.calm_networks,
                 )
                 break
@@ -157,7 +196,9 @@ class Dreaming:
 
     def _out_of_memory(self) -> None:
         """Out of GPU memory: halve the batch and go on (at batch 1, wait and try again)."""
-        if self.trainer.halve_batch():
+        halved = self.trainer.halve_batch()
+        self._publish()
+        if halved:
             log.warning("trainer: out of GPU memory; batch halved to %d", self.trainer.batch_size)
         else:
             log.error("trainer: out of GPU memory at batch 1; trying again")
@@ -185,5 +226,7 @@ class Dreaming:
 
     def save(self) -> dict:
         """A copy of what a save holds; on the trainer's thread between steps (or after it)."""
-        return live_save(self.trainer, self.guardian.rebirths, self.film_place(),
-                         self.poet_lines())  # fmt: skip
+        film = self.film_place.latest()
+        poet_lines = self.poet_lines_before + self.poet_count.latest().lines_written
+        return live_save(self.trainer, self.guardian.rebirths, (film.name, film.position),
+                         poet_lines)  # fmt: skip

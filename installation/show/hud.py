@@ -1,6 +1,6 @@
 """The HUD: the network's number, the rate, the losses, the film, whether the gallery is closed
 (key H, OSC). A notice (a resumed mind, for the show's first seconds; a thread that failed)
-shows HUD or not."""
+shows HUD or not. The trainer's and the film's figures are read from the records they publish."""
 
 import time
 
@@ -10,19 +10,20 @@ def hud_lines(show) -> list[str]:
     if not show.stage.hud_on:
         return notice
     network, first = show.current, show.dreaming.first_number
+    film, learning = show.film_thread.place.latest(), show.dreaming.figures.latest()
     if network is None:
         mind = f"the mind of network {first:,}" if first else "a blank mind"
-        return [*notice, f"{mind} is watching {show.film.name}"]
-    rebirths = show.dreaming.guardian.rebirths
+        return [*notice, f"{mind} is watching {film.name}"]
+    rebirths = learning.rebirths
     reborn = f" · reborn {rebirths:,} time{'s' * (rebirths != 1)}" if rebirths else ""
     lines = [
         *notice,
         f"network {network.number:,} created · {network.number - 1:,} destroyed{reborn}",
         f"{show.networks_per_second():.1f} networks/s · "
         f"D {network.d_loss:.3f} · G {network.g_loss:.3f}",
-        f"{show.film.name} · {show.memory.frames_seen:,} frames watched",
+        f"{film.name} · {show.memory.frames_seen:,} frames watched",
     ]
-    if show.dreaming.paused:
+    if learning.paused:
         lines.append("learning paused")
     if show.recording is not None:
         lines.append(f"recording {show.recording.path.name}")

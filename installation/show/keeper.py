@@ -1,11 +1,13 @@
 """The keeper of the live show's mind: finds the newest good save at the start, and writes new
 ones on its own thread (the trainer only copies its state, it never waits for a disk). A save
-that fails (a full disk) is logged and tried again at the next interval; the show goes on."""
+that fails (a full disk) is logged and tried again at the next interval; the show goes on. What
+it has kept is published as a Kept record in a latest-value slot (the status page, the summary)."""
 
 import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import StateConfig
@@ -40,6 +42,18 @@ def unwritable(folder: Path, error: OSError) -> SealedFileError:
     )
 
 
+@dataclass(frozen=True)
+class Kept:
+    """The keeper's figures: saves written and failed in this show, the last one saved (its
+    network, 0 for none, and when), and whether the last try failed."""
+
+    saves_written: int = 0
+    saves_failed: int = 0
+    last_saved_number: int = 0
+    last_saved_unix: float | None = None
+    last_save_failed: bool = False
+
+
 class Keeper:
     def __init__(self, config: StateConfig):
         self.config = config
@@ -53,7 +67,8 @@ class Keeper:
         self.aside: Path | None = None  # where start_fresh moved the earlier saves
         self.last_saved_number = 0
         self.last_saved_unix: float | None = None  # when (the status page says "4 min ago")
-        self.last_save_failed = False  # published: the status page's health
+        self.last_save_failed = False
+        self.kept = LatestSlot(Kept())  # put here only (the state thread, or at the end)
         self._due = time.monotonic() + config.save_every_s
         self._pending = LatestSlot()
         self.thread = threading.Thread(target=self.loop, name="state", daemon=True)
@@ -116,8 +131,14 @@ class Keeper:
                 then,
                 kept,
             )
+            self._publish()
             return
         self.saves_written += 1
         self.last_saved_number = state["trainer"]["number"]
         self.last_saved_unix, self.last_save_failed = time.time(), False
+        self._publish()
         log.info("state: network %d saved (%s)", self.last_saved_number, path.name)
+
+    def _publish(self) -> None:
+        self.kept.put(Kept(self.saves_written, self.saves_failed, self.last_saved_number,
+                           self.last_saved_unix, self.last_save_failed))  # fmt: skip

@@ -15,6 +15,7 @@ from installation.media.canvas import pixels
 from installation.media.recorder import MINUTE_OF_VIDEO_MB, Recorder, RecordingSummary
 from installation.media.side_files import SubtitleFile
 from installation.paths import check_output
+from installation.threads import Listen, Unlisten
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class LiveRecording:
         self.narrator = narrator
         self.heard: queue.Queue = queue.Queue(maxsize=HEARD_WAITING)
         if narrator is not None:
-            narrator.inbox.ask("listen", self.heard)
+            narrator.inbox.send(Listen(self.heard))
         log.info("record: recording to %s", path)
 
     def see(self, surface: pygame.Surface) -> None:
@@ -70,7 +71,7 @@ class LiveRecording:
 
     def close(self) -> RecordingSummary:
         if self.narrator is not None:
-            self.narrator.inbox.ask("unlisten", self.heard)
+            self.narrator.inbox.send(Unlisten(self.heard))
         self._place_heard()
         summary = self.recorder.close()
         self.subtitles.close()

@@ -114,7 +114,7 @@ class Show:
         self.film_thread = FilmThread(config, mind.film, mind.memory, self.stop_requested)
         self.dreaming = Dreaming(mind, self.stop_requested, self.waking, self.keeper,
                                  self.limits.networks)  # fmt: skip
-        self.dreaming.film_place = lambda: (self.film.name, self.film_thread.position)
+        self.dreaming.film_place = self.film_thread.place  # the film's place, for the saves
         footer = DEFAULT_FILM_CREDIT if mind.film.is_default else ""
         self.stage = Stage(config.screen, self.window, config.dream.seed, self.trainer.device,
                            footer)  # fmt: skip
@@ -145,7 +145,7 @@ class Show:
         config = self.config
         book = open_book_beside(self.keeper.folder.path / "poems.txt") if self.keeper else None
         self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested, book=book)
-        self.dreaming.poet_lines = lambda: self.waking.poet_lines + self.poet.lines_written
+        self.dreaming.poet_count = self.poet.count  # the poet's count, for the saves
         if config.voice.enabled:
             lead = min(2 * config.poet.lines_per_stanza, config.poet.queue_lines)
             self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested, lead)
@@ -260,7 +260,7 @@ class Show:
         if not trainer.is_alive():
             return
         log.warning("show: saving... the trainer is finishing network %d (up to %.0f s)",
-                    self.trainer.number + 1, STEP_WAIT_S)  # fmt: skip
+                    self.dreaming.figures.latest().number + 1, STEP_WAIT_S)  # fmt: skip
         trainer.join(STEP_WAIT_S)
 
     def _summary(self, started: float, left: list[str]) -> ShowSummary:
@@ -310,7 +310,7 @@ class Show:
                      "began", network.number, self.first_network_s)  # fmt: skip
         self.current = network
         self.networks_shown += 1
-        rebirths = self.dreaming.guardian.rebirths
+        rebirths = self.dreaming.figures.latest().rebirths
         if rebirths != self._rebirths_told:
             self._rebirths_told = rebirths
             self.controls.rebirth(rebirths)

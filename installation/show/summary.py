@@ -22,23 +22,26 @@ class Summary:
         since, number = self._from
         if now - since < self.every_s:
             return
-        self._from = (now, show.trainer.number)
+        learning, film = show.dreaming.figures.latest(), show.film_thread.place.latest()
+        spoken = show.narrator.said.latest().lines_spoken if show.narrator else 0
+        kept = show.keeper.kept.latest() if show.keeper else None
+        self._from = (now, learning.number)
         log.info(
             "summary: %.1f networks/s · memory %.0f MB%s · %d rebirths · speed %s · film frames "
             "skipped %d · recording frames dropped %d · video out frames dropped %d · osc "
             "messages dropped %d · lines spoken %d · saves %d (%d failed) · threads %d (%d faults)",
-            (show.trainer.number - number) / (now - since),
+            (learning.number - number) / (now - since),
             rss_mb(),
             gpu_text(show.trainer.device),
-            show.dreaming.guardian.rebirths,
-            show.trainer.rung,
-            show.film.frames_skipped,
+            learning.rebirths,
+            learning.speed,
+            film.frames_skipped,
             show.recording.recorder.dropped if show.recording else 0,
             show.video_out.dropped if show.video_out else 0,
             show.osc.messages_dropped if show.osc else 0,
-            show.narrator.lines_spoken if show.narrator else 0,
-            show.keeper.saves_written if show.keeper else 0,
-            show.keeper.saves_failed if show.keeper else 0,
+            spoken,
+            kept.saves_written if kept else 0,
+            kept.saves_failed if kept else 0,
             threading.active_count(),
             show.guard.faults,
         )

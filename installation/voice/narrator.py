@@ -1,5 +1,6 @@
 """The narrator: a thread that takes the poet's lines, synthesises the next while the current one
-plays, and publishes what is being spoken (text, start, length) for the subtitles, and each line
+plays, and publishes what is being spoken (text, start, length) for the subtitles, with its
+count of lines, as a Narration in a latest-value slot, and each line
 heard (with its audio) to whoever listens through a bounded queue (a live recording). Time is kept
 by the clock, not by the sound card. Other threads ask for a volume, a mute, a skip or a listener
 through its inbox; it applies them between lines and while it waits. Resting (the gallery is
@@ -16,7 +17,17 @@ import numpy as np
 from engine.config import VoiceConfig
 from engine.poet.writer import PoemLine
 from engine.voice import Voice
-from installation.threads import Inbox
+from installation.threads import (
+    Inbox,
+    LatestSlot,
+    Listen,
+    RetrySound,
+    SetMuted,
+    SetResting,
+    SetVolume,
+    Skip,
+    Unlisten,
+)
 from installation.voice.speaker import SilentSpeaker, open_speaker
 
 log = logging.getLogger(__name__)
@@ -43,13 +54,23 @@ class SpokenLine:
         return self.started + self.duration_s
 
 
+@dataclass(frozen=True)
+class Narration:
+    """The narrator's figures: the line it speaks (None before the first), the lines spoken,
+    and the longest silence beyond the configured pauses (the poet fell behind)."""
+
+    speaking: SpokenLine | None = None
+    lines_spoken: int = 0
+    longest_wait_s: float = 0.0
+
+
 class Narrator:
     def __init__(self, config: VoiceConfig, lines: queue.Queue, stop: threading.Event, lead=1):
         self.config, self._lines, self._stop = config, lines, stop
         self.lead = lead  # lines written ahead before the first is spoken
         self.lead_wait_s = LEAD_WAIT_S
-        self.now_speaking: SpokenLine | None = None  # replaced whole: safe to read from any thread
-        self.inbox = Inbox()  # volume, mute, skip, retry_sound, listen, unlisten, rest
+        self.said = LatestSlot(Narration())  # put here only, read by any thread
+        self.inbox = Inbox()  # SetVolume, SetMuted, Skip, RetrySound, Listen, Unlisten, SetResting
         self.listeners_dropped = 0  # lines a full listener's queue could not take
         self._listeners: list[queue.Queue] = []
         self.lines_spoken = 0
@@ -61,24 +82,33 @@ class Narrator:
         self._retry_sound = False
         self.thread = threading.Thread(target=self.loop, name="narrator", daemon=True)
 
+    @property
+    def now_speaking(self) -> SpokenLine | None:
+        """The line being spoken (or the last), as published: for any thread."""
+        return self.said.latest().speaking
+
+    def _publish(self, speaking: SpokenLine | None) -> None:
+        self.said.put(Narration(speaking, self.lines_spoken, self.longest_wait_s))
+
     # ---- requests, applied on the narrator's thread ----------------------------------------
 
     def _apply_requests(self) -> None:
-        for request, value in self.inbox.drain():
-            if request == "volume":
-                self.volume = min(max(value, 0.0), 2.0)
-            elif request == "mute":
-                self.muted = bool(value)
-            elif request == "skip":
-                self._skip()
-            elif request == "retry_sound":
-                self._retry_sound = True  # the device is opened again before the next line
-            elif request == "listen":
-                self._listeners.append(value)
-            elif request == "unlisten" and value in self._listeners:
-                self._listeners.remove(value)
-            elif request == "rest":
-                self.resting = bool(value)
+        for request in self.inbox.drain():
+            match request:  # the messages of installation/threads.py that the narrator takes
+                case SetVolume(volume):
+                    self.volume = min(max(volume, 0.0), 2.0)
+                case SetMuted(muted):
+                    self.muted = bool(muted)
+                case Skip():
+                    self._skip()
+                case RetrySound():
+                    self._retry_sound = True  # the device is opened again before the next line
+                case Listen(heard):
+                    self._listeners.append(heard)
+                case Unlisten(heard) if heard in self._listeners:
+                    self._listeners.remove(heard)
+                case SetResting(resting):
+                    self.resting = bool(resting)
         self._apply_gain()
 
     def _skip(self) -> None:
@@ -86,7 +116,7 @@ class Narrator:
         now = time.monotonic()
         speaking = self.now_speaking
         if speaking is not None and now < speaking.ends:
-            self.now_speaking = replace(speaking, duration_s=now - speaking.started)
+            self._publish(replace(speaking, duration_s=now - speaking.started))
         if self.speaker is not None:
             self.speaker.stop_line()
         self._free_at = min(self._free_at, now + SKIP_PAUSE_S)
@@ -167,11 +197,10 @@ class Narrator:
             log.info("voice: the first line is spoken: %s", line.text)
         self.speaker.play(audio)
         gain = 0.0 if self.muted else self.volume
-        self.now_speaking = spoken = SpokenLine(
-            line.text, started, duration, audio, sample_rate, gain
-        )
+        spoken = SpokenLine(line.text, started, duration, audio, sample_rate, gain)
         self._free_at = started + duration + pause_after(self.config, line)
         self.lines_spoken += 1
+        self._publish(spoken)
         for listener in self._listeners:
             try:
                 listener.put_nowait(spoken)

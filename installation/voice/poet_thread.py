@@ -4,15 +4,17 @@ writes in it. The poet is prepared (corpus, model, rhyme index: seconds; minutes
 when its cache is prepared too) on a helper thread that the show's end does not wait for: the
 poet thread itself stops within 0.1 s, and the helper at the end of the step it is in (a second
 or so; the process waits for it before it exits). Until its first line is spoken, the screen
-says quietly that the poet is waking (`waking`)."""
+says quietly that the poet is waking (`waking`). Its count of lines written is published as a
+PoetCount in a latest-value slot (the saves carry it, so that a resumed poet begins a new page)."""
 
 import logging
 import queue
 import threading
+from dataclasses import dataclass
 
 from engine.poet.book import Scribe
 from engine.poet.writer import PoemLine, PreparationStopped
-from installation.threads import put_until_stopped
+from installation.threads import LatestSlot, put_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +25,20 @@ PREPARING = "the poet is waking: preparing once (about three minutes)"
 WAKING_OPACITY = 0.5  # said quietly: dimmer than a line of the poem
 
 
+@dataclass(frozen=True)
+class PoetCount:
+    """The poet thread's figures: the lines it has written in this show."""
+
+    lines_written: int = 0
+
+
 class PoetThread:
     def __init__(self, make_poet, capacity: int, stop: threading.Event, retry_s=RETRY_S, book=None):
         self.lines: queue.Queue[PoemLine] = queue.Queue(maxsize=capacity)
         self._make_poet, self._stop, self._retry_s = make_poet, stop, retry_s
         self.scribe = Scribe(book) if book is not None else None
         self.failures = self.lines_written = 0
+        self.count = LatestSlot(PoetCount())  # put here only, read by any thread
         self.poet = None
         self.preparing = None  # the newest Step of the cache's preparation while one runs
         self.rest = threading.Event()  # set while the gallery is closed: no line is written
@@ -96,6 +106,7 @@ class PoetThread:
         while self.rest.is_set() and not self._stop.is_set():
             self._stop.wait(STOP_CHECK_S)  # the poet rests here, its next line not begun
         self.lines_written += 1
+        self.count.put(PoetCount(self.lines_written))
         if self.scribe is not None:
             self.scribe.add(line)  # a full disk loses a poem of the book, not the show
         return put_until_stopped(self.lines, line, self._stop)
