@@ -135,3 +135,13 @@ def test_the_players_are_given_their_parts_not_the_show():
     for name in ("play/controls.py", "show/hud.py", "play/keys.py"):
         reaching[name] = show_chains((ROOT / "installation" / name).read_text())
     assert reaching == {name: [] for name in reaching}
+
+
+def test_play_never_imports_the_show_to_run():
+    """play/ sits below show/: it is given the show's parts, typed under TYPE_CHECKING only."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("installation/play/*.py")
+        if re.search(r"^(from|import) installation\.show\b", path.read_text(), re.M)
+    ]
+    assert offenders == []

@@ -104,6 +104,9 @@ class ShowSummary:
 
 
 class Show:
+    """The live show: its lifecycle (threads started, stopped, the mind kept) and its frame loop;
+    the screen, the figures, the recording, the controls and the doors are its parts."""
+
     def __init__(self, mind: Mind, parts: ShowParts, limits: Limits | None = None):
         config = self.config = mind.config
         self.mind, self.parts, self.limits = mind, parts, limits or Limits()
