@@ -4,6 +4,7 @@
     check_output(path, what, need_mb=...)   a file (or folder) to write: its folder exists and is
                                             writable, it is not a device, and the disk has room
     check_name(path, what)                  only that it can be a path: not too long, no NUL
+    impossible_source(source)               why a film source from OSC cannot be one, or None
 
 Each returns the path (with ~ expanded) or raises PathError, whose message is one line that names
 `what` (the option or setting, e.g. "--out") and says what to do. Nothing is left behind (a
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from engine.errors import DreamsError, shown
 from engine.files import described as _described
+from engine.mind.film import is_path
 
 
 class PathError(DreamsError):
@@ -146,3 +148,20 @@ def _check_room(folder: Path, what: str, need_mb: float) -> None:
             f"{what}: the disk of {shown(folder)} has {free / 1e6:.0f} MB free, and the first "
             f"minute of work needs {need_mb:.0f} MB; free some space or choose another disk"
         )
+
+
+LONGEST_SOURCE = 4096  # characters of a URL or camera:N from OSC; a path is held to the system's
+
+
+def impossible_source(source: str) -> str | None:
+    """Why a film source from OSC cannot be one (too long, a NUL), or None. A path is held to
+    the one check of installation/paths.py; a URL or camera:N only to a length."""
+    if len(source) > LONGEST_SOURCE:
+        return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
+    if not is_path(source):
+        return None if "\0" not in source else "it holds a NUL character"
+    try:
+        check_name(source, "film source")
+    except PathError as error:
+        return str(error)
+    return None

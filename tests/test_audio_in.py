@@ -186,8 +186,8 @@ def play(part: AudioIn, signal: np.ndarray) -> None:
 def test_the_music_moves_the_zoom_of_the_running_show(tmp_path, shapes_film):
     show = open_test_show(tmp_path, f"film.source={shapes_film}")
     route = Route("mid", "/dreams/screen/zoom", 0.5, 2.5, attack_s=0.05, release_s=0.05)
-    show.audio_in = AudioIn(show.parts.commands, Mapper([route]), RATE)  # where open_show puts it
-    zoom = lambda: show.stage.look.zoom  # noqa: E731
+    show.parts.audio_in = AudioIn(show.parts.commands, Mapper([route]), RATE)  # as open_show does
+    zoom = lambda: show.screen.look.zoom  # noqa: E731
 
     def actions():
         when(lambda: show.current is not None)

@@ -24,7 +24,7 @@ def pictures_by_network(show, seconds: float) -> dict[int, list[np.ndarray]]:
     seen: dict[int, list[np.ndarray]] = {}
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        number, picture = show.current.number, show.stage.picture
+        number, picture = show.current.number, show.screen.stage.picture
         if picture is not None and show.current.number == number:
             seen.setdefault(number, []).append(np.array(picture, dtype=np.int16))
         time.sleep(0.02)

@@ -14,7 +14,6 @@ import pytest
 import torch
 
 from engine.mind.saves import SavesFolder
-from installation.show.hud import hud_lines
 from tests.conftest import DREAMS, ROOT
 from tests.oscclient import Listener
 from tests.showkit import open_test_show, run_with, when
@@ -127,7 +126,7 @@ def test_a_planted_nan_is_a_rebirth_and_the_show_goes_on(tmp_path, shapes_film):
         reborn = show.trainer.number
         when(lambda: show.current.number >= reborn + 10)
         assert math.isfinite(show.current.d_loss) and show.dreaming.guardian.weights_finite()
-        assert "reborn 1 time" in hud_lines(show)[0]
+        assert "reborn 1 time" in show.hud_lines()[0]
         when(lambda: listener.got("/dreams/rebirths") == [(1,)], timeout=5)
         assert ("rebirth",) in listener.got("/dreams/event")
 
@@ -155,14 +154,14 @@ def test_the_film_deleted_mid_show_the_dreams_go_on(tmp_path, shapes_film, caplo
 def test_the_screen_says_the_mind_was_resumed(tmp_path, shapes_film):
     state = (f"film.source={shapes_film}", "state.enabled=true", f"state.folder={tmp_path}")
     first = open_test_show(tmp_path, *state, "screen.hud=true", networks=5)
-    assert hud_lines(first) == [f"a blank mind is watching {first.film.name}"]
+    assert first.hud_lines() == [f"a blank mind is watching {first.film.name}"]
     assert first.run().last_network == 5
 
     again = open_test_show(tmp_path, *state, "screen.hud=false", networks=3)
 
     def actions():
         when(lambda: again.current is not None)
-        notice = hud_lines(again)  # said even with the HUD off, for its first seconds
+        notice = again.hud_lines()  # said even with the HUD off, for its first seconds
         assert len(notice) == 1 and notice[0].startswith("resumed: the mind of network 5, saved")
 
     assert run_with(again, actions, end_with_actions=False).last_network == 8
@@ -183,7 +182,7 @@ def test_a_square_minds_save_is_kept_aside_when_the_dreams_take_the_films_shape(
 
     def actions():
         when(lambda: wide.current is not None)
-        seen.extend(hud_lines(wide))  # said on screen with the HUD off, for its first seconds
+        seen.extend(wide.hud_lines())  # said on screen with the HUD off, for its first seconds
 
     run_with(wide, actions, end_with_actions=False)
     (notice,) = seen

@@ -59,3 +59,91 @@ def test_the_readme_lists_every_room_and_module():
         if path.name != "__init__.py" and path.name not in layout:
             missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+MAX_CLASS_ATTRIBUTES = 20
+
+
+def attributes_set(cls: ast.ClassDef) -> set[str]:
+    """The distinct `self.x` a class's own methods set (=, +=, x: T =, and a, self.x = ...)."""
+    names = set()
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) or not method.args.args:
+            continue
+        me = method.args.args[0].arg
+        for node in ast.walk(method):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                for part in ast.walk(target):
+                    mine = isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name)
+                    if mine and part.value.id == me and isinstance(part.ctx, ast.Store):
+                        names.add(part.attr)
+    return names
+
+
+def test_no_class_holds_more_than_twenty_attributes():
+    """Small orchestrators with typed parts (DESIGN.md): a class that outgrows twenty
+    attributes is split into parts of its own."""
+    crowded = []
+    for path in [*ROOT.glob("engine/**/*.py"), *ROOT.glob("installation/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                count = len(attributes_set(node))
+                if count > MAX_CLASS_ATTRIBUTES:
+                    crowded.append(f"{path.relative_to(ROOT)}: {node.name} sets {count}")
+    assert crowded == []
+
+
+def test_the_attribute_count_sees_every_way_of_setting_one():
+    source = """
+class Crowded:
+    def __init__(self, x):
+        self.a, self.b = 1, 2
+        self.c: int = 3
+        self.d = self.e = 4
+        other.f = 5
+    def later(this):
+        this.g += 1
+        this.a = 0
+"""
+    (crowded,) = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)]
+    assert attributes_set(crowded) == {"a", "b", "c", "d", "e", "g"}
+
+
+def show_chains(text: str) -> list[str]:
+    """`show.a.b` and longer: reaching through the show into its parts' parts."""
+    chains = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            inner = node.value
+            if isinstance(inner.value, ast.Name) and inner.value.id == "show":
+                chains.append(f"show.{inner.attr}.{node.attr} (line {node.lineno})")
+            if (isinstance(inner.value, ast.Attribute) and inner.value.attr == "show"
+                    and isinstance(inner.value.value, ast.Name)):  # fmt: skip
+                chains.append(f"{inner.value.value.id}.show.{inner.attr}.{node.attr}")
+    return chains
+
+
+def test_the_players_are_given_their_parts_not_the_show():
+    """The controls, the keys and the HUD drive the parts they are given; nobody reaches
+    through the show into its parts (`show.stage.look.zoom`)."""
+    assert show_chains("show.stage.look.zoom = 1\nself.show.stage.hud_on\nshow.current") != []
+    assert len(show_chains("self.show.stage.hud_on = 1")) == 1
+    reaching = {}
+    for name in ("play/controls.py", "show/hud.py", "play/keys.py"):
+        reaching[name] = show_chains((ROOT / "installation" / name).read_text())
+    assert reaching == {name: [] for name in reaching}
+
+
+def test_play_never_imports_the_show_to_run():
+    """play/ sits below show/: it is given the show's parts, typed under TYPE_CHECKING only."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("installation/play/*.py")
+        if re.search(r"^(from|import) installation\.show\b", path.read_text(), re.M)
+    ]
+    assert offenders == []

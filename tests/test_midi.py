@@ -126,11 +126,11 @@ def test_learn_over_osc_binds_the_next_control_moved(tmp_path, shapes_film, cont
         send(sock, show.osc.port, "/dreams/midi/learn", "/dreams/screen/zoom")
         when(lambda: show.midi.learning == "/dreams/screen/zoom", 10)
         controller[0].callback(cc(21, 127))  # the knob turned right up
-        when(lambda: show.stage.look.zoom == 4.0, 10)
+        when(lambda: show.screen.look.zoom == 4.0, 10)
         assert load_mapping(mapping) == {Control("cc", 21): "/dreams/screen/zoom"}
         assert "cc 21 drives /dreams/screen/zoom" in caplog.text
         controller[0].callback(cc(21, 0))  # bound now: no more learning needed
-        when(lambda: show.stage.look.zoom == 0.0, 10)
+        when(lambda: show.screen.look.zoom == 0.0, 10)
 
     run_with(show, actions)
     assert controller[0].closed  # the show's end closed the input
@@ -224,7 +224,7 @@ def test_a_virtual_port_drives_the_show(tmp_path, shapes_film):
     def actions():
         when(lambda: show.current is not None)
         for value in (0, 127):  # until the port is open: the thread opens it as it starts
-            when(lambda v=value: out.send(cc(1, v)) or show.stage.look.grain == v / 127, 20)
+            when(lambda v=value: out.send(cc(1, v)) or show.screen.look.grain == v / 127, 20)
 
     try:
         run_with(show, actions)

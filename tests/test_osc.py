@@ -8,7 +8,6 @@ import socket
 import threading
 import time
 from dataclasses import replace
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from engine.config import OscConfig, load_config
 from engine.mind.memory import FrameMemory
 from engine.mind.trainer import Trainer
-from installation.play.controls import Controls
+from installation.play.controls import Controls, Owners
 from installation.play.osc import ADDRESSES, OscSender, OscServer, _Gate
 from installation.threads import Inbox, Listen, Reset, SetLearningRate, SetStepsPerFrame
 from tests.conftest import ROOT, run_dreams
@@ -52,7 +51,7 @@ def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
         assert same_weights(show.trainer.discriminator, blank.discriminator)
         send(sock, port, "/dreams/learn/resume")
         when(lambda: show.current.number >= paused_at + 2)
-        assert abs(show.stage.look.grain - 0.2) < 1e-6  # OSC floats are 32-bit
+        assert abs(show.screen.look.grain - 0.2) < 1e-6  # OSC floats are 32-bit
         assert abs(show.trainer.g_optimizer.param_groups[0]["lr"] - 0.0005) < 1e-9
         numbers = [n for (n,) in listener.got("/dreams/network")]
         assert numbers and numbers == sorted(numbers) and numbers[-1] > paused_at
@@ -184,7 +183,7 @@ ADDRESS_OF = {
 
 def live_settings(show) -> dict[str, list[float]]:
     """Where each setting OSC may change lives in the running show, by its command's name."""
-    trainer, look, stage = show.trainer, show.stage.look, show.stage
+    trainer, look, screen = show.trainer, show.screen.look, show.screen
     rates = [g["lr"] for o in (trainer.g_optimizer, trainer.d_optimizer) for g in o.param_groups]
     settings = {
         "learning_rate": [trainer.learning_rate, *rates],
@@ -194,8 +193,8 @@ def live_settings(show) -> dict[str, list[float]]:
         "zoom": [look.zoom],
         "grain": [look.grain],
         "drift": [show.dreaming.drift.speed],
-        "hud": [int(stage.hud_on)],
-        "subtitles": [int(stage.subtitles_on)],
+        "hud": [int(screen.hud_on)],
+        "subtitles": [int(screen.subtitles_on)],
     }
     if show.narrator is not None:
         settings |= {"volume": [show.narrator.volume], "mute": [int(show.narrator.muted)]}
@@ -316,10 +315,10 @@ def test_voice_film_and_dream_commands(
         when(lambda: listener.got("/dreams/voice/line"), timeout=60)
         when(lambda: listener.got("/dreams/voice/end"), timeout=60)
         send(sock, port, "/dreams/dream/index", 5)
-        when(lambda: show.stage.dream_offset != 0 or show.stage.compositor.schedule(
-            show.stage.dream_clock, 8, show.stage.dream_offset)[1] == 5)  # fmt: skip
-        a, b, alpha, *_ = show.stage.compositor.schedule(
-            show.stage.dream_clock, 8, show.stage.dream_offset
+        when(lambda: show.screen.stage.dream_offset != 0 or show.screen.stage.compositor.schedule(
+            show.screen.stage.dream_clock, 8, show.screen.stage.dream_offset)[1] == 5)  # fmt: skip
+        a, b, alpha, *_ = show.screen.stage.compositor.schedule(
+            show.screen.stage.dream_clock, 8, show.screen.stage.dream_offset
         )
         assert b == 5  # dissolving into dream 5
         send(sock, port, "/dreams/film/seek", 0.5)
@@ -347,10 +346,8 @@ def test_a_flood_of_resets_or_refused_films_is_said_once_a_second(caplog):
     """A hundred /dreams/reset in a second are a hundred resets, and one line of the log (the
     next says how many went unsaid); so are a hundred film sources too long to be one."""
     asked = Inbox()
-    show = SimpleNamespace(config=load_config(None, []), keeper=None,
-                           dreaming=SimpleNamespace(inbox=asked),
-                           film_thread=SimpleNamespace(inbox=asked))  # fmt: skip
-    controls = Controls(show, Inbox(), None, OscSender(""))
+    owners = Owners(trainer=asked, film=asked)
+    controls = Controls(load_config(None, []), Inbox(), OscSender(""), owners, None, None)
     with caplog.at_level(logging.INFO):
         for _ in range(100):
             controls.apply("reset")

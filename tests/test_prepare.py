@@ -96,12 +96,12 @@ def test_the_show_says_the_poet_is_waking_until_its_first_line(poet_cache, tiny_
 
     def actions():
         when(lambda: show.current is not None)
-        seen.append(show._subtitle(0.0))  # what the screen's subtitle says now
+        seen.append(show.screen._subtitle(0.0))  # what the screen's subtitle says now
         disk.set()
         when(lambda: show.poet.preparing is None)
-        seen.append(show._subtitle(0.0))
+        seen.append(show.screen._subtitle(0.0))
         when(lambda: show.narrator.lines_spoken > 0)
-        seen.append(show._subtitle(0.0)[0])
+        seen.append(show.screen._subtitle(0.0)[0])
 
     run_with(show, actions)
     assert seen[0][0] == PREPARING and 0 < seen[0][1] < 1  # said quietly

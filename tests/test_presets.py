@@ -25,7 +25,7 @@ def show_with_presets(tmp_path, film, *settings):
 def test_a_preset_saved_over_osc_comes_back_with_a_glide(tmp_path, shapes_film):
     show = show_with_presets(tmp_path, shapes_film, "preset.morph_s=1.5")
     port, sock = show.osc.port, sender()
-    look, controls = show.stage.look, show.controls
+    look, controls = show.screen.look, show.controls
     seen_zoom, seen_rate = [], []
 
     def actions():
@@ -42,9 +42,9 @@ def test_a_preset_saved_over_osc_comes_back_with_a_glide(tmp_path, shapes_film):
         send(sock, port, "/dreams/screen/zoom", 0.5)
         send(sock, port, "/dreams/learn/rate", 0.00001)
         send(sock, port, "/dreams/screen/hud", 0)
-        when(lambda: look.zoom == 0.5 and not show.stage.hud_on)
+        when(lambda: look.zoom == 0.5 and not show.screen.hud_on)
         send(sock, port, "/dreams/preset/load", "night-2")
-        when(lambda: show.stage.hud_on)  # a switch changes at once
+        when(lambda: show.screen.hud_on)  # a switch changes at once
         while look.zoom != 2.0 or controls.morph.gliding:
             seen_zoom.append(look.zoom)
             seen_rate.append(controls.asked["learning_rate"])
@@ -67,7 +67,7 @@ def test_the_state_answers_the_sender_with_every_value(tmp_path, shapes_film):
     def actions():
         when(lambda: show.current is not None)
         send(sock, port, "/dreams/screen/zoom", 1.25)
-        when(lambda: show.stage.look.zoom == 1.25)
+        when(lambda: show.screen.look.zoom == 1.25)
         send(sock, port, "/dreams/state")
         while "/dreams/record/recording" not in answers:
             message = OscMessage(sock.recvfrom(4096)[0])
@@ -114,16 +114,16 @@ def test_keys_save_and_load_presets_one_to_nine(tmp_path, shapes_film, caplog):
                                              mod=pygame.KMOD_LSHIFT, unicode="#"))  # fmt: skip
         when(lambda: (tmp_path / "presets" / "3.toml").exists())
         show.controls.commands.ask("grain", 0.9)
-        when(lambda: show.stage.look.grain == 0.9)
+        when(lambda: show.screen.look.grain == 0.9)
         press(pygame.K_3)
-        when(lambda: show.stage.look.grain == 0.3)  # morph_s = 0: at once
+        when(lambda: show.screen.look.grain == 0.3)  # morph_s = 0: at once
         press(pygame.K_4)
         press(pygame.K_4)
         time.sleep(0.3)
 
     with caplog.at_level(logging.WARNING):
         run_with(show, actions)
-    assert show.stage.look.grain == 0.3  # the damaged preset changed nothing
+    assert show.screen.look.grain == 0.3  # the damaged preset changed nothing
     assert sum("damaged and loads nothing" in r.message for r in caplog.records) == 1
 
 

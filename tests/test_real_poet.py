@@ -33,14 +33,14 @@ def test_the_show_speaks_and_subtitles_the_poets_own_line(
     show = open_test_show(tmp_path, f"film.source={shapes_film}", *real_poet(poet_cache))
     heard, subtitled, first = queue.Queue(), set(), []
     show.narrator.inbox.send(Listen(heard))
-    draw = show.stage.window.draw
+    draw = show.screen.window.draw
 
     def drawn(picture, hud, footer, subtitle, fade):  # the frame as it goes to the screen
         if subtitle and fade > 0:
             subtitled.add(subtitle)
         draw(picture, hud, footer, subtitle, fade)
 
-    show.stage.window.draw = drawn
+    show.screen.window.draw = drawn
 
     def person():
         when(lambda: show.current is not None)

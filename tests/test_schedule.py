@@ -15,7 +15,7 @@ import pytest
 from engine.config import load_config
 from installation.gallery.power import Power
 from installation.gallery.schedule import ScheduleError, parse_schedule
-from installation.show.hud import closed_line, hud_lines
+from installation.show.hud import closed_line
 from tests.conftest import run_dreams
 from tests.oscclient import Listener, send, sender
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
@@ -184,7 +184,7 @@ def test_osc_opens_closes_and_gives_back_to_the_hours(tmp_path, shapes_film):
         assert show.doors.state.why == "override"
         assert ("closed",) in listener.got("/dreams/event")
         send(sock, port, "/dreams/screen/hud", 1)  # the HUD, lit in the dark, says why
-        when(lambda: "closed by hand" in hud_lines(show))
+        when(lambda: "closed by hand" in show.hud_lines())
         show.doors.now = Clock(at(1, "12:00")).now  # Tuesday: the hours say closed too
         send(sock, port, "/dreams/schedule/open")
         when(lambda: show.doors.state.open and not show.dreaming.paused)

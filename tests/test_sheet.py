@@ -158,6 +158,6 @@ def test_the_live_show_writes_its_sheet_on_request_and_at_exit(tmp_path, shapes_
     shape, (path, first) = written
     assert list((state / "sheets").glob("*.png")) == [path]  # one sheet a run, rewritten
     assert path.read_bytes() != first  # at exit, with the networks since
-    kept = show.dreaming.thumbnails.numbers
+    kept = show.dreaming.sheet.thumbnails.numbers
     assert sheet_cells(path, shape) == len(kept) >= 40
-    assert kept[-1] > show.trainer.number - 2 * show.dreaming.thumbnails.every  # near the end
+    assert kept[-1] > show.trainer.number - 2 * show.dreaming.sheet.thumbnails.every  # near the end

@@ -8,7 +8,6 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.show.hud import hud_lines
 from tests.showkit import bottom, open_test_show, picture, press, run_with, tiny_poet, when
 
 
@@ -51,7 +50,7 @@ def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
         press(pygame.K_SPACE)
         when(lambda: show.trainer.number > seen["still"] + 2)
         press(pygame.K_h)  # the HUD is off by default: H shows it
-        when(lambda: show.stage.hud_on)
+        when(lambda: show.screen.hud_on)
         press(pygame.K_ESCAPE)
 
     started = time.monotonic()
@@ -81,7 +80,7 @@ def test_the_show_runs_on_the_bundled_clip(tmp_path, settings):
     summary = run_with(show, person, end_with_actions=False)
     assert summary.networks_created == summary.networks_shown == 6
     assert show.film.is_default and show.trainer.size == (64, 112)
-    assert not show.stage.hud_on and hud_lines(show) == []
+    assert not show.screen.hud_on and show.hud_lines() == []
     (shot,) = tmp_path.glob("dreams-*.png")
     dream = dream_area(shot)
     assert dream.std() > 5  # a dream is drawn there, not black behind the HUD's text
@@ -126,12 +125,12 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
     def person():
         when(lambda: show.current is not None)
         press(pygame.K_SPACE)  # pause learning: the picture stays still
-        when(lambda: show.subtitles.line is not None)
+        when(lambda: show.screen.subtitles.line is not None)
         time.sleep(1.0)  # past the fade-in
         press(pygame.K_s)
         when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 1)
         press(pygame.K_t)
-        when(lambda: not show.stage.subtitles_on)
+        when(lambda: not show.screen.subtitles_on)
         time.sleep(0.2)
         press(pygame.K_s)
         when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 2)
@@ -141,7 +140,7 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
     assert summary.threads_left == []
     with_line, without = (bottom(p) for p in sorted(tmp_path.glob("dreams-*.png"))[:2])
     assert np.abs(with_line - without).max() > 100  # letters where the line was
-    assert show.subtitles.shown >= 1
+    assert show.screen.subtitles.shown >= 1
 
 
 def test_subtitles_follow_the_voice(tmp_path, shapes_film, poet_cache, tiny_model_dir):

@@ -10,7 +10,6 @@ import time
 
 from engine.config import load_config
 from engine.mind.saves import SavesFolder
-from installation.show.hud import hud_lines
 from installation.show.keeper import Keeper
 from installation.show.log_file import open_log_file
 from installation.threads import Seek
@@ -58,7 +57,7 @@ def test_a_thread_that_fails_is_logged_shown_counted_sent_and_restarted(
             when(lambda: show.current is not None)
             show.film_thread.inbox.send(Seek("half"))  # a request the film cannot do: it raises
             when(lambda: ("thread failed: film",) in listener.got("/dreams/event"))
-            assert "the film thread failed (dreams.log says why)" in hud_lines(show)  # HUD off
+            assert "the film thread failed (dreams.log says why)" in show.hud_lines()  # HUD off
             read = show.film.frames_read
             when(lambda: show.film.frames_read > read + 5)  # restarted: watching again
             assert show.film_thread.thread.is_alive()

@@ -74,7 +74,7 @@ def test_a_receiver_sees_the_show(tmp_path, poet_cache, tiny_model_dir, subtitle
         window["size"] = show.window.size
         when(lambda: show.current is not None and show.current.number >= 3)
         press(pygame.K_SPACE)  # pause learning: the picture stays still
-        when(lambda: show.dreaming.paused and show.subtitles.line is not None)
+        when(lambda: show.dreaming.paused and show.screen.subtitles.line is not None)
         receiver.take(1.0)  # past the line's fade-in
         press(pygame.K_s)
         when(lambda: len(list(tmp_path.glob("dreams-*.png"))) == 1)

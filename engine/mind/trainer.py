@@ -70,7 +70,6 @@ class Trainer:
         self.speed = speed or pick_speed(config.speed, self.device, config.compile_mode)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # the shapes never change: pick kernels once
-        self.size, self.channels = memory.size, memory.channels  # (height, width) of the dreams
         self.width = pick_width(config.width, self.device)
         self.policy = tuple(p for p in config.augment.split(",") if p)
         self.number = 0  # networks created so far; the live one is number `number`
@@ -89,6 +88,15 @@ class Trainer:
         self.generator, self.discriminator = networks
         self.ladder = Ladder(self)
         self.ladder.build()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the dreams: the frame memory's."""
+        return self.memory.size
+
+    @property
+    def channels(self) -> int:
+        return self.memory.channels
 
     @property
     def rung(self) -> str:

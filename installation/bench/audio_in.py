@@ -25,7 +25,7 @@ def run_audio_in_bench(config: Config, commands: int = 200) -> dict:
     config = config.with_changes("audio_in", **quiet)
     show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
     hud = Route("loudness", "/dreams/screen/hud", 0.0, 1.0)  # a tone's 0.95 is 1, silence 0
-    show.audio_in = part = AudioIn(show.parts.commands, Mapper([hud]), RATE)
+    show.parts.audio_in = part = AudioIn(show.parts.commands, Mapper([hud]), RATE)
     tone = (0.9 * np.sin(2 * np.pi * 440 * np.arange(HOP) / RATE)).astype(np.float32)
     silence, loud, done, result = np.zeros(HOP, np.float32), [False], threading.Event(), {}
 

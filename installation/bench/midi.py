@@ -26,8 +26,8 @@ def run_midi_bench(config: Config, commands: int = 200) -> dict:
         config = config.with_changes("midi", mapping=str(mapping))
         show = open_show(config, fullscreen=False, networks_limit=0, duration_s=0)
         if show.midi is None:  # no MIDI system here: the same part, with no inputs to open
-            show.midi = Midi("", show.parts.commands, mapping)
-            show.midi.rescan_s = None  # no system to list inputs from
+            show.parts.midi = Midi("", show.parts.commands, mapping)
+            show.parts.midi.rescan_s = None  # no system to list inputs from
         midi, result = show.midi, {}
 
         def client():

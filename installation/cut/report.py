@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from engine.config import as_dict
+from engine.mind.build import Mind
 from installation.console import progress_bar
-from installation.cut.plan import clock
+from installation.cut.plan import CutPlan, clock
 
 PACKAGES = ("dreams", "torch", "av", "transformers", "piper-tts", "numpy", "opencv-python")
 
@@ -26,24 +27,25 @@ class CutStats:
     networks_per_s: float
 
 
-def provenance(run) -> dict:
+def provenance(mind: Mind, plan: CutPlan) -> dict:
+    """Where a cut came from: its plan, film, device, speed, seed, shape, settings, versions."""
+
     def installed(name: str) -> str:
         try:
             return version(name)
         except PackageNotFoundError:
             return "not installed"
 
-    mind = run.mind
     return {
-        "networks": run.plan.networks,
-        "fps": run.plan.fps,
-        "frames": run.plan.total_frames,
+        "networks": plan.networks,
+        "fps": plan.fps,
+        "frames": plan.total_frames,
         "film": mind.film.name,
         "device": str(mind.trainer.device),
         "speed": mind.trainer.speed.describe(),
-        "seed": run.config.dream.seed,
+        "seed": mind.config.dream.seed,
         "shape": mind.shape.describe(),
-        "config": as_dict(run.config),  # resolved: the resolution and width used, not "auto"
+        "config": as_dict(mind.config),  # resolved: the resolution and width used, not "auto"
         "versions": {"python": platform.python_version(), **{p: installed(p) for p in PACKAGES}},
     }
 

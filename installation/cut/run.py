@@ -23,7 +23,15 @@ from engine.files import write_atomically
 from engine.mind.build import Mind, build_mind
 from engine.poet.language_model import check_poet_model, pick_poet_device
 from engine.voice import voice_path
-from installation.cut.checkpoint import restore, save_checkpoint
+from installation.cut.checkpoint import (
+    CutProgress,
+    SideFiles,
+    checkpoint_state,
+    copy_interrupted,
+    restore,
+    restore_narration,
+    save_checkpoint,
+)
 from installation.cut.outputs import check_cut_files
 from installation.cut.plan import (
     CutFiles,
@@ -83,6 +91,9 @@ def record_cut(config: Config, out: Path, networks: int, resume: bool) -> CutSta
 
 
 class CutRun:
+    """The cut being rendered: its mind, its plan and files, the painter, the recorder and the
+    files beside, and how far it has come (a CutProgress, which a checkpoint saves)."""
+
     def __init__(self, mind: Mind, plan: CutPlan, files: CutFiles, checkpoint: dict | None):
         self.mind, self.config, self.plan, self.files = mind, mind.config, plan, files
         self.checkpoint = checkpoint
@@ -92,25 +103,20 @@ class CutRun:
         # a compositor on the training GPU takes the dreams where they were made
         mind.trainer.dreams_on_device = isinstance(self.painter.compositor, TorchCompositor)
         self.film_per_network = film_frames_per_network(self.config, mind.film, plan.networks)
-        self.film_due = 0.0
-        self.frame = 0  # frames of the cut written
-        self.narration: Soundtrack | None = None
-        self.thumbnails = Thumbnails(every_nth(plan.networks))  # for the contact sheet
-        self.losses: dict[str, list] = {"numbers": [], "d": [], "g": []}  # for the loss plot
-        self.started = time.monotonic()
-        self._last_checkpoint = self.started
-        self.progress = Progress(self.started)
+        self.so_far = CutProgress(Thumbnails(every_nth(plan.networks)))  # the sheet's every nth
+        self._last_checkpoint = self.so_far.started
+        self.progress = Progress(self.so_far.started)
+        self.recorder = Recorder(files.video, self.config.record, fps=plan.fps)
+        self.sides, self.narration = self._open_side_files()
 
     # ---- the run --------------------------------------------------------------------------
 
     def record(self) -> CutStats:
-        self.recorder = Recorder(self.files.video, self.config.record, fps=self.plan.fps)
-        self._open_side_files()
         error = None
         try:
             if self.checkpoint is not None:
-                restore(self, self.checkpoint)
-                self.progress.started = self.started
+                self._resume(self.checkpoint)
+                self.progress.started = self.so_far.started
             if self.narration is not None:
                 self.narration.start()
             self._render()
@@ -123,7 +129,7 @@ class CutRun:
             error = f"the run failed ({failure})"
         finally:
             self.stop.set()
-            interrupted = self.frame < self.plan.total_frames
+            interrupted = self.so_far.frame < self.plan.total_frames
             summary = self.recorder.close()
             book_error = self._finish_book()
         return self._finish(interrupted, error or summary.error or book_error)
@@ -139,93 +145,118 @@ class CutRun:
             return f"writing {self.files.book} failed: {failure}"
         return None
 
-    def _open_side_files(self) -> None:
+    def _open_side_files(self) -> tuple[SideFiles, Soundtrack | None]:
+        """The log and the subtitles beside the cut, and the narration, where a checkpoint left
+        them (or new)."""
         state = self.checkpoint or {}
-        self.log = JsonLog(self.files.log, state.get("log_offset", 0))
-        self.subtitles = SubtitleFile(
-            self.files.subtitles, state.get("srt_offset", 0), state.get("srt_entries", 0)
+        sides = SideFiles(
+            JsonLog(self.files.log, state.get("log_offset", 0)),
+            SubtitleFile(
+                self.files.subtitles, state.get("srt_offset", 0), state.get("srt_entries", 0)
+            ),
         )
+        narration = None
         if self.config.poet.enabled:
-            narration = state.get("narration", {})
-            self.narration = Soundtrack(
+            placed = state.get("narration", {})
+            narration = Soundtrack(
                 self.config,
                 self.stop,
                 self.files.book,
-                narration.get("lines", 0),
-                narration.get("next_start", lead_s(self.plan.picture_s)),
+                placed.get("lines", 0),
+                placed.get("next_start", lead_s(self.plan.picture_s)),
             )
-            self.narration.ended = narration.get("ended", False)
-            self.progress.poet = lambda: self.narration.poet.preparing
+            narration.ended = placed.get("ended", False)
+            self.progress.poet = lambda: narration.poet.preparing
         if not state:
-            self.log.add("start", **provenance(self))
+            sides.log.add("start", **provenance(self.mind, self.plan))
+        return sides, narration
+
+    def _resume(self, state: dict) -> None:
+        """The run put back where its checkpoint was; the interrupted cut's frames and sound up
+        to there copied into the new file."""
+        self.so_far = restore(state, self.mind, self.so_far)
+        self.painter.compositor.random_state = state["grain"]
+        volume = self.config.voice.volume
+        audio_until = restore_narration(state, self.narration, self.recorder, self.plan, volume)
+        copy_interrupted(self.files.interrupted, state["frame"], audio_until, self.recorder,
+                         self.put)  # fmt: skip
+        self.sides.log.add("resumed", frame=state["frame"], network=self.mind.trainer.number)
 
     def _render(self) -> None:
         plan, film, trainer = self.plan, self.mind.film, self.mind.trainer
         title = title_card(plan.networks, film)
-        while self.frame < plan.title_frames and not self.stop.is_set():
-            t = self.frame / plan.fps
+        while self.so_far.frame < plan.title_frames and not self.stop.is_set():
+            t = self.so_far.frame / plan.fps
             self.put(self.painter.card(title, card_opacity(t, plan.title_s)))
         while trainer.number < plan.networks and not self.stop.is_set():
             self._watch()
             self._network(trainer.step(render=True))
-            self.progress.show(trainer.number, plan.networks, self.frame, plan.total_frames,
+            self.progress.show(trainer.number, plan.networks, self.so_far.frame, plan.total_frames,
                                plan.fps)  # fmt: skip
             if time.monotonic() - self._last_checkpoint >= self.config.record.checkpoint_s:
                 self._checkpoint()
         if self.stop.is_set() or self.recorder.error:
-            if self.frame < plan.title_frames + plan.picture_frames:
+            if self.so_far.frame < plan.title_frames + plan.picture_frames:
                 self._checkpoint()
             return
         self._checkpoint()  # an interruption in the credits resumes here
         if self.narration is not None:  # the credits hold the end of the last line spoken
             self.plan = plan = plan.holding(self.narration.last_end)
         credits = credits_card(plan.networks, film, self.config, self.mind.memory.size)
-        first = self.frame
-        while self.frame < plan.total_frames and not self.stop.is_set():
-            t = (self.frame - first) / plan.fps
+        first = self.so_far.frame
+        while self.so_far.frame < plan.total_frames and not self.stop.is_set():
+            t = (self.so_far.frame - first) / plan.fps
             self.put(self.painter.card(credits, card_opacity(t, plan.credits_frames / plan.fps)))
 
     def _network(self, network) -> None:
         """One network: a line in the log, and its frames of the cut with the narration."""
         plan = self.plan
-        self.log.add(
+        self.sides.log.add(
             "network",
             number=network.number,
             d_loss=round(network.d_loss, 5),
             g_loss=round(network.g_loss, 5),
-            frame=self.frame,
-            seconds=round(time.monotonic() - self.started, 3),
+            frame=self.so_far.frame,
+            seconds=round(time.monotonic() - self.so_far.started, 3),
         )
-        self.thumbnails.see(network.number, network.images)
+        self.so_far.thumbnails.see(network.number, network.images)
         for name, value in (("numbers", network.number), ("d", network.d_loss),
                             ("g", network.g_loss)):  # fmt: skip
-            self.losses[name].append(value)
+            self.so_far.losses[name].append(value)
         for _ in range(plan.frames_per_network):
-            t = (self.frame - plan.title_frames) / plan.fps  # picture time
+            t = (self.so_far.frame - plan.title_frames) / plan.fps  # picture time
             subtitle, fade = self._narrate(t)
             self.put(self.painter.picture(network.images, t, subtitle, fade))
 
-    def put(self, frame: np.ndarray) -> None:
+    def put(self, frame: np.ndarray) -> int:
+        """One frame into the cut; the frames written so far."""
         if self.recorder.error:
             self.stop.set()
-            return
+            return self.so_far.frame
         self.recorder.add_frame(frame)
-        self.frame += 1
+        self.so_far.frame += 1
+        return self.so_far.frame
 
     def _checkpoint(self) -> None:
         self._last_checkpoint = time.monotonic()
-        save_checkpoint(self)
+        save_checkpoint(self.files.checkpoints, self.so_far.frame, self.recorder, self.sides,
+                        self._state)  # fmt: skip
+
+    def _state(self) -> dict:
+        grain = self.painter.compositor.random_state
+        return checkpoint_state(self.mind, self.config, self.so_far, self.sides, grain,
+                                self.narration)  # fmt: skip
 
     def _watch(self) -> None:
         """Watch the film up to where this network's share of it ends."""
         film, memory = self.mind.film, self.mind.memory
-        self.film_due += self.film_per_network
-        while film.frames_read < self.film_due or len(memory) == 0:
+        self.so_far.film_due += self.film_per_network
+        while film.frames_read < self.so_far.film_due or len(memory) == 0:
             frame = film.read()
             if frame is None:  # the film ended (no loop) or a stream dropped: dream from memory
                 if len(memory) == 0:
                     raise RecordError(f"film {film.name} gave no frame to learn from")
-                self.film_due = film.frames_read
+                self.so_far.film_due = film.frames_read
                 return
             memory.append(frame)
 
@@ -236,27 +267,28 @@ class CutRun:
         for line in self.narration.place_until(t, self.plan.line_limit_s, self.progress.redraw):
             start = title_s + line.started
             self.recorder.add_line(line.audio, line.sample_rate, start, self.config.voice.volume)
-            self.subtitles.add(start, title_s + line.ends, line.text)
-            self.log.add("line", text=line.text, start=round(start, 3),
-                         end=round(title_s + line.ends, 3))  # fmt: skip
+            self.sides.subtitles.add(start, title_s + line.ends, line.text)
+            self.sides.log.add("line", text=line.text, start=round(start, 3),
+                               end=round(title_s + line.ends, 3))  # fmt: skip
         return self.narration.subtitle(t)
 
     # ---- the end --------------------------------------------------------------------------
 
     def _finish(self, interrupted: bool, error: str | None) -> CutStats:
         number = self.mind.trainer.number
-        elapsed = time.monotonic() - self.started
+        elapsed = time.monotonic() - self.so_far.started
         if not interrupted and not error:
             self._write_pictures()
         try:  # on a full disk the log keeps its lines up to here, whole
-            self.log.add("end" if not interrupted else "interrupted", frames=self.frame,
-                         networks=number, seconds=round(elapsed, 3), error=error)  # fmt: skip
+            self.sides.log.add("end" if not interrupted else "interrupted",
+                               frames=self.so_far.frame, networks=number,
+                               seconds=round(elapsed, 3), error=error)  # fmt: skip
         except OSError as failure:
             log.error("record: the log's last line was not written (%s)", failure)
-        self.log.close()
-        self.subtitles.close()
+        self.sides.log.close()
+        self.sides.subtitles.close()
         sys.stderr.write("\n")
-        length = self.frame / self.plan.fps
+        length = self.so_far.frame / self.plan.fps
         status = 0
         if error:
             then = "--resume goes on from its last checkpoint"
@@ -272,19 +304,19 @@ class CutRun:
         else:
             self._tidy_up()
             print(
-                f"{self.files.video}: {number:,} networks, {self.frame:,} frames "
+                f"{self.files.video}: {number:,} networks, {self.so_far.frame:,} frames "
                 f"({clock(length)}) in {clock(elapsed)}, {number / elapsed:.1f} networks/s, "
-                f"{length / elapsed:.2f} s of film a second; {self.subtitles.entries} lines "
+                f"{length / elapsed:.2f} s of film a second; {self.sides.subtitles.entries} lines "
                 f"spoken ({self.files.subtitles.name}, {self.files.book.name}, "
                 f"{self.files.log.name}, {self.files.sheet.name}, {self.files.losses.name})"
             )
-        return CutStats(status, number, self.frame, elapsed, self.subtitles.entries,
+        return CutStats(status, number, self.so_far.frame, elapsed, self.sides.subtitles.entries,
                         number / max(elapsed, 1e-9))  # fmt: skip
 
     def _write_pictures(self) -> None:
         """The contact sheet and the loss plot, once the video is finished; a full disk is
         logged, and the cut stays finished."""
-        sheet, losses = self.thumbnails, self.losses
+        sheet, losses = self.so_far.thumbnails, self.so_far.losses
         title = f"{self.plan.networks:,} Dreams: the losses of each network"
         pictures = {
             self.files.sheet: lambda: png(sheet.sheet()),
@@ -299,7 +331,9 @@ class CutRun:
                 log.error("record: %s not written (%s)", path, failure)
         try:
             shape = list(sheet.dreams[0].shape) if sheet.dreams else []
-            self.log.add("sheet", networks=sheet.numbers, every=sheet.every, dream_shape=shape)
+            self.sides.log.add(
+                "sheet", networks=sheet.numbers, every=sheet.every, dream_shape=shape
+            )
         except OSError as failure:
             log.error("record: the log's sheet line was not written (%s)", failure)
 

@@ -6,7 +6,10 @@ Closing: the picture fades to black over `schedule.fade_s`, the voice finishes i
 the poet rests, the mind goes on learning (or pauses, `learn_when_closed = false`), and once dark
 the display sleeps and the projector is switched off where they can be (power.py). Opening: the
 other way round. What the doors are doing is published in `state` (a frozen ScheduleState,
-replaced whole: any thread may read it: the status page, the HUD)."""
+replaced whole: any thread may read it: the status page, the HUD). The doors are given what they
+drive: the controls (pause, resume, the events told), the narrator and the poet."""
+
+from __future__ import annotations
 
 import logging
 import math
@@ -14,11 +17,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from engine.config import ScheduleConfig
 from installation.gallery.power import Power
 from installation.gallery.schedule import parse_schedule
 from installation.threads import SetResting
+
+if TYPE_CHECKING:
+    from installation.play.controls import Controls
+    from installation.voice.narrator import Narrator
+    from installation.voice.poet_thread import PoetThread
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +43,10 @@ class ScheduleState:
 
 
 class Doors:
-    def __init__(self, show, config: ScheduleConfig, now: Callable[[], datetime] = datetime.now):
-        self.show, self.config, self.now = show, config, now
+    def __init__(self, config: ScheduleConfig, controls: Controls, narrator: Narrator | None,
+                 poet: PoetThread | None, now: Callable[[], datetime] = datetime.now):  # fmt: skip
+        self.config, self.controls, self.narrator, self.poet = config, controls, narrator, poet
+        self.now = now
         self.schedule = parse_schedule(config.hours, config.closed)  # checked by open_show
         self.power = Power(config)
         self.override: bool | None = None  # True open, False closed, None the hours
@@ -78,31 +89,31 @@ class Doors:
         self.state = ScheduleState(open_, self._why(), self.schedule.next_change(when), since)
 
     def _close(self, when: datetime) -> None:
-        show = self.show
-        if show.narrator is not None:
-            show.narrator.inbox.send(SetResting(True))  # finishes the line it is speaking
-        if show.poet is not None:
-            show.poet.rest.set()
-        if not self.config.learn_when_closed and not show.controls.paused:
-            show.controls.pause()  # as Space does
+        controls = self.controls
+        if self.narrator is not None:
+            self.narrator.inbox.send(SetResting(True))  # finishes the line it is speaking
+        if self.poet is not None:
+            self.poet.rest.set()
+        if not self.config.learn_when_closed and not controls.paused:
+            controls.pause()  # as Space does
             self._paused_learning = True
-        show.controls.event("closed")
+        controls.event("closed")
         log.info("gallery: closed (%s)%s", self._why(), _until(self.schedule.next_change(when)))
 
     def _open(self, when: datetime) -> None:
-        show = self.show
+        controls = self.controls
         if self._asleep:
             self._asleep = False
             self.power.switch(on=True)  # first: a projector takes a while to warm up
-        if show.narrator is not None:
-            show.narrator.inbox.send(SetResting(False))
-        if show.poet is not None:
-            show.poet.rest.clear()
+        if self.narrator is not None:
+            self.narrator.inbox.send(SetResting(False))
+        if self.poet is not None:
+            self.poet.rest.clear()
         if self._paused_learning:
             self._paused_learning = False
-            if show.controls.paused:  # unless someone resumed it by hand meanwhile
-                show.controls.resume()
-        show.controls.event("open")
+            if controls.paused:  # unless someone resumed it by hand meanwhile
+                controls.resume()
+        controls.event("open")
         log.info("gallery: open (%s)%s", self._why(), _until(self.schedule.next_change(when)))
 
     def _fade(self, now: float) -> None:

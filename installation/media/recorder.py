@@ -70,7 +70,6 @@ class Recorder:
         keyframe_every: frames between keyframes (default: a second's worth). start_at: the
         frame index the encoder starts from (after frames copied over by a resume)."""
         self.path = Path(path)
-        self.size = (config.width, config.height)
         self.fps = fps
         self.frames = self.dropped = 0
         self.safe_frames = start_at  # frames already in the file's finished fragments
@@ -94,7 +93,7 @@ class Recorder:
         )
         try:
             self.video = self.container.add_stream("libx264", rate=fps or 60)
-            self.video.width, self.video.height = self.size
+            self.video.width, self.video.height = config.width, config.height
             self.video.pix_fmt = "yuv420p"
             if fps is None:
                 self.video.codec_context.time_base = LIVE_TIME_BASE
@@ -188,7 +187,9 @@ class Recorder:
                 return
 
     def _encode_frame(self, rgb: np.ndarray, seconds: float | None) -> None:
-        frame = av.VideoFrame.from_ndarray(fit(rgb, *self.size), format="rgb24")
+        frame = av.VideoFrame.from_ndarray(
+            fit(rgb, self.video.width, self.video.height), format="rgb24"
+        )
         if self.fps is None:  # live: the real time, in milliseconds, never twice the same
             pts = max(round(seconds / LIVE_TIME_BASE), self._last_pts + 1)
             frame.time_base = LIVE_TIME_BASE

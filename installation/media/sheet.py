@@ -5,11 +5,17 @@ Dreams are (H, W, C) uint8 with C 1 (grey) or 3, and H need not be W. `Thumbnail
 as a run goes: a cut knows its length and picks N once (`every_nth`); the live show does not, so
 it starts at N = 1 and, when the grid is full, doubles N and drops every other one kept."""
 
+import logging
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+from engine.files import write_atomically
+
+log = logging.getLogger(__name__)
 
 MOST_CELLS = 64  # the sheet's cells at most: a run of any length fits in 33..64 of them
 CELL_HEIGHT = 128  # px of picture in a cell; the width follows the dream's aspect
@@ -135,3 +141,37 @@ class Thumbnails:
     def load_state_dict(self, state: dict) -> None:
         self.every = state["every"]
         self.numbers, self.dreams = list(state["numbers"]), list(state["dreams"])
+
+
+class RunSheet:
+    """A live show's contact sheet (sheets/sheet-<start>.png in the state folder): the first
+    dream of every Nth network seen, N doubling as the run grows, written whole when asked and
+    at the end. Without a state folder (`path` None) nothing is kept, which is said once."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.thumbnails = Thumbnails(grow=True)  # the run's length is not known: N doubles
+        self._told_none = False
+
+    def see(self, number: int, images) -> None:
+        if self.path is not None:
+            self.thumbnails.see(number, images)
+
+    def write(self) -> None:
+        """Replaced whole; a full disk is logged, and the show goes on."""
+        if self.path is None:
+            if not self._told_none:
+                self._told_none = True
+                log.info("show: state.enabled is false, so no contact sheet of this run is kept")
+            return
+        if not self.thumbnails.numbers:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path, png(self.thumbnails.sheet()))
+        except (OSError, ValueError) as error:
+            log.error("show: contact sheet %s not written (%s)", self.path, error)
+            return
+        numbers = self.thumbnails.numbers
+        log.info("show: contact sheet %s (networks %d to %d, every %d)", self.path,
+                 numbers[0], numbers[-1], self.thumbnails.every)  # fmt: skip

@@ -2,16 +2,23 @@
 main thread (never the server's), and the state that the show tells its OSC targets. What belongs
 to another thread (the trainer's learning, the narrator's voice, the film) is asked of it through
 its inbox, and what was asked is remembered here as that setting's value; what the main thread
-owns (the stage's look) is changed here."""
+owns (the screen: the stage's look, the HUD, the subtitles) is changed here. The controls are
+given what they drive: the owners' inboxes (Owners), the screen, the recording and the doors."""
+
+from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from engine.config import Config
 from engine.errors import shown
+from installation.paths import impossible_source
 from installation.play.morph import Morph
 from installation.play.osc import LOG_EVERY_S, OscSender, OscServer
 from installation.play.presets import ADDRESS_OF, PresetError, Presets
-from installation.show.film_thread import impossible_source
 from installation.threads import (
     Inbox,
     LearnAddress,
@@ -28,6 +35,13 @@ from installation.threads import (
     SwitchFilm,
     WriteSheet,
 )
+
+if TYPE_CHECKING:  # the show's parts, given to the controls; play/ never imports show/ to run
+    from installation.gallery.doors import Doors
+    from installation.show.keeper import Keeper
+    from installation.show.recording_control import RecordingControl
+    from installation.show.screen import Screen
+    from installation.voice.narrator import SpokenLine
 
 log = logging.getLogger(__name__)
 
@@ -55,28 +69,67 @@ class OnceASecond:
         log.log(level, "%s%s", line, f" (and {unsaid} more since the last)" if unsaid else "")
 
 
+@dataclass(frozen=True)
+class Owners:
+    """The threads that own a value, as the controls see them: the inbox each drains between
+    its steps, and what each publishes that the controls tell OSC."""
+
+    trainer: Inbox
+    film: Inbox
+    narrator: Inbox | None = None
+    midi: Inbox | None = None  # None: this show has no MIDI input
+    trainer_paused: Callable[[], bool] = lambda: False  # what the trainer has done
+    now_speaking: Callable[[], SpokenLine | None] = lambda: None
+    film_name: Callable[[], str] = lambda: ""
+
+
+class AtMostEvery:
+    """Requests let through at most one every `seconds` (a flood of OSC must not write a file
+    every frame); those refused are counted."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = -seconds  # when one was last let through
+        self.refused = 0
+        self._refusal_told = -seconds
+
+    def allows(self) -> bool:
+        now = time.monotonic()
+        if now - self.at < self.seconds:
+            self.refused += 1
+            return False
+        self.at = now
+        return True
+
+    def first_refusal(self) -> bool:
+        """True for the first refusal of each wait (to be said once)."""
+        if self._refusal_told >= self.at:
+            return False
+        self._refusal_told = time.monotonic()
+        return True
+
+
 class Controls:
-    def __init__(self, show, commands: Inbox, server: OscServer | None, sender: OscSender):
-        self.show, self.commands, self.server, self.sender = show, commands, server, sender
+    def __init__(self, config: Config, commands: Inbox, sender: OscSender, owners: Owners,
+                 screen: Screen, recording: RecordingControl, server: OscServer | None = None,
+                 keeper: Keeper | None = None):  # fmt: skip
+        self.commands, self.server, self.sender = commands, server, sender
+        self.owners, self.screen, self.recording = owners, screen, recording
+        self.doors: Doors | None = None  # the gallery's, given once built (they drive these)
         self.applied = 0
-        config = show.config
         # the settings that other threads own, as last asked of them
         self.asked = {"volume": config.voice.volume, "mute": 0,
                       "learning_rate": config.dream.learning_rate,
                       "steps_per_frame": config.dream.steps_per_frame,
                       "drift": config.screen.drift}  # fmt: skip
-        keeper = show.keeper
         self.presets = Presets(keeper.folder.path / "presets") if keeper else None
         self.morph, self.morph_s = Morph(), config.preset.morph_s
         self.paused = False  # what was last asked of the trainer (keys toggle it)
         self._told_paused = False  # what the trainer has done, as last told
         self._spoken = None  # the last line announced, and whether its end was
         self._end_sent = True
-        self._screenshot_at = -SCREENSHOT_EVERY_S  # when OSC last had a screenshot taken
-        self.screenshots_refused = 0
-        self._sheet_at = -SHEET_EVERY_S  # when OSC last had a contact sheet written
-        self.sheets_refused = 0
-        self._sheet_refusal_told = -SHEET_EVERY_S
+        self.screenshots = AtMostEvery(SCREENSHOT_EVERY_S)  # asked by OSC
+        self.sheets = AtMostEvery(SHEET_EVERY_S)  # asked by OSC
         self.lines = OnceASecond()
 
     def apply_pending(self) -> None:
@@ -104,8 +157,7 @@ class Controls:
         self.sender.send("/dreams/rate", rate)
 
     def voice(self) -> None:
-        narrator = self.show.narrator
-        speaking = narrator.now_speaking if narrator else None
+        speaking = self.owners.now_speaking()
         if speaking is not None and speaking is not self._spoken:
             self._spoken, self._end_sent = speaking, False
             self.sender.send("/dreams/voice/line", speaking.text)
@@ -125,59 +177,59 @@ class Controls:
 
     def pause(self, _=None):
         self.paused = True
-        self.show.dreaming.inbox.send(SetPaused(True))
+        self.owners.trainer.send(SetPaused(True))
 
     def resume(self, _=None):
         self.paused = False
-        self.show.dreaming.inbox.send(SetPaused(False))
+        self.owners.trainer.send(SetPaused(False))
 
     def learning(self) -> None:
         """Says "paused" or "resumed" once the trainer has done it (not when it was asked: a
         step under way ends first)."""
-        paused = self.show.dreaming.figures.latest().paused
+        paused = self.owners.trainer_paused()
         if paused != self._told_paused:
             self._told_paused = paused
             self.event("paused" if paused else "resumed")
 
     def learning_rate(self, rate):
         self.asked["learning_rate"] = rate
-        self.show.dreaming.inbox.send(SetLearningRate(rate))
+        self.owners.trainer.send(SetLearningRate(rate))
 
     def steps_per_frame(self, steps):
         self.asked["steps_per_frame"] = steps
-        self.show.dreaming.inbox.send(SetStepsPerFrame(steps))
+        self.owners.trainer.send(SetStepsPerFrame(steps))
 
     def drift(self, loops_a_minute):
         self.asked["drift"] = loops_a_minute
-        self.show.dreaming.inbox.send(SetDrift(loops_a_minute))
+        self.owners.trainer.send(SetDrift(loops_a_minute))
 
     def next_dream(self, _):
-        self.show.start_dissolve()
+        self.screen.start_dissolve()
 
     def dream(self, index):
-        self.show.start_dissolve(to=index)
+        self.screen.start_dissolve(to=index)
 
     def dissolve_s(self, seconds):
-        self.show.stage.look.dissolve_s = seconds
+        self.screen.look.dissolve_s = seconds
 
     def hold_s(self, seconds):
-        self.show.stage.look.hold_s = seconds
+        self.screen.look.hold_s = seconds
 
     def zoom(self, zoom):
-        self.show.stage.look.zoom = zoom
+        self.screen.look.zoom = zoom
 
     def grain(self, grain):
-        self.show.stage.look.grain = grain
+        self.screen.look.grain = grain
 
     def hud(self, on):
-        self.show.stage.hud_on = bool(on)
+        self.screen.hud_on = bool(on)
 
     def subtitles(self, on):
-        self.show.stage.subtitles_on = bool(on)
+        self.screen.subtitles_on = bool(on)
 
     def _ask_the_narrator(self, request) -> None:
-        if self.show.narrator:
-            self.show.narrator.inbox.send(request)
+        if self.owners.narrator is not None:
+            self.owners.narrator.send(request)
 
     def volume(self, volume):
         self.asked["volume"] = volume
@@ -194,39 +246,37 @@ class Controls:
         self._ask_the_narrator(RetrySound())
 
     def seek(self, fraction):
-        self.show.film_thread.inbox.send(Seek(fraction))
+        self.owners.film.send(Seek(fraction))
 
     def film(self, source):
         why = impossible_source(source)  # said here, at most once a second, not per packet
         if why is not None:
             self.lines.say("film", logging.ERROR, f"film: not switching to {shown(source)}: {why}")
             return
-        self.show.film_thread.inbox.send(SwitchFilm(source))
+        self.owners.film.send(SwitchFilm(source))
 
     def reset(self, _):
-        self.show.dreaming.inbox.send(Reset())
+        self.owners.trainer.send(Reset())
         self.event("reset")
 
     def schedule_open(self, _=None):
-        self.show.doors.set_override(True)  # the main thread's own part (installation/gallery/)
+        self.doors.set_override(True)  # the main thread's own part (installation/gallery/)
 
     def schedule_close(self, _=None):
-        self.show.doors.set_override(False)
+        self.doors.set_override(False)
 
     def schedule_auto(self, _=None):
-        self.show.doors.set_override(None)
+        self.doors.set_override(None)
 
     # ---- presets and the state asked for ---------------------------------------------------------
 
     def settings(self) -> dict[str, float | int]:
         """Every setting a preset holds (presets.SETTINGS), as it is now."""
-        stage, current = self.show.stage, self.show.current
-        look = stage.look
-        dreams = len(current.images) if current is not None else 0
+        screen, look = self.screen, self.screen.look
         return {"dissolve_s": look.dissolve_s, "hold_s": look.hold_s, "zoom": look.zoom,
-                "grain": look.grain, "hud": int(stage.hud_on),
-                "subtitles": int(stage.subtitles_on), **self.asked,
-                "dream": stage.dream_index(dreams)}  # fmt: skip
+                "grain": look.grain, "hud": int(screen.hud_on),
+                "subtitles": int(screen.subtitles_on), **self.asked,
+                "dream": screen.dream_index()}  # fmt: skip
 
     def _no_presets(self, name: str, doing: str) -> bool:
         """True, and said, where this show has no state folder to keep presets in."""
@@ -266,54 +316,61 @@ class Controls:
     def state(self, sender: tuple[str, int]) -> None:
         """/dreams/state: every current value, sent back to the one who asked, each at the
         address that sets it (a surface's controls follow), then what the show is doing."""
-        show = self.show
+        current = self.screen.current
         for command, value in self.settings().items():
             self.sender.send_to(sender, ADDRESS_OF[command], value)
         self.sender.send_to(sender, "/dreams/learn/paused", int(self.paused))
-        self.sender.send_to(sender, "/dreams/network", show.current.number if show.current else 0)
-        self.sender.send_to(sender, "/dreams/film/source", show.film.name)
-        self.sender.send_to(sender, "/dreams/record/recording", int(show.recording is not None))
+        self.sender.send_to(sender, "/dreams/network", current.number if current else 0)
+        self.sender.send_to(sender, "/dreams/film/source", self.owners.film_name())
+        self.sender.send_to(sender, "/dreams/record/recording", int(self.recording.on))
 
     def screenshot(self, _):
         """From OSC: a flood of requests must not write a PNG every frame."""
-        now = time.monotonic()
-        if now - self._screenshot_at < SCREENSHOT_EVERY_S:
-            self.screenshots_refused += 1
+        if not self.screenshots.allows():
             if self.server is not None:
                 self.server.log_once_a_second(
                     "screenshot",
                     f"osc: /dreams/screenshot ignored: at most one every {SCREENSHOT_EVERY_S:g} s "
-                    f"({self.screenshots_refused} so far)",
+                    f"({self.screenshots.refused} so far)",
                 )
             return
-        self._screenshot_at = now
-        self.show.screenshot()
+        self.screen.screenshot()
 
     def sheet(self, _=None):
         """From OSC: the run's contact sheet, asked of the trainer's thread that keeps it; at most
         one every SHEET_EVERY_S, the first refusal of each wait logged."""
-        now = time.monotonic()
-        if now - self._sheet_at < SHEET_EVERY_S:
-            self.sheets_refused += 1
-            if self._sheet_refusal_told < self._sheet_at:
-                self._sheet_refusal_told = now
+        if not self.sheets.allows():
+            if self.sheets.first_refusal():
                 log.warning("osc: /dreams/sheet ignored: at most one every %g s",
                             SHEET_EVERY_S)  # fmt: skip
             return
-        self._sheet_at = now
-        self.show.dreaming.inbox.send(WriteSheet())
+        self.owners.trainer.send(WriteSheet())
 
     def record_start(self, _=None):
-        self.show.start_recording()
+        self.recording.start()
 
     def record_stop(self, _=None):
-        self.show.stop_recording()
+        self.recording.stop()
+
+    def toggle_recording(self) -> None:
+        """Key R: a recording stopped, or one started."""
+        self.record_stop() if self.recording.on else self.record_start()
 
     def midi_learn(self, address):
         """Asked of the MIDI thread, which binds the next control moved (installation/play/
         midi.py); it refuses an address that MIDI cannot drive."""
-        if self.show.midi is None:
+        if self.owners.midi is None:
             log.warning("midi: /dreams/midi/learn %s ignored: this show has no MIDI input "
                         "(the log's first midi line says why)", address)  # fmt: skip
             return
-        self.show.midi.inbox.send(LearnAddress(address))
+        self.owners.midi.send(LearnAddress(address))
+
+    # ---- what the status page and the tests read --------------------------------------------
+
+    @property
+    def screenshots_refused(self) -> int:
+        return self.screenshots.refused
+
+    @property
+    def sheets_refused(self) -> int:
+        return self.sheets.refused

@@ -18,16 +18,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from engine.files import write_atomically
 from engine.mind.build import Mind, Waking, live_save
 from engine.mind.drift import Drift, DriftPath
 from engine.mind.rebirth import Guardian
 from engine.mind.trainer import Network
-from installation.media.sheet import Thumbnails, png
+from installation.media.sheet import RunSheet
 from installation.show.film_thread import FilmPlace
 from installation.threads import (
     Inbox,
@@ -81,12 +79,10 @@ class Dreaming:
         self.film_place = LatestSlot(FilmPlace(mind.film.name, 0))
         self.poet_count = LatestSlot(PoetCount())
         self.poet_lines_before = waking.poet_lines  # the lines of the shows before this one
-        self.thumbnails = Thumbnails(grow=True)  # the run's length is not known: N doubles
-        self.sheet_path: Path | None = None  # none without a state folder
-        if keeper is not None:
-            started = time.strftime("%Y%m%d-%H%M%S")
-            self.sheet_path = keeper.folder.path / "sheets" / f"sheet-{started}.png"
-        self._told_no_sheet = False
+        started = time.strftime("%Y%m%d-%H%M%S")
+        self.sheet = RunSheet(
+            keeper.folder.path / "sheets" / f"sheet-{started}.png" if keeper else None
+        )
         self.thread = threading.Thread(target=self.loop, name="trainer", daemon=True)
 
     def _publish(self) -> None:
@@ -124,8 +120,7 @@ class Dreaming:
                 continue
             if self.keeper is not None and self.keeper.due():
                 self.keeper.offer(self.save())
-            if self.sheet_path is not None:
-                self.thumbnails.see(network.number, network.images)
+            self.sheet.see(network.number, network.images)
             self.slot.put(self._drifted(network))
             while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
                 if self._stop.is_set():
@@ -205,24 +200,8 @@ class Dreaming:
             self._stop.wait(OUT_OF_MEMORY_WAIT_S)
 
     def write_sheet(self) -> None:
-        """The run's contact sheet, replaced whole; on the trainer's thread between steps (or
-        after it has ended). A full disk is logged, and the show goes on."""
-        if self.sheet_path is None:
-            if not self._told_no_sheet:
-                self._told_no_sheet = True
-                log.info("show: state.enabled is false, so no contact sheet of this run is kept")
-            return
-        if not self.thumbnails.numbers:
-            return
-        try:
-            self.sheet_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.sheet_path, png(self.thumbnails.sheet()))
-        except (OSError, ValueError) as error:
-            log.error("show: contact sheet %s not written (%s)", self.sheet_path, error)
-            return
-        numbers = self.thumbnails.numbers
-        log.info("show: contact sheet %s (networks %d to %d, every %d)", self.sheet_path,
-                 numbers[0], numbers[-1], self.thumbnails.every)  # fmt: skip
+        """The run's contact sheet: on the trainer's thread between steps (or after it ended)."""
+        self.sheet.write()
 
     def save(self) -> dict:
         """A copy of what a save holds; on the trainer's thread between steps (or after it)."""

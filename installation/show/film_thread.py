@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from engine.config import Config
 from engine.errors import DreamsError, shown
-from engine.mind.film import FilmSource, is_path
+from engine.mind.film import FilmSource
 from engine.mind.memory import FrameMemory
-from installation.paths import PathError, check_name
+from installation.paths import impossible_source
 from installation.threads import Inbox, LatestSlot, Seek, SwitchFilm
 
 log = logging.getLogger(__name__)
-
-LONGEST_SOURCE = 4096  # characters of a URL or camera:N from OSC; a path is held to the system's
 
 
 @dataclass(frozen=True)
@@ -101,17 +99,3 @@ class FilmThread:
         old.close()
         self.place.put(FilmPlace.of(film))
         log.info("film: now watching %s", film.name)
-
-
-def impossible_source(source: str) -> str | None:
-    """Why a film source from OSC cannot be one (too long, a NUL), or None. A path is held to
-    the one check of installation/paths.py; a URL or camera:N only to a length."""
-    if len(source) > LONGEST_SOURCE:
-        return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
-    if not is_path(source):
-        return None if "\0" not in source else "it holds a NUL character"
-    try:
-        check_name(source, "film source")
-    except PathError as error:
-        return str(error)
-    return None

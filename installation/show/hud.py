@@ -2,37 +2,57 @@
 (key H, OSC). A notice (a resumed mind, for the show's first seconds; a thread that failed)
 shows HUD or not. The trainer's and the film's figures are read from the records they publish."""
 
-import time
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from installation.gallery.doors import ScheduleState
+    from installation.show.screen import Screen
 
 
-def hud_lines(show) -> list[str]:
-    notice = [show.notice] if time.monotonic() < show.notice_until else []
-    if not show.stage.hud_on:
+@dataclass(frozen=True)
+class HudFigures:
+    """What the HUD says besides the network on screen, gathered by the show each frame."""
+
+    first_number: int  # the mind's network when the show began (0: a blank mind)
+    rebirths: int
+    networks_per_s: float
+    film: str
+    frames_watched: int
+    paused: bool
+    recording: str | None  # the file being recorded, by name
+    doors: ScheduleState
+
+
+def hud_lines(screen: Screen, figures: HudFigures) -> list[str]:
+    notice = screen.notices()
+    if not screen.hud_on:
         return notice
-    network, first = show.current, show.dreaming.first_number
-    film, learning = show.film_thread.place.latest(), show.dreaming.figures.latest()
+    network, first = screen.current, figures.first_number
     if network is None:
         mind = f"the mind of network {first:,}" if first else "a blank mind"
-        return [*notice, f"{mind} is watching {film.name}"]
-    rebirths = learning.rebirths
+        return [*notice, f"{mind} is watching {figures.film}"]
+    rebirths = figures.rebirths
     reborn = f" · reborn {rebirths:,} time{'s' * (rebirths != 1)}" if rebirths else ""
     lines = [
         *notice,
         f"network {network.number:,} created · {network.number - 1:,} destroyed{reborn}",
-        f"{show.networks_per_second():.1f} networks/s · "
+        f"{figures.networks_per_s:.1f} networks/s · "
         f"D {network.d_loss:.3f} · G {network.g_loss:.3f}",
-        f"{film.name} · {show.memory.frames_seen:,} frames watched",
+        f"{figures.film} · {figures.frames_watched:,} frames watched",
     ]
-    if learning.paused:
+    if figures.paused:
         lines.append("learning paused")
-    if show.recording is not None:
-        lines.append(f"recording {show.recording.path.name}")
-    if not show.doors.state.open:  # the HUD is lit in the dark: a technician's H says why
-        lines.append(closed_line(show.doors.state))
+    if figures.recording is not None:
+        lines.append(f"recording {figures.recording}")
+    if not figures.doors.open:  # the HUD is lit in the dark: a technician's H says why
+        lines.append(closed_line(figures.doors))
     return lines
 
 
-def closed_line(state) -> str:
+def closed_line(state: ScheduleState) -> str:
     """The doors' ScheduleState (installation/gallery/doors.py) as the HUD says it."""
     held = " by hand" if state.why == "override" else ""
     if state.next_change is None or state.why == "override":

@@ -1,28 +1,29 @@
 """The live show: its threads (DESIGN.md), started and stopped together, and the main loop.
 
 main     pygame events and keys (keys.py), OSC commands (controls.py), the newest network from
-         the trainer's slot, the frame (stage.py), the recorder when recording
+         the trainer's slot, the frame (screen.py), the recorder when recording
+         (recording_control.py), the figures and the summary line (figures.py)
 film     reads the film at its own fps into the frame memory (film_thread.py)
 trainer  step, step, step; each new network into a latest-value slot (dreaming.py)
 poet, narrator, osc, midi, audio in, state   writing, speaking, listening, saving (voice/, osc.py,
          midi.py, audio_in.py, keeper.py)
 
-No thread writes into another's objects: requests go into the owner's inbox.
+No thread writes into another's objects: requests go into the owner's inbox. The show keeps the
+lifecycle and the frame loop; each part is given the collaborators it drives.
 """
+
+from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
 import pygame
 
 from engine.assets import DEFAULT_FILM_CREDIT
-from engine.errors import DreamsError
 from engine.mind.build import Mind, Waking
 from engine.mind.trainer import Network
 from engine.poet.book import open_book_beside
@@ -31,22 +32,23 @@ from installation.gallery.doors import Doors
 from installation.gallery.heartbeat import Heartbeat
 from installation.gallery.web import WebServer
 from installation.media.recorder import RecordingSummary
-from installation.media.subtitles import Subtitles, opacity
 from installation.media.video_out import VideoOut
 from installation.media.window import Window
 from installation.play.audio_in import AudioIn
-from installation.play.controls import COMMANDS_WAITING, Controls
+from installation.play.controls import COMMANDS_WAITING, Controls, Owners
 from installation.play.keys import handle_events
 from installation.play.midi import Midi
 from installation.play.osc import OscSender, OscServer
 from installation.show.dreaming import Dreaming
+from installation.show.figures import Figures
 from installation.show.film_thread import FilmThread
 from installation.show.guard import Guard
-from installation.show.hud import hud_lines
+from installation.show.hud import HudFigures, hud_lines
 from installation.show.keeper import Keeper
-from installation.show.live_recording import LiveRecording, new_recording_path
+from installation.show.live_recording import LiveRecording
+from installation.show.recording_control import RecordingControl
+from installation.show.screen import Screen
 from installation.show.stage import Stage
-from installation.show.summary import Summary
 from installation.threads import Inbox
 from installation.voice.narrator import Narrator
 from installation.voice.poet_thread import PoetThread
@@ -55,7 +57,6 @@ log = logging.getLogger(__name__)
 
 STOP_WITHIN_S = 2.0  # every thread is gone this long after a stop is asked for
 STEP_WAIT_S = 120.0  # but the trainer's step in hand is waited for, and the mind saved
-RATE_WINDOW_S = 3.0  # networks per second are counted over this many recent seconds
 NOTICE_S = 15.0  # how long the screen says that the mind was resumed
 FAULT_NOTICE_S = 8.0  # how long the screen says that a thread failed
 
@@ -103,56 +104,60 @@ class ShowSummary:
 
 
 class Show:
+    """The live show: its lifecycle (threads started, stopped, the mind kept) and its frame loop;
+    the screen, the figures, the recording, the controls and the doors are its parts."""
+
     def __init__(self, mind: Mind, parts: ShowParts, limits: Limits | None = None):
         config = self.config = mind.config
-        self.mind, self.trainer, self.memory = mind, mind.trainer, mind.memory
-        self.parts, self.limits = parts, limits or Limits()
-        self.window, self.keeper, self.waking = parts.window, parts.keeper, parts.waking
+        self.mind, self.parts, self.limits = mind, parts, limits or Limits()
         self.stop_requested = threading.Event()
         self.stopped_by: str | None = None  # the signal that ended the show, if one did
         self.guard = Guard(self.stop_requested, self.stop)
         self.film_thread = FilmThread(config, mind.film, mind.memory, self.stop_requested)
-        self.dreaming = Dreaming(mind, self.stop_requested, self.waking, self.keeper,
+        self.dreaming = Dreaming(mind, self.stop_requested, parts.waking, parts.keeper,
                                  self.limits.networks)  # fmt: skip
         self.dreaming.film_place = self.film_thread.place  # the film's place, for the saves
-        footer = DEFAULT_FILM_CREDIT if mind.film.is_default else ""
-        self.stage = Stage(config.screen, self.window, config.dream.seed, self.trainer.device,
-                           footer)  # fmt: skip
-        # on a GPU the stage composes there: the dreams stay where they were made
-        self.trainer.dreams_on_device = self.trainer.device.type == "cuda"
-        self.current: Network | None = None
-        self.networks_shown = self.frames_drawn = 0
-        self.first_network_s: float | None = None
-        self.notice, self.notice_until = self.waking.notice, 0.0  # a line on screen, HUD or not
-        self._births: deque[float] = deque()
-        self._rebirths_told = self.waking.rebirths
-        self.summary = Summary(config.state.summary_every_s, self.trainer.number)
-        self.last_frame = (0.0, self.stage.hud_on)  # when the last frame was flipped, its HUD
-        self.osc, self.video_out, self.midi, self.web = (parts.osc_server, parts.video_out,
-                                                         parts.midi, parts.web)  # fmt: skip
-        self.audio_in = parts.audio_in
-        sender = parts.osc_sender or OscSender("")
-        self.controls = Controls(self, parts.commands, parts.osc_server, sender)
-        self.subtitles = Subtitles(config.poet.line_s)
-        self.recording: LiveRecording | None = None
-        self.recordings: list[RecordingSummary] = []
-        self.poet = self.narrator = None
+        self.poet: PoetThread | None = None
+        self.narrator: Narrator | None = None
         if parts.make_poet is not None:
             self._cast_the_voice(parts.make_poet)
-        self.doors = Doors(self, config.schedule)  # opening hours: asked each frame
+        footer = DEFAULT_FILM_CREDIT if mind.film.is_default else ""
+        stage = Stage(config.screen, parts.window, config.dream.seed, mind.trainer.device, footer)
+        # on a GPU the stage composes there: the dreams stay where they were made
+        mind.trainer.dreams_on_device = mind.trainer.device.type == "cuda"
+        self.screen = Screen(config.screen, stage, parts.window, config.poet.line_s,
+                             self.narrator, self.poet)  # fmt: skip
+        self.figures = Figures(config.state.summary_every_s, mind.trainer.number,
+                               parts.waking.rebirths)  # fmt: skip
+        told = lambda name: self.controls.event(name)  # noqa: E731 (the controls come next)
+        self.recording_control = RecordingControl(config.record, self.narrator, told)
+        self.controls = Controls(config, parts.commands, parts.osc_sender or OscSender(""),
+                                 self._owners(), self.screen, self.recording_control,
+                                 parts.osc_server, parts.keeper)  # fmt: skip
+        self.doors = Doors(config.schedule, self.controls, self.narrator, self.poet)
+        self.controls.doors = self.doors  # opening hours: asked each frame
 
     def _cast_the_voice(self, make_poet) -> None:
-        config = self.config
-        book = open_book_beside(self.keeper.folder.path / "poems.txt") if self.keeper else None
+        config, keeper = self.config, self.parts.keeper
+        book = open_book_beside(keeper.folder.path / "poems.txt") if keeper else None
         self.poet = PoetThread(make_poet, config.poet.queue_lines, self.stop_requested, book=book)
         self.dreaming.poet_count = self.poet.count  # the poet's count, for the saves
         if config.voice.enabled:
             lead = min(2 * config.poet.lines_per_stanza, config.poet.queue_lines)
             self.narrator = Narrator(config.voice, self.poet.lines, self.stop_requested, lead)
 
-    @property
-    def film(self):
-        return self.film_thread.film
+    def _owners(self) -> Owners:
+        """What the controls ask of the threads that own a value, and what those publish."""
+        narrator, midi = self.narrator, self.parts.midi
+        return Owners(
+            trainer=self.dreaming.inbox,
+            film=self.film_thread.inbox,
+            narrator=narrator.inbox if narrator is not None else None,
+            midi=midi.inbox if midi is not None else None,
+            trainer_paused=lambda: self.dreaming.figures.latest().paused,
+            now_speaking=lambda: narrator.now_speaking if narrator is not None else None,
+            film_name=lambda: self.film_thread.place.latest().name,
+        )
 
     def stop(self, why: str | None = None) -> None:
         """Ask every thread to stop (signal handlers, keys, limits); safe from any thread."""
@@ -160,6 +165,82 @@ class Show:
             self.stopped_by = why  # logged by the main loop: a signal handler does not log
         self.stop_requested.set()
         self.dreaming.slot.wake()
+
+    # ---- what others read of the show (the cli, the bench, the status page, the tests) --------
+
+    @property
+    def film(self):
+        return self.film_thread.film
+
+    @property
+    def trainer(self):
+        return self.mind.trainer
+
+    @property
+    def keeper(self) -> Keeper | None:
+        return self.parts.keeper
+
+    @property
+    def window(self) -> Window:
+        return self.parts.window
+
+    @property
+    def osc(self) -> OscServer | None:
+        return self.parts.osc_server
+
+    @property
+    def midi(self) -> Midi | None:
+        return self.parts.midi
+
+    @property
+    def audio_in(self) -> AudioIn | None:
+        return self.parts.audio_in
+
+    @property
+    def video_out(self) -> VideoOut | None:
+        return self.parts.video_out
+
+    @property
+    def web(self) -> WebServer | None:
+        return self.parts.web
+
+    @property
+    def current(self) -> Network | None:
+        return self.screen.current
+
+    @property
+    def frames_drawn(self) -> int:
+        return self.screen.frames_drawn
+
+    @property
+    def last_frame(self) -> tuple[float, bool]:
+        return self.screen.last_frame
+
+    @property
+    def recording(self) -> LiveRecording | None:
+        return self.recording_control.recording
+
+    @property
+    def recordings(self) -> list[RecordingSummary]:
+        return self.recording_control.recordings
+
+    def networks_per_second(self) -> float:
+        return self.figures.networks_per_second()
+
+    def hud_lines(self) -> list[str]:
+        """What the HUD says now (hud.py), with the figures it is given."""
+        recording, learning = self.recording, self.dreaming.figures.latest()
+        figures = HudFigures(
+            first_number=self.dreaming.first_number,
+            rebirths=learning.rebirths,
+            networks_per_s=self.figures.networks_per_second(),
+            film=self.film_thread.place.latest().name,
+            frames_watched=self.mind.memory.frames_seen,
+            paused=learning.paused,
+            recording=recording.path.name if recording is not None else None,
+            doors=self.doors.state,
+        )
+        return hud_lines(self.screen, figures)
 
     # ---- the main loop ------------------------------------------------------------------------
 
@@ -184,10 +265,10 @@ class Show:
         self.threads = threads = self._guarded_threads()  # the status page's too
         for thread in threads:
             thread.start()
-        if self.notice:
-            self.notice_until = started + NOTICE_S
+        if self.parts.waking.notice:
+            self.screen.tell(self.parts.waking.notice, NOTICE_S)
         if self.limits.record_to is not None:
-            self.start_recording(self.limits.record_to)
+            self.recording_control.start(self.limits.record_to)
         clock, heartbeat = pygame.time.Clock(), Heartbeat()  # to systemd's watchdog, if it runs us
         try:
             while not self.stop_requested.is_set():
@@ -203,35 +284,30 @@ class Show:
 
     def _frame(self, t: float) -> None:
         """One turn of the main loop: what was asked, the newest network, the picture."""
-        handle_events(self)
+        handle_events(self.controls, self.screen, self.stop)
         self.controls.apply_pending()
         for name in self.guard.take_reports():
-            self.notice = f"the {name} thread failed (dreams.log says why)"
-            self.notice_until = time.monotonic() + FAULT_NOTICE_S
+            self.screen.tell(f"the {name} thread failed (dreams.log says why)", FAULT_NOTICE_S)
             self.controls.event(f"thread failed: {name}")
         network = self.dreaming.slot.take()
         if network is not None:
             self._receive(network)
         self.controls.voice()
         self.controls.learning()
-        subtitle, fade = self._subtitle(t + self.stage.dream_shift_s)
-        images = self.current.images_at(time.monotonic()) if self.current is not None else None
-        self.stage.draw(t, images, hud_lines(self), subtitle, fade, self.doors.tick())
-        if self.recording is not None:
-            self.recording.see(self.window.surface)
+        self.screen.draw(t, self.hud_lines(), self.doors.tick())
+        self.recording_control.see(self.window.surface)
         if self.video_out is not None:
-            self.video_out.see(self.window.surface, self.stage.picture)
-        self.frames_drawn += 1
+            self.video_out.see(self.window.surface, self.screen.picture)
         if self.web is not None:
             self.web.publish(self)  # the figures and, when asked, the picture for the page
-        self.last_frame = (time.monotonic(), self.stage.hud_on)  # for `dreams bench --osc`
-        self.summary.log_if_due(self)
+        self.screen.flipped()
+        self.figures.log_summary_if_due(self)
 
     def _stop_threads(self, threads: list[threading.Thread]) -> list[str]:
         self.stop()
         if self.stopped_by is not None:
             log.info("show: %s received; ending as Ctrl-C does, with a save", self.stopped_by)
-        self.stop_recording()
+        self.recording_control.stop()
         for part in (self.osc, self.midi, self.audio_in, self.keeper, self.video_out, self.web):
             if part is not None:
                 part.stop()
@@ -266,7 +342,7 @@ class Show:
     def _summary(self, started: float, left: list[str]) -> ShowSummary:
         return ShowSummary(
             networks_created=self.trainer.number - self.dreaming.first_number,
-            networks_shown=self.networks_shown,
+            networks_shown=self.figures.networks_shown,
             frames_drawn=self.frames_drawn,
             film_frames=self.film.frames_read,
             film_frames_skipped=self.film.frames_skipped,
@@ -276,7 +352,7 @@ class Show:
             longest_wait_s=self.narrator.longest_wait_s if self.narrator else 0.0,
             last_network=self.trainer.number,
             rebirths=self.dreaming.guardian.rebirths,
-            first_network_s=self.first_network_s,
+            first_network_s=self.figures.first_network_s,
             thread_faults=self.guard.faults,
         )
 
@@ -304,72 +380,10 @@ class Show:
         return self.current is not None and self.dreaming.limit_reached(self.current.number)
 
     def _receive(self, network: Network) -> None:
-        if self.current is None:
-            self.first_network_s = time.monotonic() - self.started
+        if self.figures.shown(network, time.monotonic() - self.started):
             log.info("show: network %d is on screen, the first of this run, %.1f s after the show "
-                     "began", network.number, self.first_network_s)  # fmt: skip
-        self.current = network
-        self.networks_shown += 1
-        rebirths = self.dreaming.figures.latest().rebirths
-        if rebirths != self._rebirths_told:
-            self._rebirths_told = rebirths
-            self.controls.rebirth(rebirths)
-        self._births.append(network.born_at)
-        while self._births and self._births[0] < network.born_at - RATE_WINDOW_S:
-            self._births.popleft()
-        self.controls.network(network, self.networks_per_second())
-
-    def networks_per_second(self) -> float:
-        if len(self._births) < 2:
-            return 0.0
-        return (len(self._births) - 1) / max(self._births[-1] - self._births[0], 1e-6)
-
-    def _subtitle(self, t: float) -> tuple[str | None, float]:
-        """The line to show and its opacity: the voice's line, or the poet's on a timer (which
-        goes on while hidden, T); until the first, that the poet is waking."""
-        if self.narrator is not None:
-            speaking = self.narrator.now_speaking
-            if speaking is None:
-                return self.poet.waking()
-            return speaking.text, opacity(time.monotonic(), speaking.started, speaking.ends)
-        if self.poet is None:
-            return None, 0.0
-        line = self.subtitles.at(t, self.poet.next_line)
-        return line if self.subtitles.shown else self.poet.waking()
-
-    # ---- what keys and OSC ask of the show itself ---------------------------------------------
-
-    def start_dissolve(self, to: int | None = None) -> None:
-        dreams = len(self.current.images) if self.current is not None else 0
-        self.stage.start_dissolve(dreams, to)
-
-    def start_recording(self, path: Path | None = None) -> None:
-        """Record what is seen and heard, to `path` or a new file in record.folder."""
-        if self.recording is not None:
-            return
-        try:
-            path = path or new_recording_path(self.config.record)
-            self.recording = LiveRecording(path, self.config.record, self.narrator)
-        except (DreamsError, OSError, av.FFmpegError) as error:
-            log.error("record: not recording: %s", error)
-            return
-        self.controls.event("recording")
-
-    def stop_recording(self) -> None:
-        if self.recording is None:
-            return
-        recording, self.recording = self.recording, None
-        self.recordings.append(recording.close())
-        self.controls.event("recording stopped")
-
-    def screenshot(self) -> Path | None:
-        number = self.current.number if self.current else 0
-        name = f"dreams-{number:07d}-{time.strftime('%Y%m%d-%H%M%S')}-{self.frames_drawn}.png"
-        folder = Path(self.config.screen.screenshot_dir).expanduser()
-        try:
-            path = self.window.screenshot(folder, name)
-        except (OSError, pygame.error) as error:
-            log.error("show: screenshot not saved in %s: %s", folder, error)
-            return None
-        log.info("show: screenshot %s", path)
-        return path
+                     "began", network.number, self.figures.first_network_s)  # fmt: skip
+        self.screen.current = network
+        if self.figures.reborn(self.dreaming.figures.latest().rebirths):
+            self.controls.rebirth(self.figures.rebirths_told)
+        self.controls.network(network, self.figures.networks_per_second())

@@ -1,7 +1,8 @@
 """The stage: what the main thread puts on screen each frame. The newest network's dreams,
 composited (dissolve, zoom, grain) on the GPU where they were made or else on the CPU, with the
-HUD, the footer and a subtitle. Everything a performer changes of the picture (the look, the HUD,
-the subtitles, which dream) lives here, owned by the main thread, apart from the config.
+HUD, the footer and a subtitle. What a performer changes of the picture itself (the look, which
+dream) lives here, owned by the main thread, apart from the config; the screen (screen.py) decides
+what else is shown.
 """
 
 import logging
@@ -22,7 +23,6 @@ class Stage:
         self.window, self.seed, self.device, self.footer = window, seed, device, footer
         self.look = Look.of(screen)
         self.fit = screen.fit
-        self.hud_on, self.subtitles_on = screen.hud, screen.subtitles
         self.compositor: Compositor | None = None
         self.dream_clock = 0.0  # the dreams' clock at the last frame drawn
         self.dream_shift_s = 0.0  # added to the show's clock (next dream)
@@ -47,7 +47,7 @@ class Stage:
         dark = images is None or brightness <= 0.0
         picture = None if dark else dimmed(self._compose(compositor, images, t), brightness)
         self.dream_clock, self.picture = t, picture
-        if not self.subtitles_on or brightness <= 0.0:
+        if brightness <= 0.0:
             subtitle = None
         self.window.draw(picture, hud, self.footer, subtitle, fade * brightness)
 
