@@ -6,9 +6,9 @@
     check_name(path, what)                  only that it can be a path: not too long, no NUL
     impossible_source(source)               why a film source from OSC cannot be one, or None
 
-Each returns the path (with ~ expanded) or raises PathError, whose message is one line that names
-`what` (the option or setting, e.g. "--out") and says what to do. Nothing is left behind (a
-writable folder is proved by a file made and removed at once).
+Each check returns the path (with ~ expanded) or raises PathError, whose message is one line
+that names `what` (the option or setting, e.g. "--out") and says what to do.
+Nothing is left behind (a writable folder is proved by a file made and removed at once).
 """
 
 import errno
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from engine.errors import DreamsError, shown
 from engine.files import described as _described
-from engine.mind.film import is_path
 
 
 class PathError(DreamsError):
@@ -156,6 +155,8 @@ LONGEST_SOURCE = 4096  # characters of a URL or camera:N from OSC; a path is hel
 def impossible_source(source: str) -> str | None:
     """Why a film source from OSC cannot be one (too long, a NUL), or None. A path is held to
     the one check of installation/paths.py; a URL or camera:N only to a length."""
+    from engine.mind.film import is_path  # here: the film's module brings cv2, every command not
+
     if len(source) > LONGEST_SOURCE:
         return f"{len(source):,} characters; at most {LONGEST_SOURCE:,}"
     if not is_path(source):

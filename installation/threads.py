@@ -5,7 +5,9 @@ trainer's networks to the screen, the mind to the keeper); no queue can grow. It
 thread's figures, a small frozen record that its owner alone puts and anyone reads (`latest`):
 the trainer's number and rate, the film's place, the poet's count, the narrator's line. Inbox:
 the requests other threads make of an owner (a new learning rate, a reset, a mute), each a named
-message type listed at the end of this file, applied by the owner between its steps, in order.
+message type listed at the end of this file, applied by the owner between its steps, in order
+(the main loop's own inbox carries the OSC address table's commands by name, and the guard's
+the names of the threads that failed).
 put_until_stopped: a bounded queue's patient producer.
 """
 

@@ -72,9 +72,9 @@ def save_checkpoint(folder: Path, frame: int, recorder: Recorder, sides: SideFil
 
 
 def checkpoint_state(mind: Mind, config: Config, progress: CutProgress, sides: SideFiles,
-                     grain: dict, narration: Soundtrack | None) -> dict:  # fmt: skip
+                     grain: dict, soundtrack: Soundtrack | None) -> dict:  # fmt: skip
     """What --resume needs, as data: the mind, the memory, the film's place, the progress, the
-    grain, the side files' lengths and the narration's place."""
+    grain, the side files' lengths and the soundtrack's place."""
     state = {
         "frame": progress.frame,
         "film": mind.film.name,
@@ -96,13 +96,13 @@ def checkpoint_state(mind: Mind, config: Config, progress: CutProgress, sides: S
             "g": np.asarray(progress.losses["g"], np.float32),
         },
     }
-    if narration is not None:
+    if soundtrack is not None:
         state["narration"] = {
-            "lines": narration.lines_placed,
-            "next_start": narration.next_start,
-            "ended": narration.ended,
+            "lines": soundtrack.lines_placed,
+            "next_start": soundtrack.next_start,
+            "ended": soundtrack.ended,
             "placed": [
-                (x.text, x.started, x.ends, x.audio, x.sample_rate) for x in narration.placed
+                (x.text, x.started, x.ends, x.audio, x.sample_rate) for x in soundtrack.placed
             ],
         }
     return stamped(state, mind.trainer)
@@ -121,16 +121,16 @@ def restore(state: dict, mind: Mind, fresh: CutProgress) -> CutProgress:
     return progress
 
 
-def restore_narration(state: dict, narration: Soundtrack | None, recorder: Recorder,
+def restore_soundtrack(state: dict, soundtrack: Soundtrack | None, recorder: Recorder,
                       plan: CutPlan, volume: float) -> float:  # fmt: skip
-    """The lines placed before the checkpoint, back in the narration and on the soundtrack;
+    """The lines placed before the checkpoint, back in the soundtrack and on the soundtrack;
     the picture time up to which the interrupted cut's sound is copied over."""
     audio_until, title_s = state["frame"] / plan.fps, plan.title_s
-    if narration is None:
+    if soundtrack is None:
         return audio_until
     placed = state.get("narration", {}).get("placed", [])
     for text, start, _end, audio, rate in placed:  # the end: start and the audio's length
-        narration.placed.append(placed_line(text, start, audio, rate, volume))
+        soundtrack.placed.append(placed_line(text, start, audio, rate, volume))
         recorder.add_line(audio, rate, title_s + start, volume)
     if placed:
         audio_until = min(audio_until, title_s + placed[0][1])

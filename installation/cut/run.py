@@ -4,7 +4,7 @@ screen; the poems are written, spoken and placed on the soundtrack; an opening t
 credits frame it. Frame-exact: the same seed, film and config give the same frames (on a CPU).
 
 Every `checkpoint_s` (and on Ctrl-C) the run saves what --resume needs to go on: the mind, the
-frame memory, the film's place, the grain, the narration's place, the lengths of the files
+frame memory, the film's place, the grain, the soundtrack's place, the lengths of the files
 beside the cut, and the sheet's dreams and the losses so far. A finished cut writes its contact
 sheet and loss plot beside it.
 """
@@ -29,7 +29,7 @@ from installation.cut.checkpoint import (
     checkpoint_state,
     copy_interrupted,
     restore,
-    restore_narration,
+    restore_soundtrack,
     save_checkpoint,
 )
 from installation.cut.outputs import check_cut_files
@@ -107,7 +107,7 @@ class CutRun:
         self._last_checkpoint = self.so_far.started
         self.progress = Progress(self.so_far.started)
         self.recorder = Recorder(files.video, self.config.record, fps=plan.fps)
-        self.sides, self.narration = self._open_side_files()
+        self.sides, self.soundtrack = self._open_side_files()
 
     # ---- the run --------------------------------------------------------------------------
 
@@ -117,8 +117,8 @@ class CutRun:
             if self.checkpoint is not None:
                 self._resume(self.checkpoint)
                 self.progress.started = self.so_far.started
-            if self.narration is not None:
-                self.narration.start()
+            if self.soundtrack is not None:
+                self.soundtrack.start()
             self._render()
         except RecordError as failure:  # the interrupted cut is shorter than it said
             error = str(failure)
@@ -136,17 +136,17 @@ class CutRun:
 
     def _finish_book(self) -> str | None:
         """The poem being written at the end goes in the book; a full disk is said, not raised."""
-        if self.narration is None:
+        if self.soundtrack is None:
             return None
-        self.narration.join(2.0)
+        self.soundtrack.join(2.0)
         try:
-            self.narration.finish_book()
+            self.soundtrack.finish_book()
         except OSError as failure:
             return f"writing {self.files.book} failed: {failure}"
         return None
 
     def _open_side_files(self) -> tuple[SideFiles, Soundtrack | None]:
-        """The log and the subtitles beside the cut, and the narration, where a checkpoint left
+        """The log and the subtitles beside the cut, and the soundtrack, where a checkpoint left
         them (or new)."""
         state = self.checkpoint or {}
         sides = SideFiles(
@@ -155,21 +155,21 @@ class CutRun:
                 self.files.subtitles, state.get("srt_offset", 0), state.get("srt_entries", 0)
             ),
         )
-        narration = None
+        soundtrack = None
         if self.config.poet.enabled:
             placed = state.get("narration", {})
-            narration = Soundtrack(
+            soundtrack = Soundtrack(
                 self.config,
                 self.stop,
                 self.files.book,
                 placed.get("lines", 0),
                 placed.get("next_start", lead_s(self.plan.picture_s)),
             )
-            narration.ended = placed.get("ended", False)
-            self.progress.poet = lambda: narration.poet.preparing
+            soundtrack.ended = placed.get("ended", False)
+            self.progress.poet = lambda: soundtrack.poet.preparing
         if not state:
             sides.log.add("start", **provenance(self.mind, self.plan))
-        return sides, narration
+        return sides, soundtrack
 
     def _resume(self, state: dict) -> None:
         """The run put back where its checkpoint was; the interrupted cut's frames and sound up
@@ -177,7 +177,7 @@ class CutRun:
         self.so_far = restore(state, self.mind, self.so_far)
         self.painter.compositor.random_state = state["grain"]
         volume = self.config.voice.volume
-        audio_until = restore_narration(state, self.narration, self.recorder, self.plan, volume)
+        audio_until = restore_soundtrack(state, self.soundtrack, self.recorder, self.plan, volume)
         copy_interrupted(self.files.interrupted, state["frame"], audio_until, self.recorder,
                          self.put)  # fmt: skip
         self.sides.log.add("resumed", frame=state["frame"], network=self.mind.trainer.number)
@@ -200,8 +200,8 @@ class CutRun:
                 self._checkpoint()
             return
         self._checkpoint()  # an interruption in the credits resumes here
-        if self.narration is not None:  # the credits hold the end of the last line spoken
-            self.plan = plan = plan.holding(self.narration.last_end)
+        if self.soundtrack is not None:  # the credits hold the end of the last line spoken
+            self.plan = plan = plan.holding(self.soundtrack.last_end)
         credits = credits_card(plan.networks, film, self.config, self.mind.memory.size)
         first = self.so_far.frame
         while self.so_far.frame < plan.total_frames and not self.stop.is_set():
@@ -209,7 +209,7 @@ class CutRun:
             self.put(self.painter.card(credits, card_opacity(t, plan.credits_frames / plan.fps)))
 
     def _network(self, network) -> None:
-        """One network: a line in the log, and its frames of the cut with the narration."""
+        """One network: a line in the log, and its frames of the cut with the soundtrack."""
         plan = self.plan
         self.sides.log.add(
             "network",
@@ -245,7 +245,7 @@ class CutRun:
     def _state(self) -> dict:
         grain = self.painter.compositor.random_state
         return checkpoint_state(self.mind, self.config, self.so_far, self.sides, grain,
-                                self.narration)  # fmt: skip
+                                self.soundtrack)  # fmt: skip
 
     def _watch(self) -> None:
         """Watch the film up to where this network's share of it ends."""
@@ -261,16 +261,16 @@ class CutRun:
             memory.append(frame)
 
     def _narrate(self, t: float) -> tuple[str | None, float]:
-        if self.narration is None:
+        if self.soundtrack is None:
             return None, 0.0
         title_s = self.plan.title_s
-        for line in self.narration.place_until(t, self.plan.line_limit_s, self.progress.redraw):
+        for line in self.soundtrack.place_until(t, self.plan.line_limit_s, self.progress.redraw):
             start = title_s + line.started
             self.recorder.add_line(line.audio, line.sample_rate, start, self.config.voice.volume)
             self.sides.subtitles.add(start, title_s + line.ends, line.text)
             self.sides.log.add("line", text=line.text, start=round(start, 3),
                                end=round(title_s + line.ends, 3))  # fmt: skip
-        return self.narration.subtitle(t)
+        return self.soundtrack.subtitle(t)
 
     # ---- the end --------------------------------------------------------------------------
 

@@ -91,8 +91,7 @@ class Publisher:
         self._frames = (now, show.frames_drawn)
         keeper = show.keeper
         kept = keeper.kept.latest() if keeper else None  # the keeper's Kept record
-        doors = getattr(show, "doors", None)  # the opening hours (doors.py)
-        schedule = doors.state if doors is not None else None
+        schedule = show.doors.state  # the opening hours (doors.py)
         return Status(
             published_unix=time.time(),
             uptime_s=now - show.started,
@@ -118,7 +117,7 @@ class Publisher:
 
     def _hear(self, show) -> None:
         speaking = show.narrator.now_speaking if show.narrator else None
-        if speaking is not None and speaking is not self._heard:
+        if speaking is not None and not speaking.same_line(self._heard):
             self._heard = speaking
             self._lines.append(speaking.text)
 

@@ -158,10 +158,13 @@ class Controls:
 
     def voice(self) -> None:
         speaking = self.owners.now_speaking()
-        if speaking is not None and speaking is not self._spoken:
-            self._spoken, self._end_sent = speaking, False
+        if speaking is None:
+            return
+        if not speaking.same_line(self._spoken):
+            self._end_sent = False
             self.sender.send("/dreams/voice/line", speaking.text)
-        if speaking is not None and not self._end_sent and time.monotonic() >= speaking.ends:
+        self._spoken = speaking  # a skipped line is published again, shorter: its end is new
+        if not self._end_sent and time.monotonic() >= speaking.ends:
             self._end_sent = True
             self.sender.send("/dreams/voice/end", speaking.text)
 

@@ -53,6 +53,10 @@ class SpokenLine:
     def ends(self) -> float:
         return self.started + self.duration_s
 
+    def same_line(self, other: "SpokenLine | None") -> bool:
+        """The same line spoken at the same moment (a skip publishes it again, shorter)."""
+        return other is not None and (other.text, other.started) == (self.text, self.started)
+
 
 @dataclass(frozen=True)
 class Narration:
@@ -76,7 +80,7 @@ class Narrator:
         self.lines_spoken = 0
         self.longest_wait_s = 0.0  # silence beyond the configured pauses: the poet fell behind
         self.volume, self.muted = config.volume, False
-        self.resting = False  # published: written here only
+        self.resting = False  # written here only (doors.py asks for it with SetResting)
         self.speaker = None
         self._free_at = 0.0  # when the next line may begin
         self._retry_sound = False
