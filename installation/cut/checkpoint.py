@@ -123,7 +123,7 @@ def restore(state: dict, mind: Mind, fresh: CutProgress) -> CutProgress:
 
 def restore_soundtrack(state: dict, soundtrack: Soundtrack | None, recorder: Recorder,
                       plan: CutPlan, volume: float) -> float:  # fmt: skip
-    """The lines placed before the checkpoint, back in the soundtrack and on the soundtrack;
+    """The lines placed before the checkpoint, back in the soundtrack and in the recorder's sound;
     the picture time up to which the interrupted cut's sound is copied over."""
     audio_until, title_s = state["frame"] / plan.fps, plan.title_s
     if soundtrack is None:
