@@ -4,7 +4,8 @@ or runs the tests:
     python3 bin/setup.py               set up only
     python3 bin/setup.py start ARGS    set up, prepare the poet once (`dreams prepare`), then
                                        `dreams run ARGS`
-    python3 bin/setup.py test ARGS     set up, then the linter and `pytest ARGS`
+    python3 bin/setup.py test ARGS     set up, then the linter and `pytest ARGS` on every core;
+                                       `test --quick` the quick tier (TESTING.md)
 
 Standard library only: it runs before any venv exists, with any Python 3.11 or newer (on
 Windows, `py -3 bin\\setup.py start`). Safe to run again: it installs only when pyproject.toml,
@@ -212,6 +213,18 @@ def start(dreams: str, args: list[str]) -> int:
     return hand_over(show)
 
 
+QUICK = ["-m", "not slow"]  # the edit-test loop: no show, cut or child process (TESTING.md)
+ON_EVERY_CORE = ["-n", "auto", "--dist", "loadscope"]  # pytest-xdist; a module's tests together
+
+
+def pytest_args(args: list[str]) -> list[str]:
+    """pytest's arguments for `test ARGS`: `--quick` the quick tier; on every core unless ARGS
+    choose (-n N, or -p no:xdist for one process)."""
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args)
+    tier = QUICK if "--quick" in args else []
+    return [*tier, *([] if chosen else ON_EVERY_CORE), *(a for a in args if a != "--quick")]
+
+
 def run_tests(root: Path, python: Path, args: list[str]) -> int:
     env = dict(os.environ, HF_HUB_OFFLINE="1", SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     ruff = str(venv_tool(root / ".venv", platform.system(), "ruff"))
@@ -220,7 +233,7 @@ def run_tests(root: Path, python: Path, args: list[str]) -> int:
         if done.returncode != 0:
             return done.returncode
     os.chdir(root)  # pytest finds pyproject's settings and tests/ from here
-    return hand_over([str(python), "-m", "pytest", *args], env)
+    return hand_over([str(python), "-m", "pytest", *pytest_args(args)], env)
 
 
 def main(argv: list[str]) -> int:

@@ -1,10 +1,12 @@
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 # CPU only, no display, no sound card, no model hub: set before pygame or torch are imported.
 os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -64,17 +66,34 @@ def run_dreams(*args: str, env: dict | None = None, timeout: float = 120):
 CORPUS_SLICE = 150_000  # lines of the real corpus: real cleaning, a build in seconds
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A session's folder `name`, made by `build(folder)` in one test process and shared by the
+    others (pytest-xdist's workers: the poet's cache takes a minute to make), under a lock."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if worker else root  # the workers' common folder
+    folder, built = root / name, root / f"{name}.built"  # the mark beside: the folder as made
+    with FileLock(root / f"{name}.lock"):
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            built.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def poet_cache(tmp_path_factory) -> Path:
-    """A cache folder holding a cleaned corpus built from the start of the real corpus."""
+    """A cache folder holding a cleaned corpus built from the start of the real corpus, and the
+    bundled model prepared in it (default_model_dir)."""
     from engine.poet.corpus import CACHE_VERSION, build_cache, read_package_corpus
 
-    cache = tmp_path_factory.mktemp("cache")
-    texts, syllables = read_package_corpus()
-    build_cache(
-        cache / f"corpus-v{CACHE_VERSION}.txt", texts[:CORPUS_SLICE], syllables[:CORPUS_SLICE]
-    )
-    return cache
+    def build(cache: Path) -> None:
+        texts, syllables = read_package_corpus()
+        corpus = cache / f"corpus-v{CACHE_VERSION}.txt"
+        build_cache(corpus, texts[:CORPUS_SLICE], syllables[:CORPUS_SLICE])
+
+    return built_once(tmp_path_factory, "cache", build)
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +101,8 @@ def default_model_dir(poet_cache) -> Path:
     """The bundled SmolLM2, prepared from its GGUF file into the test cache (the first load)."""
     from engine.poet.language_model import default_model_folder
 
-    return default_model_folder(poet_cache)
+    with FileLock(poet_cache.parent / "model.lock"):  # one worker unpacks it, the rest wait
+        return default_model_folder(poet_cache)
 
 
 @pytest.fixture(scope="session")
@@ -90,21 +110,22 @@ def tiny_model_dir(tmp_path_factory, default_model_dir) -> Path:
     """A tiny, untrained Llama with the real tokenizer: fast to run, writes nonsense."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
-    )
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny-poet")
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    def build(folder: Path) -> None:
+        tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
+        config = LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            max_position_embeddings=512,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            tie_word_embeddings=True,
+        )
+        torch.manual_seed(0)
+        LlamaForCausalLM(config).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+
+    return built_once(tmp_path_factory, "tiny-poet", build)

@@ -183,6 +183,7 @@ def play(part: AudioIn, signal: np.ndarray) -> None:
         time.sleep(HOP / RATE)
 
 
+@pytest.mark.slow
 def test_the_music_moves_the_zoom_of_the_running_show(tmp_path, shapes_film):
     show = open_test_show(tmp_path, f"film.source={shapes_film}")
     route = Route("mid", "/dreams/screen/zoom", 0.5, 2.5, attack_s=0.05, release_s=0.05)

@@ -37,12 +37,14 @@ def wait_for_line(process: subprocess.Popen, words: str, timeout: float = 60.0) 
     return lines
 
 
+@pytest.mark.slow
 def test_networks_limit_ends_the_show(shapes_film):
     result = run_dreams("run", "--windowed", "--film", str(shapes_film), "--networks", "5")
     assert result.returncode == 0, result.stderr
     assert "5 networks created, 5 shown" in result.stderr
 
 
+@pytest.mark.slow
 def test_no_display_is_one_clear_line(shapes_film):
     env = {"SDL_VIDEODRIVER": "x11", "DISPLAY": ":97"}
     result = run_dreams("run", "--film", str(shapes_film), env=env)
@@ -52,6 +54,7 @@ def test_no_display_is_one_clear_line(shapes_film):
     assert "no display could be opened" in line and "dreams record" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("display", ["1", "5"])  # 1: the first past the one display here
 def test_a_display_that_does_not_exist(display):
     result = run_dreams("run", "--windowed", "--display", display)
@@ -83,6 +86,7 @@ def test_help_names_the_commands():
     assert os.path.exists(ROOT / "config.toml")
 
 
+@pytest.mark.slow
 def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache):
     """`dreams bench --quick`: networks against the eager loop, the screen, the poet, the
     voice, the live show and memory, in one table and one JSON file that agree."""
@@ -126,6 +130,7 @@ def children_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
 
 
+@pytest.mark.slow
 def test_bench_refuses_a_json_path_it_cannot_write():
     result = run_dreams("bench", "--quick", "--json", "/no/such/folder/bench.json")
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -82,6 +82,7 @@ def test_bad_files(tmp_path):
         load_config(broken)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, words",
     [

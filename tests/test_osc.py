@@ -25,6 +25,7 @@ from tests.soundkit import ends, line_sent, next_heard, null_sound
 from tests.test_dreamer import same_weights
 
 
+@pytest.mark.slow
 def test_commands_change_the_show_and_state_comes_back(tmp_path, shapes_film):
     listener = Listener()
     show = open_test_show(
@@ -141,6 +142,7 @@ def test_a_flood_over_the_socket_is_cut_and_counted_in_the_summary(tmp_path, sha
     assert re.search(r"lines spoken 0 · saves \d+ \(0 failed\) · threads \d+ \(0 faults\)$", last)
 
 
+@pytest.mark.slow
 def test_requests_at_full_rate_reach_the_trainer_in_order_on_its_own_thread(tmp_path, shapes_film):
     """The main thread never touches the trainer: a burst of rates and steps per frame, sent
     while it steps, is applied by the trainer's own thread, every one, in the order sent."""
@@ -204,6 +206,7 @@ def live_settings(show) -> dict[str, list[float]]:
 ONE_OFF = {"dream", "seek"}  # a jump, not a setting that stays
 
 
+@pytest.mark.slow
 def test_malformed_packets_never_take_the_show_down(tmp_path, shapes_film):
     """After 4000 random packets (garbage, and values far out of range) every setting is still
     inside the range OSC's table gives it, and the show goes on making networks."""
@@ -253,6 +256,7 @@ def test_beyond_loopback_only_the_allowed_are_heard(tmp_path, shapes_film):
     run_with(show, actions)
 
 
+@pytest.mark.slow
 def test_a_busy_port_and_a_bad_target_are_clear_errors():
     busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     busy.bind(("127.0.0.1", 0))
@@ -274,6 +278,7 @@ def sound_card(tmp_path):
         yield card
 
 
+@pytest.mark.slow
 def test_voice_film_and_dream_commands(
     tmp_path, shapes_film, poet_cache, tiny_model_dir, sound_card
 ):

@@ -28,6 +28,7 @@ def one_error_line(result) -> str:
     return errors[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -90,6 +91,7 @@ def test_a_book_is_never_read_from_a_device_nor_cut_when_it_is_not_ours(tmp_path
         assert notes.read_text() == text
 
 
+@pytest.mark.slow
 def test_dreams_write_refuses_a_users_list_and_keeps_it(tmp_path):
     todo = tmp_path / "todo.txt"
     todo.write_text("1. buy milk\n2. call mum\n")
@@ -109,6 +111,7 @@ def test_the_live_book_starts_beside_a_users_file_and_goes_on_there(tmp_path, ca
     assert again.path == book.path and again.last_number == 1
 
 
+@pytest.mark.slow
 def test_a_book_on_a_full_disk_is_one_line_exit_1_and_keeps_its_poems(
     tmp_path, poet_cache, tiny_model_dir
 ):
@@ -139,6 +142,7 @@ def test_a_book_on_a_full_disk_is_one_line_exit_1_and_keeps_its_poems(
     assert book.read_bytes() == kept and headings(book) == [1]
 
 
+@pytest.mark.slow
 def test_a_mistaken_option_is_one_line_that_points_to_help():
     line = one_error_line(run_dreams("record", "--out", "/tmp/x.mp4", "--fps", "abc"))
     assert "--fps: give a whole number, not 'abc'; see dreams record --help" in line
@@ -148,6 +152,7 @@ def test_a_mistaken_option_is_one_line_that_points_to_help():
     assert "unrecognized arguments: --bogus; see dreams record --help" in line
 
 
+@pytest.mark.slow
 def test_opencv_and_ffmpeg_say_nothing_of_their_own(tmp_path, shapes_film):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(shapes_film.read_bytes()[:3000])  # its index (moov) is never reached
@@ -159,6 +164,7 @@ def test_opencv_and_ffmpeg_say_nothing_of_their_own(tmp_path, shapes_film):
         ], result.stderr  # nothing but our line and the log's own
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("setting", "words"),
     [
@@ -173,6 +179,7 @@ def test_osc_words_are_checked_and_named(setting, words, shapes_film):
     assert words in line and "osc.port" not in line
 
 
+@pytest.mark.slow
 def test_the_reason_for_an_exit_2_is_also_in_the_log(tmp_path):
     folder = tmp_path / "state"
     result = run_dreams(

@@ -25,6 +25,7 @@ def make_poet(cache, model_dir, **settings) -> Poet:
     return Poet(PoetConfig(**settings), Corpus.load(cache), model, tokenizer)
 
 
+@pytest.mark.slow
 def test_the_bundled_model_writes_verse(poet_cache, default_model_dir, caplog):
     assert (default_model_dir / "config.json").is_file()
     assert not list(default_model_dir.parent.glob(".*partial"))  # nothing half-written left
@@ -42,6 +43,7 @@ def test_the_bundled_model_writes_verse(poet_cache, default_model_dir, caplog):
         assert clean_corpus_line(line) == line  # each passes the verse rules
 
 
+@pytest.mark.slow
 def test_a_failing_model_gives_way_to_corpus_lines(poet_cache, tiny_model_dir):
     poet = make_poet(poet_cache, tiny_model_dir, lines_per_stanza=2, stanzas=1, max_new_tokens=16)
     poem = next(poet.poems(2))  # an untrained model writes no verse
@@ -72,6 +74,7 @@ def wait_until_full(thread: PoetThread) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir):
     stop = threading.Event()
     thread = PoetThread(
@@ -99,6 +102,7 @@ def test_the_poet_thread_fills_its_queue_then_sleeps(poet_cache, tiny_model_dir)
     assert not thread.thread.is_alive()
 
 
+@pytest.mark.slow
 def test_the_poet_thread_survives_a_failing_model(poet_cache, tiny_model_dir):
     attempts = []
 
@@ -119,6 +123,7 @@ def test_the_poet_thread_survives_a_failing_model(poet_cache, tiny_model_dir):
         thread.thread.join(5)
 
 
+@pytest.mark.slow
 def test_teaching_lowers_the_held_out_loss(tmp_path, poet_cache, tiny_model_dir):
     model, tokenizer, _ = load_language_model(str(tiny_model_dir), torch.device("cpu"), poet_cache)
     corpus = Corpus.load(poet_cache)
@@ -145,6 +150,7 @@ def test_prompts_come_from_the_corpus_in_order(poet_cache):
     assert [corpus.line(index + k) for k in range(6)] == passage
 
 
+@pytest.mark.slow
 def test_lines_come_one_at_a_time_with_their_place_in_the_poem(poet_cache, tiny_model_dir):
     poet = make_poet(poet_cache, tiny_model_dir, lines_per_stanza=2, stanzas=2, max_new_tokens=8)
     stream = poet.lines()

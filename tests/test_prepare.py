@@ -32,6 +32,7 @@ def cleaned_only(poet_cache, folder):
     return folder
 
 
+@pytest.mark.slow
 def test_prepare_makes_the_cache_that_a_second_run_finds_ready(poet_cache, tiny_model_dir,
                                                                tmp_path):  # fmt: skip
     cache = cleaned_only(poet_cache, tmp_path / "cache")
@@ -52,6 +53,7 @@ def test_prepare_refuses_a_poet_model_that_is_not_one_in_one_line(tmp_path):
     assert "poet.model" in line and "nowhere" in line
 
 
+@pytest.mark.slow
 def test_an_interrupted_unpacking_leaves_no_half_model(tmp_path):
     def interrupt(done, total):
         if done == total - 1:
@@ -63,6 +65,7 @@ def test_an_interrupted_unpacking_leaves_no_half_model(tmp_path):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # nothing half-made
 
 
+@pytest.mark.slow
 def test_write_shows_the_preparation_before_its_words(poet_cache, tiny_model_dir, tmp_path):
     cache = cleaned_only(poet_cache, tmp_path / "cache")
     book = tmp_path / "book.txt"
@@ -80,6 +83,7 @@ def test_a_cut_waiting_for_the_poet_shows_its_preparation(capsys):
     assert f"networks/s, the poet, once: {COUNTING} 50%" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_show_says_the_poet_is_waking_until_its_first_line(poet_cache, tiny_model_dir,
                                                                tmp_path):  # fmt: skip
     show = open_test_show(tmp_path, *tiny_poet(poet_cache, tiny_model_dir),

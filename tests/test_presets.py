@@ -22,6 +22,7 @@ def show_with_presets(tmp_path, film, *settings):
     return open_test_show(tmp_path, f"film.source={film}", *state, *settings)
 
 
+@pytest.mark.slow
 def test_a_preset_saved_over_osc_comes_back_with_a_glide(tmp_path, shapes_film):
     show = show_with_presets(tmp_path, shapes_film, "preset.morph_s=1.5")
     port, sock = show.osc.port, sender()

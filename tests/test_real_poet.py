@@ -6,12 +6,15 @@ import queue
 
 import numpy as np
 import pygame
+import pytest
 
 from engine.poet.corpus import Corpus
 from installation.threads import Listen
 from tests.conftest import as_options, run_dreams
 from tests.cutkit import sound, subtitles
 from tests.showkit import open_test_show, press, run_with, when
+
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
 
 
 def real_poet(cache) -> list[str]:

@@ -116,6 +116,7 @@ def test_a_contact_sheet_and_a_loss_plot_beside_the_cut(cut):
     assert colour_share(plot, D_COLOUR) > 0.002 and colour_share(plot, G_COLOUR) > 0.002
 
 
+@pytest.mark.slow
 def test_one_seed_gives_the_same_frames(cut, tmp_path, poet_cache, tiny_model_dir):
     again = tmp_path / "again.mp4"
     assert record(again, *poet(poet_cache, tiny_model_dir)).returncode == 0
@@ -155,6 +156,7 @@ def refused_resume(out, *args) -> str:
     return result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     out = tmp_path / "cut.mp4"
     log_path = tmp_path / "cut.log.jsonl"
@@ -207,6 +209,7 @@ def test_killed_and_interrupted_cuts_play_and_resume(tmp_path, shapes_film):
     assert not out.with_name("cut.interrupted.mp4").exists()
 
 
+@pytest.mark.slow
 def test_an_output_that_cannot_be_written_is_said_before_any_training(tmp_path):
     started = time.monotonic()
     result = run_dreams("record", "--out", str(tmp_path / "missing" / "cut.mp4"))

@@ -40,6 +40,7 @@ def full_disk_at(size: int):
     return limit
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_cut_with_one_line_and_resume_goes_on(tmp_path):
     out = tmp_path / "cut.mp4"
     command = [*DREAMS, "record", "--out", str(out), *HEAVY]
@@ -76,6 +77,7 @@ def folder_contents(folder) -> dict:
     return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_resume_goes_on_only_with_a_cut_that_dreams_left_unfinished(tmp_path):
     film = tmp_path / "holiday.mp4"
     film.write_bytes(b"someone's holiday film")
@@ -90,6 +92,7 @@ def test_resume_goes_on_only_with_a_cut_that_dreams_left_unfinished(tmp_path):
     assert folder_contents(tmp_path) == before  # not renamed, not truncated, not deleted
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_device_is_never_a_cut():
     for resume in ([], ["--resume"]):
@@ -97,6 +100,7 @@ def test_a_device_is_never_a_cut():
     assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full")
 
 
+@pytest.mark.slow
 def test_a_new_cut_never_writes_over_the_files_beside_it(tmp_path):
     out = tmp_path / "cut.mp4"
     out.write_bytes(b"last night's cut")  # a cut of the same name

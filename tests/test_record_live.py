@@ -20,6 +20,8 @@ from tests.cutkit import sound, streams, subtitles, video_times
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 from tests.test_osc import send, sender
 
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
+
 SIZE = ["record.width=320", "record.height=240"]
 
 

@@ -59,6 +59,7 @@ def test_a_fresh_mind_sets_the_saves_aside(tmp_path):
     assert folder.saves()[0].name == "mind-000001.state"
 
 
+@pytest.mark.slow
 def test_a_save_on_a_full_disk_leaves_the_earlier_saves(tmp_path):
     """A file size limit (RLIMIT_FSIZE) stands in for a full disk: the write really fails."""
     folder = SavesFolder(tmp_path, keep=3)

@@ -126,6 +126,7 @@ def screenshot(show, tmp_path) -> np.ndarray:
     return pygame.surfarray.array3d(pygame.image.load(str(newest))).astype(int)
 
 
+@pytest.mark.slow
 def test_a_show_crosses_a_closing_and_an_opening(tmp_path, shapes_film, poet_cache,
                                                  tiny_model_dir):  # fmt: skip
     clock = Clock(at(1, "17:59"))  # a Tuesday, a minute before closing

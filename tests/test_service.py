@@ -39,6 +39,7 @@ def received(listener: socket.socket) -> list[str]:
             return messages
 
 
+@pytest.mark.slow
 @needs_unix
 def test_a_show_run_by_systemd_says_ready_beats_and_stopping(shapes_film, tmp_path):
     address = tmp_path / "notify"
@@ -107,6 +108,7 @@ def exec_start_words(line: str) -> list[str]:
     return [re.sub(r"([%$])(.?)", kept, word) for word in shlex.split(line)]
 
 
+@pytest.mark.slow
 def test_the_linux_unit_is_verified_by_systemd_and_not_overwritten(tmp_path):
     result = service(tmp_path, "install", "--system", "linux", "--", "--display", "1", "--set",
                      ODD_FILM)  # fmt: skip

@@ -146,3 +146,12 @@ def test_without_portaudio_setup_says_how_to_install_it_and_goes_on(tmp_path, mo
     assert setup.set_up(tmp_path) == python
     (said,) = capsys.readouterr().err.splitlines()
     assert "PortAudio is missing" in said and "sudo apt-get install libportaudio2" in said
+
+
+def test_the_tests_run_on_every_core_and_quick_leaves_the_slow_ones_out():
+    full, quick = setup.pytest_args([]), setup.pytest_args(["--quick", "tests/test_show.py"])
+    assert full[:2] == ["-n", "auto"]  # the suite on every core
+    assert quick[:2] == ["-m", "not slow"] and quick[-1] == "tests/test_show.py"
+    assert "--quick" not in quick  # pytest does not know it
+    for chosen in (["-n", "0"], ["-n4"], ["-p", "no:xdist"]):
+        assert "auto" not in setup.pytest_args(chosen)  # the caller's choice stands

@@ -129,6 +129,7 @@ def sheet_cells(path, dream_shape) -> int:
     return sum(picture.max() > 0 for picture, _ in cells(sheet, dream_shape, rows * columns))
 
 
+@pytest.mark.slow
 def test_the_live_show_writes_its_sheet_on_request_and_at_exit(tmp_path, shapes_film):
     state = tmp_path / "state"
     show = open_test_show(tmp_path, f"film.source={shapes_film}", "state.enabled=true",

@@ -5,6 +5,7 @@ import shutil
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from engine.assets import DEFAULT_FILM_CREDIT, default_film
 from engine.config import load_config
@@ -69,6 +70,7 @@ def test_the_credits_name_a_film_by_its_name_never_its_folders(tmp_path, shapes_
     assert "secret" not in credits and "key=k" not in credits
 
 
+@pytest.mark.slow
 def test_a_60_network_cut_is_narrated_from_its_first_seconds(tmp_path, poet_cache, tiny_model_dir):
     out = tmp_path / "cut.mp4"
     result = run_dreams("record", "--networks", "60", "--out", str(out), "--size", "320x180",

@@ -11,6 +11,7 @@ import pytest
 from tests.showkit import bottom, open_test_show, picture, press, run_with, tiny_poet, when
 
 
+@pytest.mark.slow
 def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_film):
     show = open_test_show(tmp_path, f"film.source={shapes_film}", networks=40)
 
@@ -36,6 +37,7 @@ def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_fil
     assert int(shots[1].name.split("-")[1]) >= 35  # named for the network on screen
 
 
+@pytest.mark.slow
 def test_keys_pause_learning_and_quit(tmp_path, shapes_film):
     show = open_test_show(tmp_path, f"film.source={shapes_film}")
     seen = {}
@@ -67,6 +69,7 @@ def dream_area(path) -> np.ndarray:
     return image[105:205, 60:260].astype(int)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("settings", [[], ["film.color=true"], ["screen.fit=letterbox"]])
 def test_the_show_runs_on_the_bundled_clip(tmp_path, settings):
     """The bundled 16:9 clip dreamt in its own shape, filling the 4:3 window edge to edge (or
@@ -102,6 +105,7 @@ def test_a_duration_ends_the_show(tmp_path, shapes_film):
     assert summary.threads_left == []
 
 
+@pytest.mark.slow
 def test_steps_per_frame_makes_that_many_networks_per_frame_drawn(tmp_path, shapes_film):
     show = open_test_show(
         tmp_path, f"film.source={shapes_film}", "dream.steps_per_frame=3", networks=31
@@ -112,6 +116,7 @@ def test_steps_per_frame_makes_that_many_networks_per_frame_drawn(tmp_path, shap
     assert show.current.number == 31
 
 
+@pytest.mark.slow
 def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, tiny_model_dir):
     show = open_test_show(
         tmp_path,
@@ -143,6 +148,7 @@ def test_the_poets_lines_appear_as_subtitles(tmp_path, shapes_film, poet_cache, 
     assert show.screen.subtitles.shown >= 1
 
 
+@pytest.mark.slow
 def test_subtitles_follow_the_voice(tmp_path, shapes_film, poet_cache, tiny_model_dir):
     show = open_test_show(
         tmp_path,

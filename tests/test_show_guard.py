@@ -8,6 +8,8 @@ import shutil
 import threading
 import time
 
+import pytest
+
 from engine.config import load_config
 from engine.mind.saves import SavesFolder
 from installation.show.keeper import Keeper
@@ -17,6 +19,7 @@ from tests.oscclient import Listener, ping, send, sender
 from tests.showkit import open_test_show, run_with, tiny_poet, when
 
 
+@pytest.mark.slow
 def test_a_film_source_too_long_for_a_path_is_refused_and_the_film_goes_on(
     tmp_path, shapes_film, caplog
 ):
@@ -93,6 +96,7 @@ def test_a_keeper_that_fails_ends_the_show_with_a_save(tmp_path, shapes_film, ca
     assert saved["trainer"]["number"] == summary.last_network >= 3  # nothing but the moment lost
 
 
+@pytest.mark.slow
 def test_garbage_datagrams_and_a_screenshot_flood_are_rate_limited(tmp_path, shapes_film, caplog):
     show = open_test_show(tmp_path, f"film.source={shapes_film}", "osc.max_messages_per_s=100000",
                           "osc.burst=100000")  # fmt: skip

@@ -14,6 +14,8 @@ from tests.cutkit import video_frames
 from tests.showkit import tiny_poet
 from tests.test_cli import start_dreams, wait_for_line
 
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
+
 
 def show_in(folder, film, *args):
     return start_dreams(

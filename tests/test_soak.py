@@ -20,7 +20,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
 
 GROWTH_BOUND_MB = 64.0  # warm to end, high-water steps included
 RISING_SHARE = 0.25  # of the samples that may be above the one before

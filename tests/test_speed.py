@@ -80,6 +80,7 @@ def test_the_gpu_arithmetic_bf16_keeps_to_the_eager_step_within_bf16_tolerance(m
     assert np.abs(a.images.astype(int) - b.images).mean() < 2  # grey levels, on average
 
 
+@pytest.mark.slow
 def test_the_compiled_step_learns_what_the_eager_step_learns(memory):
     """torch.compile (inductor's C++ backend here; Triton and CUDA graphs on a GPU)."""
     eager, fast = trainer(memory, Speed()), trainer(memory, Speed(compile_mode="default"))
@@ -109,6 +110,7 @@ print("same losses:", np.allclose([a.d_loss, a.g_loss], [b.d_loss, b.g_loss], rt
 """
 
 
+@pytest.mark.slow
 def test_without_a_compiler_the_compiled_path_falls_back_to_eager(tmp_path):
     """No C++ compiler for inductor (CXX names a program that fails; an empty compile cache):
     one line, then the same networks, eagerly (engine/mind/ladder.py)."""

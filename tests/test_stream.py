@@ -47,6 +47,7 @@ def test_a_stream_plays_drops_and_comes_back(served_film):
     assert film.read() is None
 
 
+@pytest.mark.slow
 def test_the_show_dreams_on_when_the_stream_is_gone(served_film, tmp_path):
     server, url = served_film
     show = open_test_show(tmp_path, f"film.source={url}", "film.reconnect_s=0.2", duration=60)

@@ -13,6 +13,8 @@ from installation.bench.video_out import listening_ports, source_port
 from tests.conftest import run_dreams
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
+
 ndi = pytest.importorskip("NDIlib")
 
 

@@ -45,6 +45,7 @@ def test_text_is_made_speakable():
     assert number_words(2026) == "two thousand twenty six"
 
 
+@pytest.mark.slow
 def test_a_missing_voice_is_a_clear_error(tmp_path):
     with pytest.raises(VoiceError, match="no Piper voice"):
         voice_path(str(tmp_path / "nobody.onnx"))
@@ -68,6 +69,7 @@ def start_narrator(lines: queue.Queue, **settings) -> tuple[Narrator, threading.
     return narrator, stop
 
 
+@pytest.mark.slow
 def test_the_silent_speaker_keeps_real_time():
     lines = queue.Queue()
     for text in (LINE, "And leaves the world to darkness and to me.", "Now fades the glimmering"):
@@ -92,6 +94,7 @@ def test_the_silent_speaker_keeps_real_time():
     assert narrator.longest_wait_s < 0.05  # every line was ready in time: no silence beyond
 
 
+@pytest.mark.slow
 def test_a_late_line_is_counted_as_silence_beyond_the_pauses():
     lines = queue.Queue()
     lines.put(poem_line(LINE))
@@ -122,6 +125,7 @@ def test_the_narrator_waits_for_a_slow_poet_without_spinning():
     assert not narrator.thread.is_alive()
 
 
+@pytest.mark.slow
 def test_skip_cuts_the_line_short():
     """Skipped half way, the line ends there (its subtitle with it) and the next begins after
     a breath, not after the rest of the line and its 5 s pause."""
@@ -152,6 +156,7 @@ def test_skip_cuts_the_line_short():
     assert following.started - cut.ends == pytest.approx(SKIP_PAUSE_S, abs=0.25)
 
 
+@pytest.mark.slow
 def test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted(tmp_path):
     """Through PortAudio to a sound card (ALSA's null sink): the samples that reach it are the
     line's audio at volume 1, a quarter of it at volume 0.25, and silence, as long, muted."""
@@ -185,6 +190,7 @@ def test_the_real_speaker_sends_each_line_at_its_volume_and_silence_when_muted(t
     assert np.abs(taken).max() == 0.0  # and with silence
 
 
+@pytest.mark.slow
 def test_asking_for_sound_again_opens_a_new_speaker():
     lines = queue.Queue()
     narrator, stop = start_narrator(lines, line_pause_s=0.1)

@@ -56,6 +56,7 @@ def status(port, token=None) -> dict:
     return json.loads(ask(port, "/api/status", token)[2])
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_show_moving_and_its_buttons_reach_it(tmp_path):
     show = open_test_show(tmp_path)
     port = show.web.port
@@ -92,6 +93,7 @@ def test_the_page_shows_the_show_moving_and_its_buttons_reach_it(tmp_path):
     run_with(show, phone)
 
 
+@pytest.mark.slow
 def test_health_turns_503_when_the_trainer_stops_and_200_when_it_goes_on(tmp_path):
     show = open_test_show(tmp_path, "web.stall_s=2")
     port, stuck, steps = show.web.port, threading.Event(), show.dreaming._steps
@@ -198,6 +200,7 @@ def test_a_flood_is_cut_and_said_once_a_second(caplog):
     assert len([r for r in caplog.records if "web:" in r.getMessage()]) <= 3
 
 
+@pytest.mark.slow
 def test_sixteen_requests_at_once_and_a_silent_phone_dropped_after_10_s(server):
     """Phones that connect and say nothing hold at most 16 of the show's threads, and each is
     let go after 10 s: a page left half-open in a pocket never takes the show's threads."""
@@ -246,6 +249,7 @@ def test_beyond_this_machine_only_the_allowed_get_in():
             web.stop()
 
 
+@pytest.mark.slow
 def test_a_page_open_to_the_network_without_a_token_is_refused_before_the_window():
     result = run_dreams("run", "--windowed", "--duration", "2", "--set", "web.host=0.0.0.0")
     assert result.returncode == 2
@@ -253,6 +257,7 @@ def test_a_page_open_to_the_network_without_a_token_is_refused_before_the_window
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_busy_port_is_one_line_and_exit_2():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -5,9 +5,13 @@ this project's own code cannot read /proc (there is none on a Mac or Windows).""
 import json
 import re
 
+import pytest
+
 from tests.conftest import ROOT, run_dreams
 from tests.cutkit import video_frames
 from tests.test_write import poet_settings
+
+pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
 
 # Run first in the child (PYTHONPATH). psutil's Linux backend needs `resource` itself: it is
 # loaded before the module is taken away, as on Windows psutil has its own backend.

@@ -30,6 +30,7 @@ def headings(path) -> list[int]:
     return [int(n) for n in re.findall(r"^(\d+)\. ", path.read_text(), re.MULTILINE)]
 
 
+@pytest.mark.slow
 def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
     book = tmp_path / "book.txt"
     args = ["write", "--words", "40", "--out", str(book), "--batch", "2"]
@@ -47,6 +48,7 @@ def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
     assert more == list(range(1, len(more) + 1))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, getattr(signal, "SIGHUP", signal.SIGTERM)])
 def test_ctrl_c_or_a_closed_terminal_leaves_a_valid_book(signum, tmp_path, poet_cache,
                                                          tiny_model_dir):  # fmt: skip
@@ -88,6 +90,7 @@ def test_a_half_written_poem_is_cut_off_when_the_book_is_opened(tmp_path):
     assert path.read_text().endswith("still.\n\n\n")
 
 
+@pytest.mark.slow
 def test_a_bad_model_path_is_one_clear_line(tmp_path):
     for command in (["write", "--words", "5", "--out", str(tmp_path / "b.txt")], ["run"]):
         result = run_dreams(*command, "--set", "poet.model=/no/such/poet")
@@ -97,6 +100,7 @@ def test_a_bad_model_path_is_one_clear_line(tmp_path):
         assert "/no/such/poet" in line
 
 
+@pytest.mark.slow
 def test_teach_poet_saves_a_poet_that_can_be_named(tmp_path, poet_cache, tiny_model_dir):
     out = tmp_path / "taught"
     result = run_dreams(
@@ -109,6 +113,7 @@ def test_teach_poet_saves_a_poet_that_can_be_named(tmp_path, poet_cache, tiny_mo
     assert again.returncode == 2 and "not empty" in again.stderr
 
 
+@pytest.mark.slow
 def test_teach_poet_lora_lowers_the_held_out_loss_and_says_how(
     tmp_path, poet_cache, tiny_model_dir
 ):
@@ -131,6 +136,7 @@ def test_teach_poet_lora_lowers_the_held_out_loss_and_says_how(
     assert "adapter" in wrote.stderr and book.read_text()
 
 
+@pytest.mark.slow
 def test_a_missing_or_damaged_adapter_is_one_clear_line(tmp_path, poet_cache, tiny_model_dir):
     damaged = tmp_path / "damaged"
     damaged.mkdir()
@@ -146,6 +152,7 @@ def test_a_missing_or_damaged_adapter_is_one_clear_line(tmp_path, poet_cache, ti
             assert str(adapter) in line and "poet.adapter" in line
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_the_poet_learned_and_how_to_learn_it_again(
     tmp_path, poet_cache, tiny_model_dir
 ):
