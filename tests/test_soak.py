@@ -1,5 +1,5 @@
 """Soak: the whole show headless (dreamer at 32 x 32, poet, voice on the silent speaker, OSC
-under a steady load of good and bad packets, saves every few seconds) for 4,000 networks, in a
+under a steady load of good and bad packets, saves every few seconds) for 2,500 networks, in a
 process of its own (tests/soakrun.py). Memory and the thread count must stay flat: a show that
 leaks a little every network fails on a wall within weeks.
 
@@ -23,6 +23,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.soakrun import SOAK_NETWORKS
 
 pytestmark = pytest.mark.slow  # every test here: a show, a cut or a process
 
@@ -41,7 +42,7 @@ def test_memory_and_threads_stay_flat(tmp_path, shapes_film, poet_cache, tiny_mo
     assert done.returncode == 0, done.stderr[-3000:]
     soak = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"soak: {soak}")
-    assert soak["networks"] == 4000
+    assert soak["networks"] == SOAK_NETWORKS
     assert soak["lines_spoken"] >= 3 and soak["saves"] >= 2  # every thread did its work
     assert soak["end_mb"] - soak["warm_mb"] < GROWTH_BOUND_MB
     assert rising_share(soak["series"]) < RISING_SHARE
