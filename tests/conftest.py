@@ -129,3 +129,17 @@ def tiny_model_dir(tmp_path_factory, default_model_dir) -> Path:
         tokenizer.save_pretrained(folder)
 
     return built_once(tmp_path_factory, "tiny-poet", build)
+
+
+# The longest modules first: on every core (pytest-xdist, a module to a worker) the suite then
+# ends together instead of waiting for a long module begun last (test_soak.py sorts late).
+LONGEST_FIRST = ("test_soak.py", "test_record.py", "test_write.py", "test_show_signals.py",
+                 "test_cli.py", "test_gallery.py")  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
