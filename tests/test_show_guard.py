@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from engine.config import load_config
 from engine.mind.saves import SavesFolder
@@ -94,6 +95,24 @@ def test_a_keeper_that_fails_ends_the_show_with_a_save(tmp_path, shapes_film, ca
     assert "the state thread failed" in caplog.text and "the show ends with a save" in caplog.text
     saved, _ = SavesFolder(folder, keep=3).newest_good()
     assert saved["trainer"]["number"] == summary.last_network >= 3  # nothing but the moment lost
+
+
+def test_out_of_gpu_memory_the_show_halves_the_batch_and_dreams_on(tmp_path, shapes_film, caplog):
+    """A CPU cannot run out of GPU memory: the trainer's third step raises what CUDA raises."""
+    show = open_test_show(tmp_path, f"film.source={shapes_film}", networks=6)
+    trainer = show.dreaming.trainer
+    step, steps, batch = trainer.step, [], trainer.batch_size
+
+    def runs_out_once(render: bool = True):
+        steps.append(render)
+        if len(steps) == 3:
+            raise torch.OutOfMemoryError("CUDA out of memory (a stand-in)")
+        return step(render=render)
+
+    trainer.step = runs_out_once
+    summary = show.run()
+    assert summary.last_network == 6 and trainer.batch_size == batch // 2
+    assert f"out of GPU memory; batch halved to {batch // 2}" in caplog.text
 
 
 @pytest.mark.slow
