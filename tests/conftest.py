@@ -131,13 +131,17 @@ def tiny_model_dir(tmp_path_factory, default_model_dir) -> Path:
     return built_once(tmp_path_factory, "tiny-poet", build)
 
 
-# The longest modules first: on every core (pytest-xdist, a module to a worker) the suite then
-# ends together instead of waiting for a long module begun last (test_soak.py sorts late).
+# The longest modules first when the suite runs on every core (pytest-xdist, a module to a
+# worker): it then ends together instead of waiting for a long module begun last (test_soak.py
+# sorts late). In one process (tools/sabotage.py's runs) the tests keep the order they are named.
 LONGEST_FIRST = ("test_soak.py", "test_record.py", "test_write.py", "test_show_signals.py",
                  "test_cli.py", "test_gallery.py")  # fmt: skip
 
 
 def pytest_collection_modifyitems(items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # only xdist's workers collect under it
+        return
+
     def rank(item) -> int:
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
