@@ -24,13 +24,16 @@ def test_files_and_functions_stay_small():
     assert too_long == []
 
 
+def importing(files, package: str, indented: bool = True) -> list[str]:
+    """Those of `files` with an import of `package` (a regular expression); `indented` False:
+    at the top level only (one under TYPE_CHECKING is not run)."""
+    margin = r"\s*" if indented else ""
+    line = rf"^{margin}(from|import) {package}\b"
+    return [str(p.relative_to(ROOT)) for p in files if re.search(line, p.read_text(), re.M)]
+
+
 def test_the_engine_never_imports_the_installation():
-    offenders = [
-        str(path.relative_to(ROOT))
-        for path in ROOT.glob("engine/**/*.py")
-        if re.search(r"^\s*(from|import) installation\b", path.read_text(), re.M)
-    ]
-    assert offenders == []
+    assert importing(ROOT.glob("engine/**/*.py"), "installation") == []
 
 
 def test_the_two_minds_never_import_each_other_and_the_shared_pieces_neither():
@@ -38,9 +41,7 @@ def test_the_two_minds_never_import_each_other_and_the_shared_pieces_neither():
     offenders = []
     for room, others in (("mind", "poet"), ("poet", "mind"), ("", "(mind|poet)")):
         files = ROOT.glob(f"engine/{room}/*.py" if room else "engine/*.py")
-        for path in files:
-            if re.search(rf"^\s*(from|import) engine\.{others}\b", path.read_text(), re.M):
-                offenders.append(str(path.relative_to(ROOT)))
+        offenders += importing(files, rf"engine\.{others}")
     assert offenders == []
 
 
@@ -141,9 +142,5 @@ def test_the_players_are_given_their_parts_not_the_show():
 
 def test_play_never_imports_the_show_to_run():
     """play/ sits below show/: it is given the show's parts, typed under TYPE_CHECKING only."""
-    offenders = [
-        str(path.relative_to(ROOT))
-        for path in ROOT.glob("installation/play/*.py")
-        if re.search(r"^(from|import) installation\.show\b", path.read_text(), re.M)
-    ]
-    assert offenders == []
+    files = ROOT.glob("installation/play/*.py")
+    assert importing(files, r"installation\.show", indented=False) == []

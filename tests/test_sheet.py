@@ -151,7 +151,7 @@ def test_the_live_show_writes_its_sheet_on_request_and_at_exit(tmp_path, shapes_
         send(sock, port, "/dreams/sheet")  # within 10 s: refused
         send(sock, port, "/dreams/learn/rate", 0.0005)  # behind it in the trainer's inbox
         when(lambda: SetLearningRate in [type(request) for request in show.dreaming.applied])
-        assert asked() == 1 and show.controls.sheets_refused == 1
+        assert asked() == 1 and show.controls.sheets.refused == 1
         assert path.read_bytes() == written[1][1]  # not written again
         when(lambda: show.current.number >= 40)
 

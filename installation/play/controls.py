@@ -367,13 +367,3 @@ class Controls:
                         "(the log's first midi line says why)", address)  # fmt: skip
             return
         self.owners.midi.send(LearnAddress(address))
-
-    # ---- what the status page and the tests read --------------------------------------------
-
-    @property
-    def screenshots_refused(self) -> int:
-        return self.screenshots.refused
-
-    @property
-    def sheets_refused(self) -> int:
-        return self.sheets.refused
