@@ -41,6 +41,7 @@ MINUTE_OF_VIDEO_MB = 100  # a minute of 1080p at crf 20 is some 30-60 MB: room a
 LIVE_LAG_S = 0.5  # a live frame is dropped when the file is this far behind it, and work waits
 LIVE_FRAGMENT_S = 1.0  # a live recording's keyframes, so fragments, come this often
 LIVE_X264 = "rc-lookahead=0:sync-lookahead=0"  # x264 holds no frames back: a frame given is written
+LIVE_TUNE = {"tune": "zerolatency"}  # slice threads, not frame threads: a frame out per frame in
 FINISHING_S = 1.0  # a close with more work waiting than this says "finishing the recording..."
 
 
@@ -80,6 +81,7 @@ class Recorder:
         self._lines: list[tuple[int, np.ndarray]] = []  # (start sample, samples), not yet encoded
         self._frame_s = 0.1  # the encoder's recent seconds a frame (at first: a slow one)
         self._written_s = 0.0  # a live recording's time of the newest frame in the file
+        self._encoding = False  # the thread is encoding a frame (read by the show's thread)
         self._next_key_s = 0.0  # a live recording's next forced keyframe
         self._audio_done = round(self._last_time * SAMPLE_RATE)
         self._lock = threading.Lock()
@@ -104,7 +106,7 @@ class Recorder:
                 # cut the old file at a keyframe
                 "x264-params": f"keyint={keyint}:min-keyint={keyint}:scenecut=0:bframes=0"
                 + ("" if fps else ":" + LIVE_X264),
-            }
+            } | ({} if fps else LIVE_TUNE)
             self.audio = self.container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
             self.audio.bit_rate = config.audio_kbps * 1000
         except BaseException:
@@ -134,7 +136,7 @@ class Recorder:
             return False
 
     def _behind(self, seconds: float) -> bool:
-        waiting = self._queue.qsize()
+        waiting = self._queue.qsize() + self._encoding  # a frame being encoded is work too
         return waiting > 0 and max(seconds - self._written_s, waiting * self._frame_s) > LIVE_LAG_S
 
     def add_line(self, samples: np.ndarray, sample_rate: int, seconds: float, gain=1.0) -> None:
@@ -161,9 +163,10 @@ class Recorder:
                 if kind == "stop":
                     break
                 if self.error is None:
-                    began = time.monotonic()
+                    began, self._encoding = time.monotonic(), True
                     self._encode_frame(rgb, seconds)
                     self._frame_s = 0.8 * self._frame_s + 0.2 * (time.monotonic() - began)
+                self._encoding = False
             if self.error is None:
                 self._encode_audio_until(self._last_time)
                 self._mux(self.video.encode(None))
