@@ -81,7 +81,6 @@ class Recorder:
         self._lines: list[tuple[int, np.ndarray]] = []  # (start sample, samples), not yet encoded
         self._frame_s = 0.1  # the encoder's recent seconds a frame (at first: a slow one)
         self._written_s = 0.0  # a live recording's time of the newest frame in the file
-        self._encoding = False  # the thread is encoding a frame (read by the show's thread)
         self._next_key_s = 0.0  # a live recording's next forced keyframe
         self._audio_done = round(self._last_time * SAMPLE_RATE)
         self._lock = threading.Lock()
@@ -136,7 +135,7 @@ class Recorder:
             return False
 
     def _behind(self, seconds: float) -> bool:
-        waiting = self._queue.qsize() + self._encoding  # a frame being encoded is work too
+        waiting = self._queue.unfinished_tasks  # queued, and the frame being encoded
         return waiting > 0 and max(seconds - self._written_s, waiting * self._frame_s) > LIVE_LAG_S
 
     def add_line(self, samples: np.ndarray, sample_rate: int, seconds: float, gain=1.0) -> None:
@@ -163,10 +162,10 @@ class Recorder:
                 if kind == "stop":
                     break
                 if self.error is None:
-                    began, self._encoding = time.monotonic(), True
+                    began = time.monotonic()
                     self._encode_frame(rgb, seconds)
                     self._frame_s = 0.8 * self._frame_s + 0.2 * (time.monotonic() - began)
-                self._encoding = False
+                self._queue.task_done()  # the frame is in the file: no longer work waiting
             if self.error is None:
                 self._encode_audio_until(self._last_time)
                 self._mux(self.video.encode(None))
