@@ -112,6 +112,8 @@ def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache)
     reading = raw["poet_reading"]  # the live poet's first stanza beside the corpus
     assert reading["words_per_s"] > 0 and reading["book"]["lines"] == 4
     assert reading["book"]["unknown"] == 0 and reading["corpus"]["rhymed"] > 0.3
+    assert reading["likelihood"]["book"] < 0 and reading["likelihood"]["corpus"] < 0
+    assert 0 <= reading["rhymes_later"] <= 1 and 0 <= reading["unrhymed_by_choice"] <= 1
     assert 0 < raw["voice"]["alone"] < 1 and 0 < raw["voice"]["beside_dreamer"] < 1
     assert 0 < raw["show"]["first_network_s"] < 120 and raw["show"]["networks_per_s"] > 0
     # the peaks in MB as the kernel kept them: the bench and its show are the children (and

@@ -6,8 +6,8 @@ import numpy as np
 from engine.poet.candidates import Candidate
 from engine.poet.critic import read, report, stanzas_of_book
 from engine.poet.prosody import Form, rhymes, syllables
-from engine.poet.selection import NO_END, choose, finish
-from engine.poet.verse import LineFilter, is_junk
+from engine.poet.selection import choose, rhyme_target
+from engine.poet.verse import NO_END, LineFilter, is_junk
 
 GRAY = [
     "The curfew tolls the knell of parting day,",
@@ -75,38 +75,42 @@ def test_selection_takes_the_likeliest_line_that_scans_and_rhymes():
         ("The ploughman homeward plods his weary way,", -2.0),  # rhymes with day
         ("Away,", -0.1),  # too short to scan
     )
-    assert choose(found, accept, form, GRAY[0], VOCABULARY).line == found[1].text
-    alone = choose(found, accept, form, None, VOCABULARY)  # no rhyme asked: the likeliest
+    assert choose(found, accept, form, GRAY[0]).line == found[1].text
+    alone = choose(found, accept, form, None)  # no rhyme asked: the likeliest
     assert alone.line == found[0].text
-    assert choose(found[2:], accept, form, None, VOCABULARY).line is None  # nothing scans
+    assert choose(found[2:], accept, form, None).line is None  # nothing scans
 
 
-def test_when_no_line_rhymes_the_likeliest_ending_does():
+def test_when_no_line_rhymes_the_likeliest_stays_until_the_model_writes_toward_the_rhyme():
     form = Form("ABAB", 10)
-    common = {"way": 900, "say": 800, "grey": 700, "the": 9000, "day": 50, "sea": 60}
-    choice = choose(candidates(("The lowing herd wind slowly to the sea,", -1.0)), accept,
-                    form, GRAY[0], common)  # fmt: skip
-    assert choice.line is None and choice.ending is not None
-    words = choice.ending.words
-    assert words[:3] == ["way", "say", "grey"]  # the most used first
-    assert "day" not in words and not NO_END & set(words)  # not the partner's own word
-    line = finish(choice.ending, [0.0 if w != "grey" else 1.0 for w in words])
-    assert line == "The lowing herd wind slowly to the grey," and rhymes(line, GRAY[0])
-    mended = choose(candidates(("The lowing herd wind slowly. Sea,", -1.0)), accept,
-                    Form("ABAB", 8), GRAY[0], common)  # fmt: skip
-    assert mended.ending is None  # no word is put after a sentence's end
+    found = candidates(("The lowing herd wind slowly to the sea,", -1.0),
+                       ("The ploughman homeward plods his weary road,", -2.0))  # fmt: skip
+    choice = choose(found, accept, form, GRAY[0])
+    assert choice.line == found[0].text and choice.wants_rhyme  # taken unrhymed if none comes
+    common = {"way": 900, "say": 800, "grey": 700, "the": 9000, "day": 50, "sea": 60, "fey": 2}
+    target = rhyme_target(GRAY[0], form, common)
+    assert {"way", "say", "grey"} <= target.words and target.metre == 10
+    assert "day" not in target.words  # not the partner's own word
+    assert "fey" not in target.words  # nor a word the corpus hardly uses
+    assert target.ends_well("The ploughman homeward plods his weary way,")
+    assert not target.ends_well("The ploughman plods his way,")  # 6 syllables: out of metre
+    assert rhyme_target("The silver of the month", form, common) is None  # no rhyme for it
 
 
-def test_no_line_ends_on_a_word_that_leads_on_even_where_it_rhymes():
+def test_no_line_ends_on_a_word_that_leads_on():
     """'to' rhymes with 'blue', 'for' with 'door', 'at' with 'hat', and the corpus uses them
     most: a line ending on them leads on to something that never comes."""
     common = {"to": 9000, "who": 8000, "for": 9000, "your": 8000, "at": 9000, "that": 8000,
               "blue": 200, "door": 200, "hat": 200}  # fmt: skip
-    line = candidates(("The lowing herd wind slowly and the grey,", -1.0))
     for partner, rhyme in (("My love is true,", "blue"), ("No more,", "door"), ("A cat,", "hat")):
-        choice = choose(line, accept, Form("ABAB", 10), partner, common)
-        words = choice.ending.words
-        assert rhyme in words and not NO_END & set(words), words
+        words = rhyme_target(partner, Form("ABAB", 10), common).words
+        assert rhyme in words and not NO_END & words, words
+    verse = LineFilter(None)
+    assert verse.accept("And all the world was silent as the", [], []) is None
+    assert verse.accept("And all the world was silent as before", [], []) is not None
+    assert verse.accept("With ease we go our way without delay. And thus", [], []) is None
+    assert verse.accept("To live and yet to die;--and cause", [], []) is None
+    assert verse.accept("I said; and that seemed so fine,--one word thus", [], []) is not None
 
 
 def test_the_critic_reads_known_stanzas():

@@ -38,6 +38,9 @@ def test_a_book_is_written_and_continued(tmp_path, poet_cache, tiny_model_dir):
     assert first.returncode == 0, first.stderr
     assert "death index" in first.stdout and "the corpus:" in first.stdout
     assert "stanzas that rhyme" in first.stdout  # the book read beside the corpus
+    assert "left unrhymed by choice" in first.stdout  # what became of the rhymes
+    row = re.search(r"log-likelihood a token, bare model +(-[\d.]+) +(-[\d.]+)", first.stdout)
+    assert row, first.stdout  # the book and the corpus, each scored by the bare model
     numbers = headings(book)
     assert numbers == list(range(1, len(numbers) + 1)) and numbers
     second = run_dreams(*args, *poet_settings(poet_cache, tiny_model_dir))

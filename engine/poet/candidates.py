@@ -1,16 +1,14 @@
-"""The language model's two jobs for the poet, both batched:
-
-- `sample`: several candidate next lines for each poem at once, each with its likelihood (the
-  mean log-probability of its tokens, as the model saw them under the repetition penalty, which
-  spares the newline);
-- `endings`: how likely each of a list of words is to end a line that has its start already,
-  for a rhyme the samples missed (the context is run once and its cache shared by every word).
+"""The language model's job for the poet: several candidate next lines for each poem at once,
+batched, each with its likelihood (the mean log-probability of its tokens, as the model saw them
+under the repetition penalty, which spares the newline), and written toward a rhyme where asked.
 """
 
 import inspect
 from dataclasses import dataclass
 
 import torch
+
+from engine.poet.rhyme_guide import RhymeGuide, RhymeTarget
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,17 @@ class LineSampler:
         self._ends = self._ends.to(self.device)
 
     @torch.no_grad()
-    def sample(self, contexts: list[str], per_context: int, abort=None) -> list[list[Candidate]]:
+    def sample(
+        self,
+        contexts: list[str],
+        per_context: int,
+        abort=None,
+        targets: list[RhymeTarget | None] | None = None,
+    ) -> list[list[Candidate]]:
         """`per_context` sampled next lines for each context (text ending in a newline). Each
         context is read once and its cache shared by its samples: on a CPU, reading a poem of
-        200 tokens six times over cost more than writing the six lines."""
+        200 tokens six times over cost more than writing the six lines. `targets`, one for each
+        context: its lines are written toward that rhyme (engine/poet/rhyme_guide.py)."""
         from transformers import LogitsProcessorList
 
         inputs = self.tokenizer(contexts, return_tensors="pt", padding=True).to(self.device)
@@ -84,11 +89,22 @@ class LineSampler:
         ids, mask = ids.repeat_interleave(per_context, 0), mask.repeat_interleave(per_context, 0)
         likelihoods, prompt, ends = _Likelihoods(), ids.shape[1], self._ends
         penalty = _Penalty(self.settings.repetition_penalty, self.newline_ids)
-        wanted = max(1, (2 * per_context + 2) // 3)  # enough finished lines to choose among
+        processors = [penalty, likelihoods]  # the likelihood is the model's, before any guide
+        # enough finished lines to choose among; a rhyme is rarer, and a few will do
+        targets = targets or [None] * len(contexts)
+        free, guided = max(1, (2 * per_context + 2) // 3), max(1, per_context // 4)
+        wanted = torch.tensor([free if t is None else guided for t in targets], device=self.device)
+        guide = None
+        if any(targets):
+            guide = RhymeGuide(self.tokenizer, targets, per_context, prompt, ends)
+            processors.append(guide)
 
         def done(input_ids, scores, **kwargs):
-            finished = ends[input_ids[:, prompt:]].any(dim=1).view(-1, per_context).sum(1)
-            stop = bool((finished >= wanted).all()) or bool(abort and abort())
+            finished = ends[input_ids[:, prompt:]].any(dim=1)
+            settled = finished if guide is None else finished | guide.lost
+            enough = finished.view(-1, per_context).sum(1) >= wanted
+            stop = bool((enough | settled.view(-1, per_context).all(1)).all())
+            stop = stop or bool(abort and abort())
             return torch.full((input_ids.shape[0],), stop, device=input_ids.device)
 
         s = self.settings
@@ -101,7 +117,7 @@ class LineSampler:
             top_p=s.top_p,
             max_new_tokens=s.max_new_tokens,
             pad_token_id=self.tokenizer.pad_token_id,
-            logits_processor=LogitsProcessorList([penalty, likelihoods]),
+            logits_processor=LogitsProcessorList(processors),
             stopping_criteria=_stopping(done),
         )
         table = likelihoods.table(output)
@@ -119,30 +135,6 @@ class LineSampler:
         if "\n" not in text:
             return None
         return Candidate(text.split("\n")[0].strip(), float(logps[: stop + 1].mean()))
-
-    @torch.no_grad()
-    def endings(self, context: str, start: str, words: list[str], end: str = "") -> list[float]:
-        """For each word, the log-probability that the line `start` ends with it (the word, the
-        line's last punctuation `end`, then a newline), after `context`."""
-        ids = self.tokenizer(context + start, return_tensors="pt")["input_ids"].to(self.device)
-        first = self.model(ids, use_cache=True)
-        opening = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
-        tails = [
-            self.tokenizer(f" {w}{end}\n", add_special_tokens=False)["input_ids"] for w in words
-        ]
-        width = max(len(t) for t in tails)
-        batch = torch.tensor([t + [t[-1]] * (width - len(t)) for t in tails], device=self.device)
-        cache = _cache_of(first)
-        cache.batch_repeat_interleave(len(words))
-        rest = self.model(batch[:, :-1], **{_cache_name(self.model): cache}).logits
-        rest = torch.log_softmax(rest.float(), -1)
-        scores = []
-        for row, tail in enumerate(tails):
-            total = float(opening[tail[0]])
-            for at in range(1, len(tail)):
-                total += float(rest[row, at - 1, tail[at]])
-            scores.append(total)  # the same place for every word: compare whole likelihoods
-        return scores
 
 
 def _cache_name(model) -> str:

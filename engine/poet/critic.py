@@ -73,8 +73,9 @@ def stanzas_of_book(text: str) -> list[list[str]]:
     return [b for b in blocks if b and b[0].strip() and not HEADING.match(b[0])]
 
 
-def report(book: Reading, corpus: Reading) -> str:
-    """A few lines a reader takes in at a glance: the book beside the corpus."""
+def report(book: Reading, corpus: Reading, likelihood: tuple[float, float] | None = None) -> str:
+    """A few lines a reader takes in at a glance: the book beside the corpus; `likelihood`, the
+    (book's, corpus's) log-likelihood a token under the bare model (engine/poet/likelihood.py)."""
     rows = [
         ("lines with a word the corpus hardly uses", book.unknown, corpus.unknown),
         ("4-line stanzas that rhyme", book.rhymed, corpus.rhymed),
@@ -86,4 +87,7 @@ def report(book: Reading, corpus: Reading) -> str:
     width = max(len(name) for name, _, _ in rows)
     head = f"{'':{width}}  {'book':>6}  {'corpus':>6}"
     body = [f"{name:{width}}  {ours:6.1%}  {theirs:6.1%}" for name, ours, theirs in rows]
+    if likelihood is not None:
+        ours, theirs = likelihood
+        body.append(f"{'log-likelihood a token, bare model':{width}}  {ours:6.2f}  {theirs:6.2f}")
     return "\n".join([head, *body])

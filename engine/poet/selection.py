@@ -1,7 +1,8 @@
 """Selection, not luck: of the candidate lines the model wrote for one place in a poem, keep
 those that read as verse and scan in the poem's metre, and take the likeliest that rhymes where
-the scheme asks for a rhyme. When none rhymes, the likeliest line that scans keeps its start and
-takes the rhyming last word the model finds likeliest there (`Ending`)."""
+the scheme asks for a rhyme (the candidates of such a line are written toward its
+`rhyme_target`: engine/poet/rounds.py). A line is always taken whole, as the model wrote it,
+never mended."""
 
 import re
 from collections import defaultdict
@@ -9,35 +10,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.poet.candidates import Candidate
-from engine.poet.prosody import Form, dictionary, last_word, rhyme_sound, rhymes, syllables
-from engine.poet.verse import WORD
+from engine.poet.prosody import Form, dictionary, last_word, rhyme_sound, rhymes
+from engine.poet.rhyme_guide import RhymeTarget
+from engine.poet.verse import NO_END
 
 WELL_USED = 20  # a rhyme word the corpus uses at least this often: not a rarity for the sound
-RHYME_WORDS = 48  # the most used rhyme words the model chooses among
-# Words no line of verse ends on: they lead on to something that never comes.
-NO_END = set(
-    "a an the and or nor but if than that this these those of to in into on at by for from with "
-    "as his her its my thy your our their whose which who ye yer amen".split()
-)
 
 
 @dataclass(frozen=True)
 class Choice:
-    line: str | None  # the line taken, when one is
-    ending: "Ending | None" = None  # else a line that needs a rhyming last word
+    line: str | None  # the line taken, or None when no candidate scans
+    wants_rhyme: bool = False  # a rhyme was asked and no candidate gave it: `line` is unrhymed
+    later: bool = False  # its rhyme came after the first round of candidates
 
 
-@dataclass(frozen=True)
-class Ending:
-    start: str  # the line up to its last word
-    end: str  # what followed the last word (punctuation)
-    words: list[str]  # rhyme words that keep the line in metre
-
-
-def choose(candidates: list[Candidate | None], accept, form: Form, partner: str | None, common):
+def choose(candidates: list[Candidate | None], accept, form: Form, partner: str | None) -> Choice:
     """The Choice for one place. `accept(text)` is the verse filter (a cleaned line or None);
-    `partner` is the line this one must rhyme with, if any; `common` counts the corpus's words
-    as written in lower case (the rhyme words to offer)."""
+    `partner` is the line this one must rhyme with, if any."""
     good = []
     for candidate in candidates:
         text = accept(candidate.text) if candidate else None
@@ -51,37 +40,19 @@ def choose(candidates: list[Candidate | None], accept, form: Form, partner: str 
     rhyming = [c for c in scanning if rhymes(c.text, partner)]
     if rhyming:
         return Choice(rhyming[0].text)
-    for candidate in scanning:
-        ending = ending_for(candidate.text, partner, form, common)
-        if ending is not None:
-            return Choice(None, ending)
-    return Choice(scanning[0].text)  # no word in the dictionary rhymes: the line goes unrhymed
+    return Choice(scanning[0].text, wants_rhyme=True)
 
 
-def ending_for(line: str, partner: str, form: Form, common: dict[str, int]) -> Ending | None:
-    found = list(WORD.finditer(line))
-    if len(found) < 2:
-        return None
-    last = found[-1]
-    start, end = line[: last.start()].rstrip(), line[last.end() :]
-    if start.endswith((".", "!", "?", ";", ":", "-")):  # the last word begins a new sentence
-        return None
-    target, old = last_word(partner), last_word(line)
-    room = form.metre - syllables(start)
-    choices = [
+def rhyme_target(partner: str, form: Form, common: dict[str, int]) -> RhymeTarget | None:
+    """The words a line may end on to rhyme with `partner`: the corpus's well-used words of its
+    sound, never the partner's own word nor one that leads on; None when the sound has none."""
+    own = last_word(partner)
+    words = frozenset(
         w
-        for w in rhyme_words(rhyme_sound(target))
-        if w not in (target, old, *NO_END) and common.get(w, 0) >= WELL_USED
-        and abs(room - syllables(w)) <= 1
-    ]  # fmt: skip
-    choices = sorted(choices, key=lambda w: -common[w])[:RHYME_WORDS]
-    return Ending(start, end, choices) if choices else None
-
-
-def finish(ending: Ending, scores: list[float]) -> str:
-    """The line with the likeliest of its rhyme words at the end."""
-    best = max(range(len(scores)), key=scores.__getitem__)
-    return f"{ending.start} {ending.words[best]}{ending.end}"
+        for w in rhyme_words(rhyme_sound(own))
+        if w != own and w not in NO_END and common.get(w, 0) >= WELL_USED
+    )
+    return RhymeTarget(words, form.metre) if words else None
 
 
 @lru_cache(maxsize=1)

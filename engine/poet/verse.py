@@ -30,7 +30,13 @@ FURNITURE = re.compile(
     re.IGNORECASE,
 )
 RARE = 3  # a word the corpus uses fewer times than this is one it does not know
+# Words no line of verse ends on: they lead on to something that never comes.
+NO_END = set(
+    "a an the and or nor but if than that this these those of to in into on at by for from with "
+    "as his her its my thy your our their whose which who ye yer amen".split()
+)
 WORD = re.compile(r"[A-Za-z’']+")
+SENTENCE_BREAK = re.compile(r"[.!?;:]+|--")  # where a new sentence (or clause) begins
 
 DEATH_WORDS = set(
     "death deaths dead die died dies dying deathless grave graves tomb tombs sepulchre sepulchral "
@@ -73,6 +79,13 @@ def clean_corpus_line(text: str, syllables: int = 0) -> str | None:
     return line
 
 
+def begins_at_its_end(line: str) -> bool:
+    """A line whose last sentence begins with its last word or two ("...without delay. And
+    thus"): a rhyme reached for after the sentence ended."""
+    parts = SENTENCE_BREAK.split(line.rstrip(" .,;:!?-\"'’”"))
+    return len(parts) > 1 and len(words(parts[-1])) <= 2
+
+
 def knows_every_word(line: str, vocabulary: dict[str, int]) -> bool:
     """Every word of the line is one the corpus uses at least RARE times."""
     return all(vocabulary.get(w, 0) >= RARE for w in words(line))
@@ -112,6 +125,8 @@ class LineFilter:
         key = normalised(cleaned)
         found = key.split()
         if self.vocabulary is not None and not knows_every_word(cleaned, self.vocabulary):
+            return None
+        if found[-1] in NO_END or begins_at_its_end(cleaned):  # lines that lead on to nothing
             return None
         if max(found.count(w) for w in found) >= 3:  # "the night, the night, the night"
             return None

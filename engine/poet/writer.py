@@ -15,13 +15,41 @@ from engine.poet.corpus import Corpus
 from engine.poet.language_model import check_poet_model, load_language_model, pick_poet_device
 from engine.poet.preparation import cache_folder, prepare
 from engine.poet.prosody import Form
-from engine.poet.selection import choose, finish
+from engine.poet.rounds import Slot, fill
+from engine.poet.selection import Choice, rhyme_target
 from engine.poet.selection import prepare as prepare_rhymes
 from engine.poet.verse import LineFilter, title_for
 
 log = logging.getLogger(__name__)
 
 TRIES_PER_LINE = 4  # samplings without a good line before a corpus line stands in
+
+
+@dataclass
+class RhymeFigures:
+    """What became of the lines that had to rhyme (the book's report and `dreams bench`)."""
+
+    asked: int = 0
+    first_round: int = 0  # rhymed among the first round of candidates
+    later: int = 0  # rhymed in a later round, with more candidates
+    unrhymed: int = 0  # left unrhymed by choice: no rhyme came, and no line was forced
+
+    def count(self, choice: "Choice") -> None:
+        self.asked += 1
+        if choice.wants_rhyme:
+            self.unrhymed += 1
+        elif choice.later:
+            self.later += 1
+        else:
+            self.first_round += 1
+
+    def summary(self, lines: int) -> str:
+        rhymed = self.first_round + self.later
+        return (
+            f"{rhymed} of {self.asked} rhymes found, {self.later / max(rhymed, 1):.0%} of them "
+            f"after the first round of candidates; {self.unrhymed / max(lines, 1):.0%} of lines "
+            "left unrhymed by choice"
+        )
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,7 @@ class Poet:
         self.per_line = config.candidates or candidates_for(self.device, live=True)
         self.per_line_in_books = config.candidates or candidates_for(self.device, live=False)
         self.generated_lines = self.corpus_lines = 0  # corpus lines stand in when none is good
-        self.rhymes_mended = 0  # lines whose last word was chosen to rhyme
+        self.rhymes = RhymeFigures()
         self.words_written = 0  # words of every line taken, finished poems or not
         self.abort = None  # a callable: True ends a generation early (the show is stopping)
 
@@ -97,23 +125,21 @@ class Poet:
         return Draft(passage, Form.chosen(self.rng))
 
     def _write(self, drafts: list[Draft], per_line: int) -> None:
-        """One more line for each draft (or a miss), chosen among `per_line` candidates."""
-        contexts = [draft.context() for draft in drafts]
-        samples = self.sampler.sample(contexts, per_line, self.abort)
-        for draft, candidates in zip(drafts, samples, strict=True):
-            per = self.config.lines_per_stanza
-            stanza = draft.lines[len(draft.lines) // per * per :]
-            partner = draft.form.partner(stanza, per)
-            choice = choose(candidates, self._accepter(draft), draft.form, partner, self.common)
-            line = choice.line
-            if choice.ending is not None:
-                ending = choice.ending
-                scores = self.sampler.endings(
-                    draft.context(), ending.start, ending.words, ending.end
-                )
-                line = self._accepter(draft)(finish(ending, scores))
-                self.rhymes_mended += line is not None
-            self._take(draft, line)
+        """One more line for each draft (or a miss), chosen among `per_line` candidates, or more
+        where a rhyme is slow to come (engine/poet/rounds.py)."""
+        slots = [self._slot(draft) for draft in drafts]
+        for draft, slot, choice in zip(
+            drafts, slots, fill(self.sampler, slots, per_line, self.abort), strict=True
+        ):
+            if slot.partner is not None and choice.line is not None:
+                self.rhymes.count(choice)
+            self._take(draft, choice.line)
+
+    def _slot(self, draft: Draft) -> Slot:
+        per = self.config.lines_per_stanza
+        partner = draft.form.partner(draft.lines[len(draft.lines) // per * per :], per)
+        target = rhyme_target(partner, draft.form, self.common) if partner else None
+        return Slot(draft.context(), self._accepter(draft), draft.form, partner, target)
 
     def _accepter(self, draft: Draft):
         return lambda text: self.filter.accept(text, draft.lines, draft.passage)

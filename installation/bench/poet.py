@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from engine.config import Config
 from engine.poet.critic import read, read_corpus
+from engine.poet.likelihood import book_beside_corpus
 from engine.poet.writer import Poet, open_poet
 
 ORIGINAL_WORDS_PER_S = 1_623_811 / (18 * 3600)  # the 2020 GPT-2: 1,623,811 words in 18 hours
@@ -35,11 +36,16 @@ def read_live_poems(poet: Poet, stanzas: int) -> dict:
             written.append([])
     rate = live.words_written / (time.perf_counter() - started)
     print(f"the live poet: {rate:.1f} words/s with selection", flush=True)
+    rhymes, lines = live.rhymes, live.generated_lines + live.corpus_lines
+    ours, theirs = book_beside_corpus(poet.config, written, poet.corpus, poet.device)
     return {
         "words_per_s": rate,
         "candidates": live.per_line,
         "book": read(written, poet.vocabulary).as_dict(),
         "corpus": read_corpus(poet.corpus).as_dict(),
+        "rhymes_later": rhymes.later / max(rhymes.first_round + rhymes.later, 1),
+        "unrhymed_by_choice": rhymes.unrhymed / max(lines, 1),
+        "likelihood": {"book": ours, "corpus": theirs},
     }
 
 

@@ -140,6 +140,14 @@ def _reading_rows(report: Report, reading: dict) -> None:
         ("junk", "junk lines"),
     ):
         report.add(f"live poet: {name}", f"{book[key]:.1%}", f"{corpus[key]:.1%}, the corpus")
+    report.add("live poet: rhymes found after the first round", f"{reading['rhymes_later']:.1%}")
+    report.add("live poet: lines left unrhymed by choice", f"{reading['unrhymed_by_choice']:.1%}")
+    likelihood = reading["likelihood"]
+    report.add(
+        "live poet: log-likelihood a token, bare model",
+        f"{likelihood['book']:.2f}",
+        f"{likelihood['corpus']:.2f}, the corpus",
+    )
 
 
 def _networks_rows(report: Report, row: dict, cuda: bool) -> None:

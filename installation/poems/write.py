@@ -9,6 +9,7 @@ import torch
 from engine.config import Config
 from engine.poet.book import Book
 from engine.poet.critic import read, read_corpus, report, stanzas_of_book
+from engine.poet.likelihood import book_beside_corpus
 from engine.poet.writer import open_poet
 from installation.console import progress_bar
 from installation.poems.prepare import PreparationLine
@@ -53,7 +54,8 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         f"{out}: {written:,} words in {elapsed:.0f} s ({rate:.1f} words/s), "
         f"{book.poems} poems, {book.words:,} words in all; death index {book.death_index:.1%} "
         f"(the corpus: {poet.corpus.death_index:.1%}); "
-        f"{poet.corpus_lines} corpus lines stood in, {poet.rhymes_mended} rhymes mended",
+        f"{poet.corpus_lines} corpus lines stood in; "
+        + poet.rhymes.summary(poet.generated_lines + poet.corpus_lines),
     )
     if failed is not None:
         print(
@@ -63,14 +65,16 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         )
         return 1
     if book.poems:
-        print(book_report(out, poet.corpus))
+        print(book_report(out, poet))
     return 0
 
 
-def book_report(out: Path, corpus) -> str:
-    """The whole book read beside the corpus, on the critic's measures (engine/poet/critic.py)."""
+def book_report(out: Path, poet) -> str:
+    """The whole book read beside the corpus, on the critic's measures (engine/poet/critic.py),
+    and how likely the bare model finds its stanzas and the corpus's (engine/poet/likelihood.py)."""
     stanzas = stanzas_of_book(Path(out).read_text(encoding="utf-8"))
-    return report(read(stanzas, corpus.vocabulary()), read_corpus(corpus))
+    likelihood = book_beside_corpus(poet.config, stanzas, poet.corpus, poet.device)
+    return report(read(stanzas, poet.vocabulary), read_corpus(poet.corpus), likelihood)
 
 
 def write_batch(device: torch.device) -> int:

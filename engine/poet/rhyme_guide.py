@@ -1,0 +1,70 @@
+"""Rhymes the model writes toward: a line that must rhyme is sampled again under a guide that lets
+it end only on a word of the rhyme, in metre, and leans toward the rhyme's words as the line nears
+its length. Every token is still the model's own choice, and its likelihood is the model's own
+(recorded before the guide leans): the line is kept or refused whole, never mended."""
+
+from dataclasses import dataclass
+
+import torch
+
+from engine.poet.prosody import SLACK, last_word, syllables
+
+# How far the guide leans toward the rhyme's words (added to their token's logit) once the line is
+# within LEAN_FROM syllables of its metre's shortest length, and more for each syllable beyond. It
+# never forces one: a line cornered into a rhyme reads as a pasted one ("the task of killing all
+# the arrive"); a sample that finds no rhyme in time is dropped.
+LEAN, LEAN_STEP, LEAN_FROM = 3.0, 1.0, 2
+
+
+@dataclass(frozen=True)
+class RhymeTarget:
+    """What the next line must do: end on one of `words` (lower case), in `metre` give or take
+    the slack."""
+
+    words: frozenset[str]
+    metre: int
+
+    def ends_well(self, line: str) -> bool:
+        """The line could end here: on a rhyme word, in metre."""
+        return last_word(line) in self.words and abs(syllables(line) - self.metre) <= SLACK
+
+
+class RhymeGuide:
+    """A logits processor for a batch of samples, `per_context` rows for each context, each
+    context with its RhymeTarget (or None: that row is left alone)."""
+
+    def __init__(self, tokenizer, targets: list[RhymeTarget | None], per_context: int,
+                 prompt: int, line_ends: torch.Tensor):  # fmt: skip
+        self.tokenizer, self.targets, self.per = tokenizer, targets, per_context
+        self.prompt, self.line_ends = prompt, line_ends  # where the line begins; newline/eos ids
+        self.rhyme_tokens = [None if t is None else self._rhyme_tokens(t) for t in targets]
+        # rows whose line ran past its metre without a rhyme: it can never end well
+        rows = len(targets) * per_context
+        self.lost = torch.zeros(rows, dtype=torch.bool, device=line_ends.device)
+
+    def _rhyme_tokens(self, target: RhymeTarget) -> torch.Tensor:
+        """The rhyme words that are one token after a space (" night"): a longer word's first
+        token (" a" of " aye") begins many other words too, and leaning on it writes nonsense."""
+        found = set()
+        for word in target.words:
+            tokens = self.tokenizer(f" {word}", add_special_tokens=False)["input_ids"]
+            if len(tokens) == 1:
+                found.add(tokens[0])
+        return torch.tensor(sorted(found), dtype=torch.long, device=self.line_ends.device)
+
+    def __call__(self, input_ids, scores):
+        for row in range(input_ids.shape[0]):
+            target = self.targets[row // self.per]
+            if target is None or self.lost[row]:
+                continue
+            line = self.tokenizer.decode(input_ids[row, self.prompt :], skip_special_tokens=True)
+            if "\n" in line:
+                continue  # the line is written; what follows is never read
+            count = syllables(line)
+            self.lost[row] = count > target.metre + SLACK
+            if not target.ends_well(line):
+                scores[row, self.line_ends] = -float("inf")
+            room = target.metre - SLACK - count  # syllables before it may end
+            if room <= LEAN_FROM:
+                scores[row, self.rhyme_tokens[row // self.per]] += LEAN + LEAN_STEP * max(0, -room)
+        return scores

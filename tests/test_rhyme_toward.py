@@ -1,0 +1,91 @@
+"""Rhymes the model writes toward, with the bundled model: a line that must rhyme ends on its
+rhyme because the model wrote it so, every line kept is one the model wrote whole, and a rhyme
+that cannot come leaves the line unrhymed rather than broken."""
+
+import pytest
+import torch
+
+from engine.config import PoetConfig
+from engine.poet.candidates import LineSampler
+from engine.poet.corpus import Corpus
+from engine.poet.language_model import load_language_model
+from engine.poet.likelihood import per_token
+from engine.poet.prosody import Form, rhymes
+from engine.poet.selection import rhyme_target
+from engine.poet.verse import NO_END, words
+from engine.poet.writer import Draft, Poet
+
+pytestmark = pytest.mark.slow  # the bundled model writes
+
+NIGHT = ["The wind is cold upon the moor,", "The stars are out above the night;"]
+
+
+@pytest.fixture(scope="module")
+def bundled(poet_cache, default_model_dir):
+    model, tokenizer, _ = load_language_model("", torch.device("cpu"), poet_cache)
+    return model, tokenizer, Corpus.load(poet_cache)
+
+
+def a_poet(bundled, **settings) -> Poet:
+    model, tokenizer, corpus = bundled
+    return Poet(PoetConfig(seed=7, **settings), corpus, model, tokenizer)
+
+
+def test_a_line_that_must_rhyme_with_night_is_written_to_end_on_its_rhyme(bundled):
+    model, tokenizer, corpus = bundled
+    torch.manual_seed(0)
+    target = rhyme_target(NIGHT[1], Form("ABAB", 8), corpus.common_words())
+    assert {"light", "bright", "sight"} <= target.words
+    context = "\n".join(NIGHT) + "\n"
+    sampler = LineSampler(model, tokenizer, PoetConfig())
+    guided = [c for c in sampler.sample([context], 8, targets=[target])[0] if c]
+    assert len(guided) >= 3
+    for line in guided:
+        assert rhymes(line.text, NIGHT[1]) and target.ends_well(line.text), line.text
+    free = [c for c in sampler.sample([context], 8)[0] if c]
+    assert sum(rhymes(c.text, NIGHT[1]) for c in free) < len(guided)  # the model alone: rarely
+
+
+def test_every_line_the_poet_keeps_is_one_the_model_wrote_whole(bundled):
+    poet = a_poet(bundled, lines_per_stanza=4, stanzas=2)
+    written = set()
+    sample = poet.sampler.sample
+
+    def remembered(*args, **kwargs):  # every line the model wrote and scored
+        found = sample(*args, **kwargs)
+        written.update(" ".join(c.text.split()) for row in found for c in row if c)
+        return found
+
+    poet.sampler.sample = remembered
+    stream = poet.lines()
+    kept = [next(stream).text for _ in range(8)]
+    assert poet.corpus_lines == 0
+    for line in kept:
+        assert line in written, line  # never a word put on a line written for another end
+        assert words(line)[-1] not in NO_END, line
+    figures = poet.rhymes
+    assert figures.asked >= 2  # every scheme asks at least one rhyme a stanza
+    assert figures.asked == figures.first_round + figures.later + figures.unrhymed
+
+
+def test_a_rhyme_that_cannot_come_leaves_the_line_unrhymed(bundled):
+    poet = a_poet(bundled, lines_per_stanza=4, stanzas=1)
+    lines = ["The silver of the autumn month", "Lay over all the sleeping land;"]
+    assert rhyme_target(lines[0], Form("ABAB", 8), poet.common) is None  # "month": no rhyme
+    draft = Draft(passage=["When first I saw the harvest moon"], form=Form("ABAB", 8), lines=lines)
+    while len(draft.lines) < 3:
+        poet._write([draft], 4)
+    assert poet.rhymes.asked == poet.rhymes.unrhymed == 1
+    assert draft.lines[2] and not rhymes(draft.lines[2], lines[0])
+
+
+def test_a_stanza_scores_the_same_alone_or_beside_a_longer_one(bundled):
+    """A book and the corpus are read in padded batches: the padding changes nothing."""
+    model, tokenizer, _ = bundled
+    short, long = NIGHT, [*NIGHT, "And all the valley lies in silver light,", "Asleep."]
+    counts = [len(tokenizer("\n".join(s) + "\n")["input_ids"]) - 1 for s in (short, long)]
+    alone = [per_token(model, tokenizer, [stanza]) for stanza in (short, long)]
+    together = per_token(model, tokenizer, [short, long])
+    assert abs(together - (alone[0] * counts[0] + alone[1] * counts[1]) / sum(counts)) < 1e-4
+    shuffled = [" ".join(reversed(line.split())) for line in long]  # the same words, no sense
+    assert per_token(model, tokenizer, [shuffled]) < alone[1] - 1.0
