@@ -56,7 +56,8 @@ class LineSampler:
     def __init__(self, model, tokenizer, settings):
         self.model, self.tokenizer, self.settings = model, tokenizer, settings
         self.device = next(model.parameters()).device
-        self.newline_ids = [i for i in range(len(tokenizer)) if "\n" in tokenizer.decode([i])]
+        self.pieces = [tokenizer.decode([i]) for i in range(len(tokenizer))]  # each token's text
+        self.newline_ids = [i for i, piece in enumerate(self.pieces) if "\n" in piece]
         self._ends = torch.zeros(len(tokenizer), dtype=torch.bool)
         self._ends[self.newline_ids] = True
         if tokenizer.eos_token_id is not None:
@@ -96,7 +97,7 @@ class LineSampler:
         wanted = torch.tensor([free if t is None else guided for t in targets], device=self.device)
         guide = None
         if any(targets):
-            guide = RhymeGuide(self.tokenizer, targets, per_context, prompt, ends)
+            guide = RhymeGuide(self.tokenizer, targets, per_context, prompt, ends, self.pieces)
             processors.append(guide)
 
         def done(input_ids, scores, **kwargs):

@@ -31,40 +31,46 @@ class RhymeTarget:
 
 class RhymeGuide:
     """A logits processor for a batch of samples, `per_context` rows for each context, each
-    context with its RhymeTarget (or None: that row is left alone)."""
+    context with its RhymeTarget (or None: that row is left alone). `pieces` is the text of
+    every token, so that each row's line grows by a lookup, not a decoding, at every step."""
 
     def __init__(self, tokenizer, targets: list[RhymeTarget | None], per_context: int,
-                 prompt: int, line_ends: torch.Tensor):  # fmt: skip
-        self.tokenizer, self.targets, self.per = tokenizer, targets, per_context
+                 prompt: int, line_ends: torch.Tensor, pieces: list[str]):  # fmt: skip
+        self.targets, self.per, self.pieces = targets, per_context, pieces
         self.prompt, self.line_ends = prompt, line_ends  # where the line begins; newline/eos ids
-        self.rhyme_tokens = [None if t is None else self._rhyme_tokens(t) for t in targets]
-        # rows whose line ran past its metre without a rhyme: it can never end well
-        rows = len(targets) * per_context
-        self.lost = torch.zeros(rows, dtype=torch.bool, device=line_ends.device)
+        self.rhyme_tokens = [None if t is None else _rhyme_tokens(tokenizer, t, line_ends.device)
+                             for t in targets]  # fmt: skip
+        self.lines = [""] * (len(targets) * per_context)  # each row's line so far
+        self._lost = [False] * len(self.lines)  # past its metre without a rhyme: it never can
 
-    def _rhyme_tokens(self, target: RhymeTarget) -> torch.Tensor:
-        """The rhyme words that are one token after a space (" night"): a longer word's first
-        token (" a" of " aye") begins many other words too, and leaning on it writes nonsense."""
-        found = set()
-        for word in target.words:
-            tokens = self.tokenizer(f" {word}", add_special_tokens=False)["input_ids"]
-            if len(tokens) == 1:
-                found.add(tokens[0])
-        return torch.tensor(sorted(found), dtype=torch.long, device=self.line_ends.device)
+    @property
+    def lost(self) -> torch.Tensor:
+        return torch.tensor(self._lost, device=self.line_ends.device)
 
     def __call__(self, input_ids, scores):
-        for row in range(input_ids.shape[0]):
+        if input_ids.shape[1] > self.prompt:  # the tokens chosen at the step before
+            for row, token in enumerate(input_ids[:, -1].tolist()):
+                self.lines[row] += self.pieces[token]
+        for row, line in enumerate(self.lines):
             target = self.targets[row // self.per]
-            if target is None or self.lost[row]:
-                continue
-            line = self.tokenizer.decode(input_ids[row, self.prompt :], skip_special_tokens=True)
-            if "\n" in line:
-                continue  # the line is written; what follows is never read
+            if target is None or self._lost[row] or "\n" in line:
+                continue  # left alone, lost, or written (what follows the line is never read)
             count = syllables(line)
-            self.lost[row] = count > target.metre + SLACK
+            self._lost[row] = count > target.metre + SLACK
             if not target.ends_well(line):
                 scores[row, self.line_ends] = -float("inf")
             room = target.metre - SLACK - count  # syllables before it may end
             if room <= LEAN_FROM:
                 scores[row, self.rhyme_tokens[row // self.per]] += LEAN + LEAN_STEP * max(0, -room)
         return scores
+
+
+def _rhyme_tokens(tokenizer, target: RhymeTarget, device) -> torch.Tensor:
+    """The rhyme words that are one token after a space (" night"): a longer word's first token
+    (" a" of " aye") begins many other words too, and leaning on it writes nonsense."""
+    found = set()
+    for word in target.words:
+        tokens = tokenizer(f" {word}", add_special_tokens=False)["input_ids"]
+        if len(tokens) == 1:
+            found.add(tokens[0])
+    return torch.tensor(sorted(found), dtype=torch.long, device=device)
