@@ -111,6 +111,8 @@ def test_no_line_ends_on_a_word_that_leads_on():
     assert verse.accept("With ease we go our way without delay. And thus", [], []) is None
     assert verse.accept("To live and yet to die;--and cause", [], []) is None
     assert verse.accept("I said; and that seemed so fine,--one word thus", [], []) is not None
+    assert verse.accept("But how shall I be troubled, boy boy", [], []) is None  # a stutter
+    assert verse.accept("Sleep, sleep, my love, beneath the silent stars", [], []) is not None
 
 
 def test_the_critic_reads_known_stanzas():

@@ -37,6 +37,8 @@ NO_END = set(
 )
 WORD = re.compile(r"[A-Za-z’']+")
 SENTENCE_BREAK = re.compile(r"[.!?;:]+|--")  # where a new sentence (or clause) begins
+# "the night, the night, the night", or a word said twice running ("troubled, boy boy")
+STUTTER = re.compile(r"\b([A-Za-z']+) \1\b", re.IGNORECASE)
 
 DEATH_WORDS = set(
     "death deaths dead die died dies dying deathless grave graves tomb tombs sepulchre sepulchral "
@@ -128,7 +130,7 @@ class LineFilter:
             return None
         if found[-1] in NO_END or begins_at_its_end(cleaned):  # lines that lead on to nothing
             return None
-        if max(found.count(w) for w in found) >= 3:  # "the night, the night, the night"
+        if max(found.count(w) for w in found) >= 3 or STUTTER.search(cleaned):
             return None
         if key in self.recent or key in (normalised(p) for p in poem):
             return None
