@@ -31,6 +31,7 @@ PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/pyt
 if not PYTHON.is_file():  # a worktree without a venv of its own: the Python running this
     PYTHON = Path(sys.executable)
 ENV = {"HF_HUB_OFFLINE": "1", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+TIMEOUT_S = 900  # one sabotage's tests; the slowest caught here took under 2 minutes
 
 
 def scratch_copy(folder: Path) -> Path:
@@ -56,9 +57,23 @@ def apply(tree: Path, sabotage: Sabotage) -> str:
 
 
 def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
-    """(verdict, the failing tests, seconds)."""
+    """(verdict, the failing tests, seconds). Tests that run past TIMEOUT_S (a sabotage that
+    hangs the show) are stopped and tabled as hung: not a catch, and the run goes on."""
     began = time.monotonic()
-    done = subprocess.run(
+    try:
+        done = _pytest(tree, tests)
+    except subprocess.TimeoutExpired:
+        return f"hung (over {TIMEOUT_S} s)", "", time.monotonic() - began
+    seconds = time.monotonic() - began
+    failed = re.findall(r"^FAILED (.+?)(?: - |$)", done.stdout, re.MULTILINE)
+    verdict = {0: "NOT CAUGHT", 1: "caught"}.get(
+        done.returncode, f"broken (pytest {done.returncode})"
+    )
+    return verdict, ", ".join(map(shortened, failed)), seconds
+
+
+def _pytest(tree: Path, tests: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             str(PYTHON),
             "-m",
@@ -74,13 +89,8 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
         env={**os.environ, **ENV, "PYTHONPATH": str(tree)},
         capture_output=True,
         text=True,
+        timeout=TIMEOUT_S,
     )
-    seconds = time.monotonic() - began
-    failed = re.findall(r"^FAILED (.+?)(?: - |$)", done.stdout, re.MULTILINE)
-    verdict = {0: "NOT CAUGHT", 1: "caught"}.get(
-        done.returncode, f"broken (pytest {done.returncode})"
-    )
-    return verdict, ", ".join(map(shortened, failed)), seconds
 
 
 def shortened(test: str) -> str:
