@@ -9,6 +9,7 @@ people, not for every submission: the whole run takes about half an hour on two 
 
 A sabotage is caught when a test FAILS (pytest's exit status 1). A sabotage that stops the tests
 from being collected (status 2 to 4) is a broken sabotage, not a catch, and is tabled as such.
+Tests that run past 15 minutes are stopped, and the sabotage tabled as hung.
 TESTING.md holds the last table and how to read it.
 """
 
