@@ -38,6 +38,7 @@ class RhymeGuide:
                  prompt: int, line_ends: torch.Tensor, pieces: list[str]):  # fmt: skip
         self.targets, self.per, self.pieces = targets, per_context, pieces
         self.prompt, self.line_ends = prompt, line_ends  # where the line begins; newline/eos ids
+        self.end_ids = line_ends.nonzero()[:, 0]
         self.rhyme_tokens = [None if t is None else _rhyme_tokens(tokenizer, t, line_ends.device)
                              for t in targets]  # fmt: skip
         self.lines = [""] * (len(targets) * per_context)  # each row's line so far
@@ -51,6 +52,7 @@ class RhymeGuide:
         if input_ids.shape[1] > self.prompt:  # the tokens chosen at the step before
             for row, token in enumerate(input_ids[:, -1].tolist()):
                 self.lines[row] += self.pieces[token]
+        held, leaning = [], {}  # rows that may not end yet; {context: [(row, lean)]}
         for row, line in enumerate(self.lines):
             target = self.targets[row // self.per]
             if target is None or self._lost[row] or "\n" in line:
@@ -58,10 +60,23 @@ class RhymeGuide:
             count = syllables(line)
             self._lost[row] = count > target.metre + SLACK
             if not target.ends_well(line):
-                scores[row, self.line_ends] = -float("inf")
+                held.append(row)
             room = target.metre - SLACK - count  # syllables before it may end
             if room <= LEAN_FROM:
-                scores[row, self.rhyme_tokens[row // self.per]] += LEAN + LEAN_STEP * max(0, -room)
+                lean = LEAN - LEAN_STEP * min(0, room)
+                leaning.setdefault(row // self.per, []).append((row, lean))
+        return self._steer(scores, held, leaning)
+
+    def _steer(self, scores, held: list[int], leaning: dict) -> torch.Tensor:
+        """A few tensor operations a step, not a few a sample: a GPU may guide thousands."""
+        device = scores.device
+        if held:
+            rows = torch.tensor(held, device=device)[:, None]
+            scores[rows, self.end_ids[None, :]] = -float("inf")
+        for context, chosen in leaning.items():
+            rows = torch.tensor([row for row, _ in chosen], device=device)[:, None]
+            lean = torch.tensor([lean for _, lean in chosen], device=device, dtype=scores.dtype)
+            scores[rows, self.rhyme_tokens[context][None, :]] += lean[:, None]
         return scores
 
 
