@@ -30,8 +30,6 @@ def fill(sampler, slots: list[Slot], per_line: int, abort=None) -> list[Choice]:
     choices: list[Choice] = [Choice(None)] * len(slots)
     pending = list(range(len(slots)))
     for number, guided in enumerate(ROUNDS):
-        if number > 0:  # only the rhymes not found yet go on
-            pending = [i for i in pending if slots[i].target is not None]
         if not pending:
             break
         samples = _round(sampler, [slots[i] for i in pending], per_line, guided, abort)
@@ -40,7 +38,7 @@ def fill(sampler, slots: list[Slot], per_line: int, abort=None) -> list[Choice]:
             slot = slots[i]
             found = choose(candidates, slot.accept, slot.form, slot.partner)
             if slot.target is not None and (found.line is None or found.wants_rhyme) and not last:
-                still.append(i)  # a rhyme to be had: try again
+                still.append(i)  # a rhyme to be had: the next round tries again
                 continue
             choices[i] = replace(found, later=number > 0 and not found.wants_rhyme)
         pending = still
