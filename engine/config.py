@@ -141,7 +141,7 @@ class PoetConfig:
     candidates: int = _between(0, 0, 256, " (0: auto)")
     lines_per_stanza: int = _between(4, 1, 32)
     stanzas: int = _between(3, 1, 32)
-    queue_lines: int = _between(24, 1, 1000)
+    queue_lines: int = _between(8, 1, 1000)
     line_s: float = _between(6.0, 0.5, 120, " seconds")
     cache_dir: str = ""
 
