@@ -195,3 +195,21 @@ def test_a_small_dream_fills_a_large_screen_smoothly_under_fine_grain(monkeypatc
     grain = grainy.compose(images, 3.0)[:, :, 0] - clean
     neighbours = np.corrcoef(grain[:, :-1].ravel(), grain[:, 1:].ravel())[0, 1]
     assert 4 < grain.std() < 30 and neighbours < 0.8  # grain scaled up would be above 0.95
+
+
+@pytest.mark.parametrize("depth", [32, 24])
+def test_the_picture_is_painted_as_it_is_between_black_bars(depth):
+    """Straight into a usual 32-bit screen's pixels (or blitted onto another surface), the
+    picture arrives with its colours in their places, centred between black bars."""
+    surface = pygame.Surface((200, 100), depth=depth)
+    surface.fill((90, 90, 90))  # the frame before
+    picture = np.random.default_rng(1).integers(0, 256, (80, 120, 3), dtype=np.uint8)
+    picture[:, :, 0] = 250  # red everywhere, blue nowhere: a swap would show
+    picture[:, :, 2] = 5
+    Canvas().paint(surface, picture, [])
+    painted = pixels(surface)
+    assert np.array_equal(painted[10:90, 40:160], picture)
+    assert painted[:10].max() == painted[:, :40].max() == painted[90:].max() == 0  # bars
+    whole = np.full((100, 200, 3), 7, np.uint8)
+    Canvas().paint(surface, whole, [])
+    assert np.array_equal(pixels(surface), whole)
