@@ -42,6 +42,10 @@ def _written(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
+def _auto_or(check, hint: str):  # "auto", or a whole number that passes `check`
+    return _setting("auto", lambda v: v == "auto" or (isinstance(v, int) and check(v)), hint)
+
+
 SEED_MAX = 2**32 - 1  # numpy's legacy generators take 0 to 2**32 - 1, torch more, never below 0
 
 
@@ -72,10 +76,8 @@ class FilmConfig:
 @dataclass(frozen=True)
 class DreamConfig:
     device: str = _device()
-    resolution: int | str = _setting(
-        "auto",
-        lambda v: v == "auto" or (isinstance(v, int) and v in (32, 64, 128, 256, 512)),
-        'a power of two from 32 to 512, or "auto"',
+    resolution: int | str = _auto_or(
+        lambda v: v in (32, 64, 128, 256, 512), 'a power of two from 32 to 512, or "auto"'
     )
     aspect: str = _setting("film", is_aspect, 'one of "film", "square" or "W:H" (e.g. "16:9")')
     upsample: str = _setting(
@@ -84,10 +86,8 @@ class DreamConfig:
     seed: int = _seed()
     batch_size: int = _between(16, 1, 1024)
     latent_size: int = _between(100, 1, 4096)
-    width: int | str = _setting(
-        "auto",
-        lambda v: v == "auto" or (isinstance(v, int) and 4 <= v <= 1024),
-        'between 4 and 1024, or "auto" (32 on a CPU, 64 on a GPU)',
+    width: int | str = _auto_or(
+        lambda v: 4 <= v <= 1024, 'between 4 and 1024, or "auto" (32 on a CPU, 64 on a GPU)'
     )
     learning_rate: float = _setting(2e-4, lambda v: 0 < v < 1, "between 0 and 1")
     beta1: float = _setting(0.5, lambda v: 0 <= v < 1, "between 0 and 1")
@@ -114,7 +114,7 @@ class ScreenConfig:
     display: int = _between(0, 0, 255)
     window_width: int = _between(1280, 64, 16384)
     window_height: int = _between(720, 64, 16384)
-    fps: int = _between(60, 1, 1000)
+    fps: int | str = _auto_or(lambda v: 1 <= v <= 1000, 'between 1 and 1000, or "auto"')
     hold_s: float = _between(4.0, 0, 3600, " seconds")
     dissolve_s: float = _between(6.0, 0, 600, " seconds")
     zoom: float = _between(0.15, 0, 4)
@@ -141,7 +141,7 @@ class PoetConfig:
     candidates: int = _between(0, 0, 256, " (0: auto)")
     lines_per_stanza: int = _between(4, 1, 32)
     stanzas: int = _between(3, 1, 32)
-    queue_lines: int = _between(24, 1, 1000)
+    queue_lines: int = _between(8, 1, 1000)
     line_s: float = _between(6.0, 0.5, 120, " seconds")
     cache_dir: str = ""
 

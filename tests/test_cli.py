@@ -116,6 +116,12 @@ def test_bench_prints_every_figure_and_writes_them_as_json(tmp_path, poet_cache)
     assert 0 <= reading["rhymes_later"] <= 1 and 0 <= reading["unrhymed_by_choice"] <= 1
     assert 0 < raw["voice"]["alone"] < 1 and 0 < raw["voice"]["beside_dreamer"] < 1
     assert 0 < raw["show"]["first_network_s"] < 120 and raw["show"]["networks_per_s"] > 0
+    # the live show at 1080p beside the bare trainer of this same run, and its picture meanwhile
+    show = raw["show"]
+    assert show["window"] == "1920x1080" and show["bare_trainer_per_s"] == networks["dreams_per_s"]
+    (row,) = [r for r in document["rows"] if r["figure"].startswith("networks/s in the live show")]
+    assert row["ratio"] == pytest.approx(show["networks_per_s"] / networks["dreams_per_s"])
+    assert show["frames_per_s"] > 0 and 0 < show["frame_ms_median"] <= show["frame_ms_p99"]
     # the peaks in MB as the kernel kept them: the bench and its show are the children (and
     # grandchild) of this process, so neither can pass their high-water mark, and where they
     # set a new one (the usual case), one of them names it

@@ -163,3 +163,53 @@ def test_a_subtitle_reads_over_the_whitest_dream():
     assert letters.sum() > 500
     assert over_white[letters].mean() > 200  # the letters stay light
     assert (over_white[edge] < 128).mean() > 0.6  # and ringed in dark (a shadow: 0.24)
+
+
+def test_a_small_dream_fills_a_large_screen_smoothly_under_fine_grain(monkeypatch):
+    """A 64 x 112 dream at 1920 x 1080 is zoomed and dissolved on a small canvas and scaled up
+    once: the picture is the one bicubic warp at full size to a grey level or two, never a
+    blocky one, and the grain laid on at the screen's size stays fine (one pixel's grain tells
+    little of its neighbour's), as it was."""
+    import installation.media.compositor as compositor_module
+
+    images = bench_mind(load_config(None, ["dream.device=cpu"]), 64).memory.state_dict()
+    images = images["frames"][:8].permute(0, 2, 3, 1).numpy()
+    warped, warp = [], cv2.warpAffine
+    monkeypatch.setattr(cv2, "warpAffine", lambda *a, **k: warped.append(a[2]) or warp(*a, **k))
+    config = ScreenConfig(hold_s=4, dissolve_s=6, zoom=0.15, grain=0)
+    compositor, canvas_zoom = Compositor(config, (1920, 1080)), compositor_module.CANVAS_ZOOM
+
+    def composed(t: float, canvas_zoom: float) -> np.ndarray:
+        monkeypatch.setattr(compositor_module, "CANVAS_ZOOM", canvas_zoom)
+        return compositor.compose(images, t)
+
+    for t in (0.0, 7.0, 9.9):
+        expected = composed(t, 1e9).astype(int)  # the old way: both warps at full size
+        picture = composed(t, canvas_zoom)
+        assert picture.shape == (1080, 1920, 3)
+        assert max(warped[-1]) <= 1920 // 4  # the warps were on the small canvas
+        difference = np.abs(picture - expected)
+        assert difference.mean() < 2.5 and np.percentile(difference, 99) <= 10, t
+    grainy = Compositor(replace(config, grain=0.06), (1920, 1080), seed=3)
+    clean = compositor.compose(images, 3.0)[:, :, 0].astype(float)
+    grain = grainy.compose(images, 3.0)[:, :, 0] - clean
+    neighbours = np.corrcoef(grain[:, :-1].ravel(), grain[:, 1:].ravel())[0, 1]
+    assert 4 < grain.std() < 30 and neighbours < 0.8  # grain scaled up would be above 0.95
+
+
+@pytest.mark.parametrize("depth", [32, 24])
+def test_the_picture_is_painted_as_it_is_between_black_bars(depth):
+    """Straight into a usual 32-bit screen's pixels (or blitted onto another surface), the
+    picture arrives with its colours in their places, centred between black bars."""
+    surface = pygame.Surface((200, 100), depth=depth)
+    surface.fill((90, 90, 90))  # the frame before
+    picture = np.random.default_rng(1).integers(0, 256, (80, 120, 3), dtype=np.uint8)
+    picture[:, :, 0] = 250  # red everywhere, blue nowhere: a swap would show
+    picture[:, :, 2] = 5
+    Canvas().paint(surface, picture, [])
+    painted = pixels(surface)
+    assert np.array_equal(painted[10:90, 40:160], picture)
+    assert painted[:10].max() == painted[:, :40].max() == painted[90:].max() == 0  # bars
+    whole = np.full((100, 200, 3), 7, np.uint8)
+    Canvas().paint(surface, whole, [])
+    assert np.array_equal(pixels(surface), whole)

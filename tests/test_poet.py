@@ -229,3 +229,10 @@ def test_a_damaged_adapter_is_an_error_or_a_warning(tmp_path, poet_cache, tiny_m
     with caplog.at_level(logging.WARNING):
         poet = open_poet(PoetConfig(**settings), lenient=True)  # the live show goes on
     assert "bare" in caplog.text and poet.model is not None
+
+
+def test_the_live_poet_writes_ahead_only_what_the_voice_waits_for():
+    """By default the poet keeps the voice's lead written ahead, two stanzas, and no more: lines
+    written further ahead are work taken from the mind in its first minutes (BENCHMARKS.md)."""
+    poet = PoetConfig()  # config.toml's, as tests/test_config.py keeps them
+    assert poet.queue_lines == 2 * poet.lines_per_stanza == 8

@@ -8,6 +8,9 @@ import numpy as np
 import pygame
 import pytest
 
+from engine.config import load_config
+from engine.mind.build import Waking, build_mind
+from installation.show.dreaming import Dreaming
 from tests.showkit import bottom, open_test_show, picture, press, run_with, tiny_poet, when
 
 
@@ -35,6 +38,26 @@ def test_the_show_dreams_the_film_and_every_network_is_seen(tmp_path, shapes_fil
     assert late.std() > 5  # an image, not a blank
     assert np.abs(early - late).mean() > 2  # the networks changed what is on screen
     assert int(shots[1].name.split("-")[1]) >= 35  # named for the network on screen
+
+
+def test_the_mind_makes_its_next_network_while_the_screen_has_not_taken_the_last(shapes_film):
+    """A screen between two frames never holds the mind up: network 2 is made while network 1
+    waits to be drawn, and it is put on screen only once 1 was (every network is seen)."""
+    config = load_config(None, [f"film.source={shapes_film}", "dream.resolution=32",
+                                "dream.width=8", "dream.batch_size=4"])  # fmt: skip
+    mind = build_mind(config)
+    mind.watch(16)
+    stop = threading.Event()
+    dreaming = Dreaming(mind, stop, Waking())
+    dreaming.thread.start()
+    try:
+        assert dreaming.slot.wait_put(30)  # network 1, waiting to be drawn
+        when(lambda: dreaming.figures.latest().number >= 2, timeout=10)  # 2 made meanwhile
+        assert dreaming.slot.take().number == 1  # and not put over it, unseen
+        assert dreaming.slot.wait_put(10) and dreaming.slot.take().number == 2  # then 2
+    finally:
+        stop.set()
+        dreaming.thread.join(5)
 
 
 @pytest.mark.slow

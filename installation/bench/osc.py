@@ -77,7 +77,7 @@ def latency_to_screen(show, set_hud, commands: int) -> np.ndarray:
     return np.percentile(latencies, [50, 99]) * 1000
 
 
-def _report(result: dict, commands: int, fps: int) -> None:
+def _report(result: dict, commands: int, fps: int | str) -> None:
     median, p99 = result["latency_ms"]
     print(f"osc bench: {commands} commands, latency to the screen median {median:.1f} ms, "
           f"p99 {p99:.1f} ms (screen.fps {fps})")  # fmt: skip

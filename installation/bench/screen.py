@@ -22,6 +22,7 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) ->
     from installation.media.compositor import Look
     from installation.media.gpu_compositor import TorchCompositor, make_compositor
     from installation.media.window import Window
+    from installation.show.pace import most_fps
 
     screen = replace(config.screen, window_width=SIZE[0], window_height=SIZE[1])
     window = Window(screen, fullscreen=False, title="Dreams bench")
@@ -31,7 +32,7 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) ->
     try:
         for frame in range(frames + 10):  # the first 10 warm the caches
             started = time.perf_counter()
-            t = frame / screen.fps * 30  # dissolves and zooms at 30x the pace: every case
+            t = frame / most_fps(screen.fps) * 30  # dissolves and zooms at 30x the pace: every case
             picture = compositor.compose(images, t)
             window.draw(picture, HUD, "footer", SUBTITLE, 0.8)
             times.append((time.perf_counter() - started) * 1000)
@@ -44,5 +45,5 @@ def run_screen_bench(config: Config, images: np.ndarray, frames: int, device) ->
         "frames": frames,
         "median_ms": statistics.median(times),
         "p99_ms": float(np.percentile(times, 99)),
-        "budget_ms": 1000 / screen.fps,
+        "budget_ms": 1000 / most_fps(screen.fps),
     }

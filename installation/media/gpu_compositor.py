@@ -23,7 +23,7 @@ class TorchCompositor(Compositor):
     ):
         super().__init__(look, area, fit, seed)
         self.device = torch.device(device)
-        self._grain_texture = torch.from_numpy(self._grain[:, :, 0]).to(self.device).float()
+        self._grain_texture = torch.from_numpy(self._grain).to(self.device).float()
         self._axis = torch.arange(max(area), device=self.device, dtype=torch.float32)
         self._dreams_of: np.ndarray | torch.Tensor | None = None  # the images last uploaded
         self._dreams: torch.Tensor | None = None

@@ -22,6 +22,7 @@ from installation.play.controls import COMMANDS_WAITING
 from installation.play.midi import open_midi
 from installation.play.osc import OscSender, OscServer
 from installation.show.keeper import Keeper, state_folder
+from installation.show.pace import most_fps
 from installation.show.show import Limits, Show, ShowParts
 from installation.threads import Inbox
 
@@ -98,7 +99,8 @@ def _instrument(config: Config, keeper: Keeper | None) -> dict:
     web = WebServer(config.web, commands) if config.web.enabled else None  # refused first
     if web is not None:
         log.info("web: the status page on http://%s:%d/", config.web.host, web.port)
-    video_out = VideoOut(config.video_out, config.screen.fps) if config.video_out.enabled else None
+    fps = most_fps(config.screen.fps)  # what the receivers are told: the most ("auto": 60)
+    video_out = VideoOut(config.video_out, fps) if config.video_out.enabled else None
     osc_server = osc_sender = None
     if config.osc.enabled:
         osc_sender = OscSender(config.osc.targets)

@@ -121,10 +121,12 @@ class Dreaming:
             if self.keeper is not None and self.keeper.due():
                 self.keeper.offer(self.save())
             self.sheet.see(network.number, network.images)
-            self.slot.put(self._drifted(network))
-            while not self.slot.wait_taken(0.1):  # `steps` networks per frame drawn, no more
+            # `steps` networks per frame drawn, no more: the one before is on screen first. The
+            # wait comes after the step, not before it: the trainer never idles for a frame
+            while not self.slot.wait_taken(0.1):
                 if self._stop.is_set():
                     return
+            self.slot.put(self._drifted(network))
 
     def _apply_requests(self) -> None:
         requests = self.inbox.drain()

@@ -46,6 +46,7 @@ from installation.show.guard import Guard
 from installation.show.hud import HudFigures, hud_lines
 from installation.show.keeper import Keeper
 from installation.show.live_recording import LiveRecording
+from installation.show.pace import FramePace
 from installation.show.recording_control import RecordingControl
 from installation.show.screen import Screen
 from installation.show.stage import Stage
@@ -101,6 +102,8 @@ class ShowSummary:
     rebirths: int = 0
     first_network_s: float | None = None  # from the show's start to its first network shown
     thread_faults: int = 0  # exceptions that escaped a thread's loop (installation/show/guard.py)
+    frame_ms_median: float | None = None  # a frame's own work, the wait for the next left out
+    frame_ms_p99: float | None = None
 
 
 class Show:
@@ -270,17 +273,20 @@ class Show:
         if self.limits.record_to is not None:
             self.recording_control.start(self.limits.record_to)
         clock, heartbeat = pygame.time.Clock(), Heartbeat()  # to systemd's watchdog, if it runs us
+        pace = FramePace(self.config.screen.fps)  # "auto": what the machine can give (pace.py)
         try:
             while not self.stop_requested.is_set():
+                began = time.perf_counter()
                 self._frame(time.monotonic() - started)
+                pace.worked(time.perf_counter() - began)
                 heartbeat.beat()  # READY=1 after the first frame, then WATCHDOG=1 every 2 s
                 if self._finished(started):
                     break
-                clock.tick(self.config.screen.fps)
+                clock.tick(pace.fps)
         finally:
             heartbeat.stopping()
             left = self._stop_threads(threads)
-        return self._summary(started, left)
+        return self._summary(started, left, pace)
 
     def _frame(self, t: float) -> None:
         """One turn of the main loop: what was asked, the newest network, the picture."""
@@ -339,7 +345,7 @@ class Show:
                     self.dreaming.figures.latest().number + 1, STEP_WAIT_S)  # fmt: skip
         trainer.join(STEP_WAIT_S)
 
-    def _summary(self, started: float, left: list[str]) -> ShowSummary:
+    def _summary(self, started: float, left: list[str], pace: FramePace) -> ShowSummary:
         return ShowSummary(
             networks_created=self.trainer.number - self.dreaming.first_number,
             networks_shown=self.figures.networks_shown,
@@ -354,6 +360,7 @@ class Show:
             rebirths=self.dreaming.guardian.rebirths,
             first_network_s=self.figures.first_network_s,
             thread_faults=self.guard.faults,
+            **pace.figures(),
         )
 
     def _keep_at_exit(self, threads_left: list[str]) -> None:

@@ -45,6 +45,8 @@ def show_stats(summary, began: Began, show_started: float, peak_gpu_mb) -> dict:
         "networks_per_s": rate,
         "lines_spoken": summary.lines_spoken,
         "longest_wait_s": summary.longest_wait_s,
+        "frame_ms_median": summary.frame_ms_median,  # a frame's work, at the window's size
+        "frame_ms_p99": summary.frame_ms_p99,
         "rebirths": summary.rebirths,
         "last_network": summary.last_network,
         "peak_ram_mb": peak_ram_mb(),

@@ -1,0 +1,46 @@
+"""The frame rate of the live show: `screen.fps` frames a second at most, or, at "auto", what the
+machine can give. At "auto" the picture may take about a quarter of one core (PICTURE_SHARE): the
+frame's own work (events, composing, painting, the flip) is timed, and the rate is the share over
+the recent typical frame, between 30 and 60 a second. On a two-core CPU the picture then leaves
+the mind its core (BENCHMARKS.md); where a frame is cheap (a GPU composes it) it is 60. The frame
+times are kept for the show's figures (`--stats`): the median and the 99th percentile."""
+
+import statistics
+from collections import deque
+
+AUTO_MOST_FPS = 60  # a projector's refresh rate: more is never seen
+AUTO_LEAST_FPS = 30  # below this a slow zoom and a dissolve begin to stutter
+PICTURE_SHARE = 0.25  # of one core, for the picture at "auto"
+RECENT_FRAMES = 30  # the frames whose typical time sets the rate (half a second at 60)
+KEPT_FRAMES = 100_000  # frame times kept for the figures (the last half hour or so)
+
+
+def most_fps(setting: int | str) -> int:
+    """The most frames a second that `screen.fps` allows."""
+    return AUTO_MOST_FPS if setting == "auto" else int(setting)
+
+
+class FramePace:
+    def __init__(self, fps: int | str):
+        self.auto = fps == "auto"
+        self.fps = most_fps(fps)  # the rate of the next frame
+        self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
+        self.frame_times: deque[float] = deque(maxlen=KEPT_FRAMES)  # seconds of work a frame
+
+    def worked(self, seconds: float) -> None:
+        """A frame's work took `seconds`; at "auto", the rate follows the recent frames."""
+        self.frame_times.append(seconds)
+        self._recent.append(seconds)
+        if not self.auto or len(self._recent) < RECENT_FRAMES // 2:
+            return
+        typical = statistics.median(self._recent)
+        affordable = PICTURE_SHARE / max(typical, 1e-6)
+        self.fps = int(min(max(affordable, AUTO_LEAST_FPS), AUTO_MOST_FPS))
+
+    def figures(self) -> dict:
+        """The frame times in ms: median and 99th percentile (None before a frame)."""
+        if not self.frame_times:
+            return {"frame_ms_median": None, "frame_ms_p99": None}
+        ordered = sorted(self.frame_times)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        return {"frame_ms_median": 1000 * statistics.median(ordered), "frame_ms_p99": 1000 * p99}

@@ -1,0 +1,31 @@
+"""The live show's frame rate (installation/show/pace.py): `screen.fps` at most, or at "auto"
+what the machine can give for about a quarter of a core, never below 30 nor above 60."""
+
+import pytest
+
+from installation.show.pace import FramePace
+
+
+def frames(pace: FramePace, seconds: float, count: int = 60) -> int:
+    for _ in range(count):
+        pace.worked(seconds)
+    return pace.fps
+
+
+def test_auto_draws_fewer_frames_where_each_costs_more_but_never_stutters():
+    assert frames(FramePace("auto"), 0.001) == 60  # a GPU composes it: the projector's rate
+    assert frames(FramePace("auto"), 0.006) == 41  # a CPU: a quarter of a core for the picture
+    assert frames(FramePace("auto"), 0.050) == 30  # a slow machine: still smooth enough
+    pace = FramePace("auto")
+    frames(pace, 0.050)
+    assert frames(pace, 0.002) == 60  # the neighbour left: the rate comes back
+
+
+def test_a_number_is_kept_and_the_frame_times_are_the_shows_figures():
+    pace = FramePace(24)
+    assert frames(pace, 0.050, count=99) == 24
+    pace.worked(0.200)  # one slow frame
+    figures = pace.figures()
+    assert figures["frame_ms_median"] == pytest.approx(50.0)
+    assert figures["frame_ms_p99"] == pytest.approx(200.0)
+    assert FramePace("auto").figures()["frame_ms_median"] is None
