@@ -13,12 +13,18 @@ def frames(pace: FramePace, seconds: float, count: int = 60) -> int:
 
 
 def test_auto_draws_fewer_frames_where_each_costs_more_but_never_stutters():
-    assert frames(FramePace("auto"), 0.001) == 60  # a GPU composes it: the projector's rate
-    assert frames(FramePace("auto"), 0.006) == 41  # a CPU: a quarter of a core for the picture
-    assert frames(FramePace("auto"), 0.050) == 30  # a slow machine: still smooth enough
-    pace = FramePace("auto")
+    assert frames(FramePace("auto", cores=2), 0.001) == 60  # cheap: the projector's rate
+    assert frames(FramePace("auto", cores=2), 0.006) == 41  # two cores: a quarter of one
+    assert frames(FramePace("auto", cores=2), 0.050) == 30  # a slow machine: still smooth enough
+    pace = FramePace("auto", cores=2)
     frames(pace, 0.050)
     assert frames(pace, 0.002) == 60  # the neighbour left: the rate comes back
+
+
+def test_a_machine_with_cores_to_spare_gives_the_picture_a_whole_core():
+    assert frames(FramePace("auto", cores=16), 0.012) == 60  # a GPU machine: 60 at 12 ms
+    assert frames(FramePace("auto", cores=4), 0.012) == 60  # three quarters of a core
+    assert frames(FramePace("auto", cores=2), 0.012) == 30
 
 
 def test_a_number_is_kept_and_the_frame_times_are_the_shows_figures():

@@ -1,16 +1,17 @@
 """The frame rate of the live show: `screen.fps` frames a second at most, or, at "auto", what the
-machine can give. At "auto" the picture may take about a quarter of one core (PICTURE_SHARE): the
-frame's own work (events, composing, painting, the flip) is timed, and the rate is the share over
-the recent typical frame, between 30 and 60 a second. On a two-core CPU the picture then leaves
-the mind its core (BENCHMARKS.md); where a frame is cheap (a GPU composes it) it is 60. The frame
-times are kept for the show's figures (`--stats`): the median and the 99th percentile."""
+machine can give. At "auto" the picture may take a share of one core (`picture_share`: a quarter
+on two cores, a whole core from five): the frame's own work (events, composing, painting, the
+flip) is timed, and the rate is the share over the recent typical frame, between 30 and 60 a
+second. On a two-core CPU the picture then leaves the mind its core (BENCHMARKS.md); where a frame
+is cheap, or the machine has cores to spare (a GPU machine), it is 60. The frame times are kept
+for the show's figures (`--stats`): the median and the 99th percentile."""
 
+import os
 import statistics
 from collections import deque
 
 AUTO_MOST_FPS = 60  # a projector's refresh rate: more is never seen
 AUTO_LEAST_FPS = 30  # below this a slow zoom and a dissolve begin to stutter
-PICTURE_SHARE = 0.25  # of one core, for the picture at "auto"
 RECENT_FRAMES = 30  # the frames whose typical time sets the rate (half a second at 60)
 KEPT_FRAMES = 100_000  # frame times kept for the figures (the last half hour or so)
 
@@ -20,9 +21,17 @@ def most_fps(setting: int | str) -> int:
     return AUTO_MOST_FPS if setting == "auto" else int(setting)
 
 
+def picture_share(cores: int | None = None) -> float:
+    """The share of one core the picture may take at "auto": a quarter on two cores (the mind
+    needs the other whole), more with each core beyond, a whole core from five."""
+    cores = cores or os.cpu_count() or 1
+    return min(1.0, 0.25 * max(cores - 1, 1))
+
+
 class FramePace:
-    def __init__(self, fps: int | str):
+    def __init__(self, fps: int | str, cores: int | None = None):
         self.auto = fps == "auto"
+        self.share = picture_share(cores)
         self.fps = most_fps(fps)  # the rate of the next frame
         self._recent: deque[float] = deque(maxlen=RECENT_FRAMES)
         self.frame_times: deque[float] = deque(maxlen=KEPT_FRAMES)  # seconds of work a frame
@@ -34,7 +43,7 @@ class FramePace:
         if not self.auto or len(self._recent) < RECENT_FRAMES // 2:
             return
         typical = statistics.median(self._recent)
-        affordable = PICTURE_SHARE / max(typical, 1e-6)
+        affordable = self.share / max(typical, 1e-6)
         self.fps = int(min(max(affordable, AUTO_LEAST_FPS), AUTO_MOST_FPS))
 
     def figures(self) -> dict:
