@@ -102,8 +102,9 @@ class LineSampler:
 
         def done(input_ids, scores, **kwargs):
             finished = ends[input_ids[:, prompt:]].any(dim=1)
-            settled = finished if guide is None else finished | guide.lost
-            enough = finished.view(-1, per_context).sum(1) >= wanted
+            lost = torch.zeros_like(finished) if guide is None else guide.lost
+            settled = finished | lost  # a lost line may end anywhere, but is never taken
+            enough = (finished & ~lost).view(-1, per_context).sum(1) >= wanted
             stop = bool((enough | settled.view(-1, per_context).all(1)).all())
             stop = stop or bool(abort and abort())
             return torch.full((input_ids.shape[0],), stop, device=input_ids.device)

@@ -1,5 +1,5 @@
-"""Rhymes the model writes toward: a line that must rhyme is sampled again under a guide that lets
-it end only on a word of the rhyme, in metre, and leans toward the rhyme's words as the line nears
+"""Rhymes the model writes toward: a line that must rhyme is sampled under a guide that lets it
+end only on a word of the rhyme, in metre, and leans toward the rhyme's words as the line nears
 its length. Every token is still the model's own choice, and its likelihood is the model's own
 (recorded before the guide leans): the line is kept or refused whole, never mended."""
 

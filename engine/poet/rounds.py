@@ -1,7 +1,8 @@
 """The rounds of candidates for the next line of each poem being written, batched. A line that
-must rhyme is written toward its rhyme from the first round (engine/poet/rhyme_guide.py); when no
-candidate rhymes, a second round with more candidates tries again, and a last round, written
-freely, gives the line that stays unrhymed. Every line taken is one the model wrote whole."""
+must rhyme is written toward its rhyme, with twice the candidates, from the first round
+(engine/poet/rhyme_guide.py); when none rhymes, a second guided round tries again, and a last
+round, written freely, gives the line that stays unrhymed. Every line taken is one the model
+wrote whole."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,8 +31,8 @@ def fill(sampler, slots: list[Slot], per_line: int, abort=None) -> list[Choice]:
     choices: list[Choice] = [Choice(None)] * len(slots)
     pending = list(range(len(slots)))
     for number, guided in enumerate(ROUNDS):
-        if not pending:
-            break
+        if not pending or (abort is not None and abort()):
+            break  # all written, or the show is stopping
         samples = _round(sampler, [slots[i] for i in pending], per_line, guided, abort)
         last, still = number == len(ROUNDS) - 1, []
         for i, candidates in zip(pending, samples, strict=True):

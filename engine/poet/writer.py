@@ -31,10 +31,10 @@ class RhymeFigures:
 
     asked: int = 0
     first_round: int = 0  # rhymed among the first round of candidates
-    later: int = 0  # rhymed in a later round, with more candidates
+    later: int = 0  # rhymed in a later round
     unrhymed: int = 0  # left unrhymed by choice: no rhyme came, and no line was forced
 
-    def count(self, choice: "Choice") -> None:
+    def count(self, choice: Choice) -> None:
         self.asked += 1
         if choice.wants_rhyme:
             self.unrhymed += 1
@@ -43,12 +43,16 @@ class RhymeFigures:
         else:
             self.first_round += 1
 
+    @property
+    def later_share(self) -> float:
+        """Of the rhymes found, the share that needed more than the first round."""
+        return self.later / max(self.first_round + self.later, 1)
+
     def summary(self, lines: int) -> str:
-        rhymed = self.first_round + self.later
         return (
-            f"{rhymed} of {self.asked} rhymes found, {self.later / max(rhymed, 1):.0%} of them "
-            f"after the first round of candidates; {self.unrhymed / max(lines, 1):.0%} of lines "
-            "left unrhymed by choice"
+            f"{self.first_round + self.later} of {self.asked} rhymes found, "
+            f"{self.later_share:.0%} of them after the first round of candidates; "
+            f"{self.unrhymed / max(lines, 1):.0%} of lines left unrhymed by choice"
         )
 
 
@@ -125,8 +129,8 @@ class Poet:
         return Draft(passage, Form.chosen(self.rng))
 
     def _write(self, drafts: list[Draft], per_line: int) -> None:
-        """One more line for each draft (or a miss), chosen among `per_line` candidates, or more
-        where a rhyme is slow to come (engine/poet/rounds.py)."""
+        """One more line for each draft (or a miss), chosen among `per_line` candidates, twice as
+        many toward a rhyme, in more rounds where a rhyme is slow to come (rounds.py)."""
         slots = [self._slot(draft) for draft in drafts]
         for draft, slot, choice in zip(
             drafts, slots, fill(self.sampler, slots, per_line, self.abort), strict=True

@@ -43,7 +43,7 @@ def read_live_poems(poet: Poet, stanzas: int) -> dict:
         "candidates": live.per_line,
         "book": read(written, poet.vocabulary).as_dict(),
         "corpus": read_corpus(poet.corpus).as_dict(),
-        "rhymes_later": rhymes.later / max(rhymes.first_round + rhymes.later, 1),
+        "rhymes_later": rhymes.later_share,
         "unrhymed_by_choice": rhymes.unrhymed / max(lines, 1),
         "likelihood": {"book": ours, "corpus": theirs},
     }
