@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,12 @@ PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/pyt
 if not PYTHON.is_file():  # a worktree without a venv of its own: the Python running this
     PYTHON = Path(sys.executable)
 ENV = {"HF_HUB_OFFLINE": "1", "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+# a group of its own, so that a timeout can end pytest and every process it started
+OWN_GROUP = (
+    {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    if os.name == "nt"
+    else {"start_new_session": True}
+)
 TIMEOUT_S = 900  # one sabotage's tests; the slowest caught here took under 2 minutes
 
 
@@ -74,24 +81,32 @@ def run_tests(tree: Path, tests: list[str]) -> tuple[str, str, float]:
 
 
 def _pytest(tree: Path, tests: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(PYTHON),
-            "-m",
-            "pytest",
-            "-x",
-            "-q",
-            "-rf",
-            "-p",
-            "no:cacheprovider",
-            *tests,
-        ],  # fmt: skip
+    """pytest in a process group of its own: past TIMEOUT_S the whole group is killed, a hung
+    show that a test started with it, and TimeoutExpired raised."""
+    command = [str(PYTHON), "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider", *tests]
+    process = subprocess.Popen(
+        command,
         cwd=tree,
         env={**os.environ, **ENV, "PYTHONPATH": str(tree)},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=TIMEOUT_S,
+        **OWN_GROUP,
     )
+    try:
+        out, err = process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def shortened(test: str) -> str:
