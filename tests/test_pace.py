@@ -35,3 +35,14 @@ def test_a_number_is_kept_and_the_frame_times_are_the_shows_figures():
     assert figures["frame_ms_median"] == pytest.approx(50.0)
     assert figures["frame_ms_p99"] == pytest.approx(200.0)
     assert FramePace("auto").figures()["frame_ms_median"] is None
+
+
+def test_the_figures_of_a_long_show_take_no_more_room_than_a_short_ones():
+    pace = FramePace("auto", cores=2)
+    room = pace._counts.nbytes
+    frames(pace, 0.010, count=99_000)  # half an hour at 60 frames a second, and more
+    frames(pace, 0.040, count=1_000)
+    assert pace._counts.nbytes == room  # counts in bins, not a list of every frame's time
+    figures = pace.figures()
+    assert figures["frame_ms_median"] == pytest.approx(10.0)
+    assert figures["frame_ms_p99"] == pytest.approx(40.0)
