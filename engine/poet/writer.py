@@ -48,11 +48,15 @@ class RhymeFigures:
         """Of the rhymes found, the share that needed more than the first round."""
         return self.later / max(self.first_round + self.later, 1)
 
+    def unrhymed_share(self, lines: int) -> float:
+        """Of `lines` taken, the share left unrhymed by choice."""
+        return self.unrhymed / max(lines, 1)
+
     def summary(self, lines: int) -> str:
         return (
             f"{self.first_round + self.later} of {self.asked} rhymes found, "
             f"{self.later_share:.0%} of them after the first round of candidates; "
-            f"{self.unrhymed / max(lines, 1):.0%} of lines left unrhymed by choice"
+            f"{self.unrhymed_share(lines):.0%} of lines left unrhymed by choice"
         )
 
 
@@ -119,6 +123,11 @@ class Poet:
         self.rhymes = RhymeFigures()
         self.words_written = 0  # words of every line taken, finished poems or not
         self.abort = None  # a callable: True ends a generation early (the show is stopping)
+
+    @property
+    def lines_taken(self) -> int:
+        """Lines taken into poems, the model's and the corpus's standing in."""
+        return self.generated_lines + self.corpus_lines
 
     @property
     def size(self) -> int:

@@ -36,15 +36,14 @@ def read_live_poems(poet: Poet, stanzas: int) -> dict:
             written.append([])
     rate = live.words_written / (time.perf_counter() - started)
     print(f"the live poet: {rate:.1f} words/s with selection", flush=True)
-    rhymes, lines = live.rhymes, live.generated_lines + live.corpus_lines
     ours, theirs = book_beside_corpus(poet.config, written, poet.corpus, poet.device)
     return {
         "words_per_s": rate,
         "candidates": live.per_line,
         "book": read(written, poet.vocabulary).as_dict(),
         "corpus": read_corpus(poet.corpus).as_dict(),
-        "rhymes_later": rhymes.later_share,
-        "unrhymed_by_choice": rhymes.unrhymed / max(lines, 1),
+        "rhymes_later": live.rhymes.later_share,
+        "unrhymed_by_choice": live.rhymes.unrhymed_share(live.lines_taken),
         "likelihood": {"book": ours, "corpus": theirs},
     }
 

@@ -54,8 +54,7 @@ def write_book(config: Config, words: int, out: Path, batch: int | None) -> int:
         f"{out}: {written:,} words in {elapsed:.0f} s ({rate:.1f} words/s), "
         f"{book.poems} poems, {book.words:,} words in all; death index {book.death_index:.1%} "
         f"(the corpus: {poet.corpus.death_index:.1%}); "
-        f"{poet.corpus_lines} corpus lines stood in; "
-        + poet.rhymes.summary(poet.generated_lines + poet.corpus_lines),
+        f"{poet.corpus_lines} corpus lines stood in; " + poet.rhymes.summary(poet.lines_taken),
     )
     if failed is not None:
         print(
