@@ -115,6 +115,10 @@ def _add_poems(commands) -> None:
     teach.add_argument(
         "--learning-rate", type=values.number(1e-8, 1), help="default: 5e-4 for --lora, else 5e-5"
     )
+    teach.add_argument(
+        "--from", dest="going_on_from", metavar="ADAPTER", default="",
+        help='with --lora: teach this adapter further (a folder, or "bundled")',
+    )  # fmt: skip
 
 
 def _add_bench(commands) -> None:
@@ -304,13 +308,23 @@ def prepare(args: argparse.Namespace) -> int:
 
 
 def teach_poet(args: argparse.Namespace) -> int:
+    from engine.poet.adapter import check_adapter
     from installation.poems.teach import Course
     from installation.poems.teach import teach_poet as teach
 
+    if args.going_on_from and not args.lora:
+        print(
+            "dreams: error: --from goes on from a LoRA adapter; add --lora (a full copy starts "
+            "from --model)", file=sys.stderr,
+        )  # fmt: skip
+        return 2
     course = Course(
-        args.steps, args.batch, args.lora, args.learning_rate, shlex.join(["dreams", *args.argv])
-    )
+        args.steps, args.batch, args.lora, args.learning_rate, shlex.join(["dreams", *args.argv]),
+        args.going_on_from,
+    )  # fmt: skip
     config = _load(args)
+    if args.going_on_from:
+        check_adapter(args.going_on_from, "--from")
     out = check_output(args.out, "--out", need_mb=16 if args.lora else 600, folder=True)
     return teach(config, out, course)
 

@@ -140,6 +140,42 @@ def test_teach_poet_lora_lowers_the_held_out_loss_and_says_how(
 
 
 @pytest.mark.slow
+def test_an_adapter_is_taught_further_and_counts_all_it_learned(
+    tmp_path, poet_cache, tiny_model_dir
+):
+    first, further = tmp_path / "first", tmp_path / "further"
+    args = ["--batch", "2", "--learning-rate", "0.05", *poet_settings(poet_cache, tiny_model_dir)]
+    taught = run_dreams("teach-poet", "--lora", "--out", str(first), "--steps", "8", *args)
+    assert taught.returncode == 0, taught.stderr
+    again = run_dreams(
+        "teach-poet", "--lora", "--from", str(first), "--out", str(further), "--steps", "6", *args
+    )
+    assert again.returncode == 0, again.stderr
+    before, after = map(float, re.search(r"loss ([\d.]+) -> ([\d.]+)", again.stdout).groups())
+    earlier = json.loads((first / "provenance.json").read_text())
+    made = json.loads((further / "provenance.json").read_text())
+    # it went on from where the first adapter stopped, and learned more
+    assert abs(before - earlier["held_out_loss_after"]) < 0.01, again.stdout
+    assert after < before, again.stdout
+    assert made["steps"] == 14 and made["steps_this_time"] == 6
+    assert made["tokens_seen"] > earlier["tokens_seen"]
+    assert made["held_out_loss_before"] == earlier["held_out_loss_before"]
+    assert made["went_on_from"] == earlier and "--from" in made["command"]
+
+
+def test_from_is_refused_without_lora_or_an_adapter(tmp_path):
+    without = run_dreams("teach-poet", "--from", "bundled", "--out", str(tmp_path / "a"))
+    assert without.returncode == 2 and "add --lora" in without.stderr, without.stderr
+    nowhere = tmp_path / "nowhere"
+    missing = run_dreams(
+        "teach-poet", "--lora", "--from", str(nowhere), "--out", str(tmp_path / "b")
+    )
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    (line,) = [x for x in missing.stderr.splitlines() if "error:" in x]
+    assert line.startswith("dreams: error: --from:") and str(nowhere) in line
+
+
+@pytest.mark.slow
 def test_a_missing_or_damaged_adapter_is_one_clear_line(tmp_path, poet_cache, tiny_model_dir):
     damaged = tmp_path / "damaged"
     damaged.mkdir()

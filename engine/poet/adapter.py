@@ -39,16 +39,18 @@ def adapter_folder(setting: str) -> Path | None:
     return BUNDLED_FOLDER if setting == BUNDLED else Path(setting).expanduser()
 
 
-def check_adapter(setting: str) -> None:
-    """A named adapter must be a folder with its two peft files; said before anything loads."""
+def check_adapter(setting: str, name: str = "poet.adapter") -> None:
+    """A named adapter must be a folder with its two peft files; said before anything loads.
+    `name` is what the user typed to name it."""
     folder = adapter_folder(setting)
     if folder is None:
         return
-    missing = [name for name in (SETTINGS, WEIGHTS) if not (folder / name).is_file()]
+    missing = [file for file in (SETTINGS, WEIGHTS) if not (folder / file).is_file()]
     if missing:
+        bare = ', or "" for the bare model' if name == "poet.adapter" else ""
         raise AdapterError(
-            f"poet.adapter: no LoRA adapter at {folder} ({', '.join(missing)} missing); name a "
-            'folder that `dreams teach-poet --lora` saved, "bundled", or "" for the bare model'
+            f"{name}: no LoRA adapter at {folder} ({', '.join(missing)} missing); name a "
+            f'folder that `dreams teach-poet --lora` saved, or "bundled"{bare}'
         )
 
 
@@ -62,6 +64,30 @@ def attach_lora(model, rank: int = 8, alpha: int = 16, dropout: float = 0.05):
     with warnings.catch_warnings():  # peft asks transformers a deprecated question
         warnings.simplefilter("ignore", FutureWarning)
         return get_peft_model(model, settings)
+
+
+def resume_lora(model, setting: str, name: str = "--from"):
+    """The model wrapped with the adapter `setting` names, its weights trainable again: teaching
+    goes on from where that adapter stopped. A damaged adapter is an AdapterError."""
+    folder = adapter_folder(setting)
+    check_adapter(setting, name)
+    from peft import PeftModel
+
+    try:
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.simplefilter("ignore", FutureWarning)
+            return PeftModel.from_pretrained(model, str(folder), is_trainable=True)
+    except Exception as error:
+        raise _damaged(folder, error, name) from None
+
+
+def read_provenance(setting: str) -> dict:
+    """How the adapter `setting` names was made; {} where it does not say."""
+    try:
+        made = json.loads((adapter_folder(setting) / PROVENANCE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return made if isinstance(made, dict) else {}
 
 
 def load_adapter(model, setting: str):
@@ -78,12 +104,17 @@ def load_adapter(model, setting: str):
             warnings.simplefilter("ignore", FutureWarning)
             adapted = PeftModel.from_pretrained(model, str(folder))
         return adapted.merge_and_unload()
-    except Exception as error:  # safetensors, json and shape errors all mean a damaged file
-        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error)
-        raise AdapterError(
-            f"poet.adapter: the adapter at {folder} cannot be loaded ({reason}); train it again "
-            'with `dreams teach-poet --lora`, or set poet.adapter = "" for the bare model'
-        ) from None
+    except Exception as error:
+        raise _damaged(folder, error) from None
+
+
+def _damaged(folder: Path, error: Exception, name: str = "poet.adapter") -> AdapterError:
+    """safetensors, json and shape errors all mean a damaged file."""
+    reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error)
+    return AdapterError(
+        f"{name}: the adapter at {folder} cannot be loaded ({reason}); train it again "
+        'with `dreams teach-poet --lora`, or set poet.adapter = "" for the bare model'
+    )
 
 
 def save_adapter(model, out: Path, provenance: dict) -> None:

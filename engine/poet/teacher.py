@@ -61,10 +61,12 @@ def teach(
     seed: int = 0,
     progress=None,
     stop=None,
+    taught_before: int = 0,
 ) -> Lesson:
     """Train the model's trainable weights (all of them, or a LoRA adapter's) for `steps` steps
     at a constant rate after a short warm-up, so that a run stopped at step N (`stop()` is
-    asked between steps) is the same as a run asked for N steps."""
+    asked between steps) is the same as a run asked for N steps. A model already taught
+    `taught_before` steps goes on with passages it has not been shown in that order."""
     device = next(model.parameters()).device
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -74,7 +76,7 @@ def teach(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=learning_rate)
     warm_up = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 50))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, taught_before] if taught_before else seed)
     model.train()
     for step in range(1, steps + 1):
         if stop is not None and stop():

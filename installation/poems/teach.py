@@ -1,6 +1,6 @@
 """`dreams teach-poet`: teach the poet the corpus, as a LoRA adapter (`--lora`, a few MB for
-`poet.adapter`, learned over the bare model) or as a full copy of the model as it writes, its
-adapter merged in (a folder for `poet.model`)."""
+`poet.adapter`, learned over the bare model, afresh or going on from an adapter with `--from`) or
+as a full copy of the model as it writes, its adapter merged in (a folder for `poet.model`)."""
 
 import dataclasses
 import datetime
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import Config
-from engine.poet.adapter import attach_lora, save_adapter
+from engine.poet.adapter import attach_lora, read_provenance, resume_lora, save_adapter
 from engine.poet.teacher import Lesson, save_model, teach
 from engine.poet.writer import open_poet
 from installation.console import progress_bar
@@ -29,6 +29,7 @@ class Course:
     lora: bool
     learning_rate: float | None
     command: str
+    going_on_from: str = ""  # an adapter (a folder, or "bundled") to teach further
 
     @property
     def rate(self) -> float:
@@ -40,10 +41,14 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # before minutes of work
         print(f"dreams: error: {out} exists and is not empty; choose a new folder", file=sys.stderr)
         return 2
-    # A LoRA adapter is learned afresh over the bare model; a full copy goes on from the poet as
-    # it writes (its adapter, if any, merged in).
+    # A LoRA adapter is learned over the bare model, afresh or from `--from`; a full copy goes on
+    # from the poet as it writes (its adapter, if any, merged in).
     poet = open_poet(dataclasses.replace(config.poet, adapter="") if course.lora else config.poet)
-    model = attach_lora(poet.model) if course.lora else poet.model
+    if course.going_on_from:
+        model = resume_lora(poet.model, course.going_on_from)
+    else:
+        model = attach_lora(poet.model) if course.lora else poet.model
+    earlier = read_provenance(course.going_on_from) if course.going_on_from else {}
 
     # every step drawn, in a log too: a step takes seconds
     bar = progress_bar(course.steps, "teaching the poet", bar_format=STEPS, mininterval=0)
@@ -60,6 +65,7 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         lesson = teach(
             model, poet.tokenizer, poet.corpus, course.steps, course.batch, course.rate,
             seed=config.poet.seed, progress=progress, stop=stop.is_set,
+            taught_before=earlier.get("steps", 0),
         )  # fmt: skip
         bar.close()
         if lesson.steps == 0:
@@ -69,7 +75,7 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
             return 1
         if lesson.interrupted:
             print(f"dreams teach-poet: interrupted; keeping {lesson.steps} steps", file=sys.stderr)
-        use = _save(model, out, course, lesson, config, poet)
+        use = _save(model, out, course, lesson, config, poet, earlier)
     print(
         f"{out}: held-out loss {lesson.loss_before:.3f} -> {lesson.loss_after:.3f} after "
         f"{lesson.steps} steps ({lesson.tokens:,} tokens); use it with {use}"
@@ -77,32 +83,41 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
     return 0
 
 
-def _save(model, out: Path, course: Course, lesson: Lesson, config: Config, poet) -> str:
+def _save(model, out: Path, course: Course, lesson: Lesson, config: Config, poet, earlier) -> str:
     """Save what was learned; returns the settings that name it."""
     if course.lora:
-        save_adapter(model, out, provenance(course, lesson, config, poet))
+        save_adapter(model, out, provenance(course, lesson, config, poet, earlier))
         return f"--set poet.adapter={out}"
     save_model(model, poet.tokenizer, out)  # the adapter is in its weights: never added twice
     return f'--set poet.model={out} --set poet.adapter=""'
 
 
-def provenance(course: Course, lesson: Lesson, config: Config, poet) -> dict:
-    """How the adapter was made, enough to make it again."""
+def provenance(
+    course: Course, lesson: Lesson, config: Config, poet, earlier: dict | None = None
+) -> dict:
+    """How the adapter was made, enough to make it again. An adapter taught further counts its
+    steps and tokens in all, its loss from the bare model's, and keeps the earlier adapter's
+    provenance (`went_on_from`) with the command that made that one."""
     again = course.command if not lesson.interrupted else _with_steps(course.command, lesson.steps)
-    return {
+    earlier = earlier or {}
+    made = {
         "command": again,
-        "steps": lesson.steps,
+        "steps": earlier.get("steps", 0) + lesson.steps,
         "batch": course.batch,
         "learning_rate": course.rate,
         "seed": config.poet.seed,
-        "tokens_seen": lesson.tokens,
-        "held_out_loss_before": round(lesson.loss_before, 4),
+        "tokens_seen": earlier.get("tokens_seen", 0) + lesson.tokens,
+        "held_out_loss_before": earlier.get("held_out_loss_before", round(lesson.loss_before, 4)),
         "held_out_loss_after": round(lesson.loss_after, 4),
         "base_model": poet.model_name,
         "corpus_lines": len(poet.corpus),
         "device": str(poet.device),
         "made": datetime.date.today().isoformat(),
     }
+    if course.going_on_from:
+        made["steps_this_time"] = lesson.steps
+        made["went_on_from"] = earlier
+    return made
 
 
 def _with_steps(command: str, steps: int) -> str:
