@@ -1,7 +1,11 @@
 """Rhymes the model writes toward, with the bundled model: a line that must rhyme ends on its
 rhyme because the model wrote it so, every line kept is one the model wrote whole, and a rhyme
-that cannot come leaves the line unrhymed rather than broken."""
+that cannot come leaves the line unrhymed rather than broken. And lines punctuated as the
+corpus's are."""
 
+import re
+
+import numpy as np
 import pytest
 import torch
 
@@ -39,7 +43,7 @@ def test_a_line_that_must_rhyme_with_night_is_written_to_end_on_its_rhyme(bundle
     context = "\n".join(NIGHT) + "\n"
     sampler = LineSampler(model, tokenizer, PoetConfig())
     guided = [c for c in sampler.sample([context], 8, targets=[target])[0] if c]
-    assert len(guided) >= 3
+    assert len(guided) >= 2  # a guided sampling waits for a quarter of its samples to finish
     for line in guided:
         assert rhymes(line.text, NIGHT[1]) and target.ends_well(line.text), line.text
     free = [c for c in sampler.sample([context], 8)[0] if c]
@@ -89,3 +93,18 @@ def test_a_stanza_scores_the_same_alone_or_beside_a_longer_one(bundled):
     assert abs(together - (alone[0] * counts[0] + alone[1] * counts[1]) / sum(counts)) < 1e-4
     shuffled = [" ".join(reversed(line.split())) for line in long]  # the same words, no sense
     assert per_token(model, tokenizer, [shuffled]) < alone[1] - 1.0
+
+
+def test_the_poets_lines_are_punctuated_like_the_corpus(bundled):
+    """The context's commas and stops are never penalised as repeats: when they were, the lines
+    came out bare (0.6 marks a line against the corpus's 1.2), a tell to any reader."""
+    model, tokenizer, corpus = bundled
+    torch.manual_seed(0)
+    rng = np.random.default_rng(3)
+    contexts = ["\n".join(corpus.passage(rng, 6)) + "\n" for _ in range(8)]
+    written = LineSampler(model, tokenizer, PoetConfig()).sample(contexts, 12)
+    lines = [c.text for row in written for c in row if c]
+    marks = sum(len(re.findall(r"[,;:.!?]|--", line)) for line in lines) / len(lines)
+    theirs = [corpus.passage(rng, 1)[0] for _ in range(2000)]
+    expected = sum(len(re.findall(r"[,;:.!?]|--", line)) for line in theirs) / len(theirs)
+    assert len(lines) >= 40 and marks > 0.8 * expected, (marks, expected, lines)

@@ -1,14 +1,18 @@
 """The language model's job for the poet: several candidate next lines for each poem at once,
 batched, each with its likelihood (the mean log-probability of its tokens, as the model saw them
-under the repetition penalty, which spares the newline), and written toward a rhyme where asked.
+under the repetition penalty, which spares the newline and punctuation), and written toward a
+rhyme where asked.
 """
 
 import inspect
+import re
 from dataclasses import dataclass
 
 import torch
 
 from engine.poet.rhyme_guide import RhymeGuide, RhymeTarget
+
+PUNCTUATION = re.compile(r"[^\w\n]*[^\w\s][^\w\n]*")  # a token of marks only (spaces around)
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,10 @@ class _Likelihoods:
 class _Penalty:
     """The repetition penalty (as transformers applies it: the score of every token already in
     the context divided by it, or multiplied where negative), but never on a line's end: every
-    line of the context ends in one, and penalising it pushed lines to run on past the metre."""
+    line of the context ends in one, and penalising it pushed lines to run on past the metre. Nor
+    on punctuation, which every poem of the context is full of: penalised, the poet's lines
+    came out bare (41% ended on a stop or comma, the corpus's 68%; 0.13 marks inside a line, the
+    corpus's 0.41), which told them from the corpus's at a glance."""
 
     def __init__(self, penalty: float, exempt: list[int]):
         self.penalty, self.exempt = penalty, exempt
@@ -58,6 +65,9 @@ class LineSampler:
         self.device = next(model.parameters()).device
         self.pieces = [tokenizer.decode([i]) for i in range(len(tokenizer))]  # each token's text
         self.newline_ids = [i for i, piece in enumerate(self.pieces) if "\n" in piece]
+        self.unpenalised = self.newline_ids + [
+            i for i, piece in enumerate(self.pieces) if PUNCTUATION.fullmatch(piece)
+        ]
         self._ends = torch.zeros(len(tokenizer), dtype=torch.bool)
         self._ends[self.newline_ids] = True
         if tokenizer.eos_token_id is not None:
@@ -89,7 +99,7 @@ class LineSampler:
         cache.batch_repeat_interleave(per_context)
         ids, mask = ids.repeat_interleave(per_context, 0), mask.repeat_interleave(per_context, 0)
         likelihoods, prompt, ends = _Likelihoods(), ids.shape[1], self._ends
-        penalty = _Penalty(self.settings.repetition_penalty, self.newline_ids)
+        penalty = _Penalty(self.settings.repetition_penalty, self.unpenalised)
         processors = [penalty, likelihoods]  # the likelihood is the model's, before any guide
         # enough finished lines to choose among; a rhyme is rarer, and a few will do
         targets = targets or [None] * len(contexts)
