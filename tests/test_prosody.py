@@ -46,6 +46,11 @@ def test_the_filter_keeps_verse_and_drops_collage():
     known = LineFilter({**VOCABULARY, "abeeth": 1, "vellen": 2})
     for bad in ("Abeeth to vellen or the lea", "The lowing herd o'er Chatterfonteneres"):
         assert known.accept(bad, [], []) is None  # words the corpus hardly uses
+    hyphened = LineFilter(VOCABULARY, hyphened={"world-weary": 40, "herd-wind": 1})
+    assert hyphened.accept("The world-weary ploughman leaves the lea", [], [])
+    for made_up in ("The ploughman-herd leaves the world to me", "The lowing herd-wind tolls"):
+        assert hyphened.accept(made_up, [], []) is None  # each word known, the whole never used
+    assert verse.accept("The ploughman-herd leaves the world to me", [], [])  # counts not given
     for junk in (
         "The Lady Chatterfonteneres Lions (Lionesses)",
         "By Dame Lorna Crookes-Bunyk",

@@ -39,6 +39,22 @@ def test_a_corpus_cache_keeps_book_order(tmp_path):
     assert corpus.death_index == 0.5  # "knell" and "Death"
 
 
+def test_the_corpus_counts_its_words_and_its_hyphened_words_once(tmp_path):
+    path = tmp_path / "corpus-v1.txt"
+    lines = [
+        "Upon the death-bed of the day,",
+        "The Death-bed and the far-off sea",
+        "I wander here--and there alone",
+    ]
+    build_cache(path, lines, [8] * 3)
+    counts = Corpus(path)
+    assert counts.compounds() == {"death-bed": 2, "far-off": 1}  # "--" joins no word
+    assert counts.vocabulary()["death"] == 2 and counts.common_words()["bed"] == 2
+    assert counts.vocabulary()["here"] == counts.vocabulary()["and"] - 1 == 1
+    (tmp_path / "corpus-v1.words.json").write_text('{"all": {}, "lower": {}}')  # an older count
+    assert Corpus(path).compounds() == {"death-bed": 2, "far-off": 1}  # counted again
+
+
 def test_the_filter_catches_what_a_chat_model_and_a_copyist_would_write():
     lines = LineFilter()
     prompt = ["The curfew tolls the knell of parting day,"]

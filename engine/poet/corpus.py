@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.assets import package_file
 from engine.files import default_cache_dir, write_atomically
-from engine.poet.verse import WORD, clean_corpus_line, is_death_line
+from engine.poet.verse import WORD, clean_corpus_line, compounds, is_death_line
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ class Corpus:
         """How often each word is written in lower case: a name ("Jim", "Mabel") hardly ever is."""
         return self._counts()["lower"]
 
+    def compounds(self) -> dict[str, int]:
+        """How often each hyphened word ("death-bed", "far-off") is used (lower case)."""
+        return self._counts()["hyphened"]
+
     def count_words(self, step=None) -> None:
         """Reads the word counts cached beside the corpus, or counts them once (about half a
         minute) and caches them. `step(done, total)`, when given, hears the lines counted between
@@ -79,17 +83,19 @@ class Corpus:
             path = self.path.with_suffix(".words.json")
             try:
                 self._vocabulary = json.loads(path.read_text())
-                if set(self._vocabulary) != {"all", "lower"}:
-                    raise ValueError(f"{path} holds something else")
+                if set(self._vocabulary) != {"all", "lower", "hyphened"}:
+                    raise ValueError(f"{path} holds something else, or counts of an older Dreams")
             except (OSError, ValueError):  # missing or damaged: count again
                 log.info("poet: counting the corpus's words, once (about half a minute)")
-                written: Counter = Counter()
+                written, hyphened = Counter(), Counter()
                 for first in range(0, len(self), CHUNK_LINES):
                     if step is not None:
                         step(first, len(self))
                     last = min(first + CHUNK_LINES, len(self)) - 1
-                    written.update(written_words(self._map[self._starts[first] : self._ends[last]]))
-                self._vocabulary = fold_case(written)
+                    text = self._map[self._starts[first] : self._ends[last]].decode("utf-8")
+                    written.update(written_words(text))
+                    hyphened.update(w.lower() for w in compounds(text))
+                self._vocabulary = {**fold_case(written), "hyphened": dict(hyphened)}
                 write_atomically(path, json.dumps(self._vocabulary).encode())
         return self._vocabulary
 
@@ -111,9 +117,9 @@ class Corpus:
         return cls(path)
 
 
-def written_words(text: bytes) -> Counter:
+def written_words(text: str) -> Counter:
     """How often each word is written, as written (apostrophes made straight, not at the ends)."""
-    return Counter(w.replace("’", "'").strip("'") for w in WORD.findall(text.decode("utf-8")))
+    return Counter(w.replace("’", "'").strip("'") for w in WORD.findall(text))
 
 
 def fold_case(written: Counter) -> dict[str, dict[str, int]]:

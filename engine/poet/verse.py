@@ -36,6 +36,7 @@ NO_END = set(
     "as his her its my thy your our their whose which who ye yer amen".split()
 )
 WORD = re.compile(r"[A-Za-z’']+")
+COMPOUND = re.compile(r"[A-Za-z’']+(?:-[A-Za-z’']+)+")  # "death-bed"; not "here--there"
 SENTENCE_BREAK = re.compile(r"[.!?;:]+|--")  # where a new sentence (or clause) begins
 # "the night, the night, the night", or a word said twice running ("troubled, boy boy")
 STUTTER = re.compile(r"\b([A-Za-z']+) \1\b", re.IGNORECASE)
@@ -88,9 +89,20 @@ def begins_at_its_end(line: str) -> bool:
     return len(parts) > 1 and len(words(parts[-1])) <= 2
 
 
-def knows_every_word(line: str, vocabulary: dict[str, int]) -> bool:
-    """Every word of the line is one the corpus uses at least RARE times."""
-    return all(vocabulary.get(w, 0) >= RARE for w in words(line))
+def compounds(line: str) -> list[str]:
+    """The hyphened words of a line, apostrophes made straight."""
+    return [w.replace("’", "'") for w in COMPOUND.findall(line)]
+
+
+def knows_every_word(
+    line: str, vocabulary: dict[str, int], hyphened: dict[str, int] | None = None
+) -> bool:
+    """Every word of the line is one the corpus uses at least RARE times; and, given the corpus's
+    hyphened words, every hyphened word too: the model invents them ("leaf-leaf", "ship-boat")
+    out of words it knows, and a reader hears each one as made up."""
+    if not all(vocabulary.get(w, 0) >= RARE for w in words(line)):
+        return False
+    return hyphened is None or all(hyphened.get(w.lower(), 0) >= RARE for w in compounds(line))
 
 
 def is_death_line(line: str) -> bool:
@@ -111,12 +123,18 @@ def normalised(line: str) -> str:
 
 class LineFilter:
     """Keeps generated lines that read as verse, and not as a copy or a repeat. Given the
-    corpus's vocabulary, every word must be one the corpus uses at least `RARE` times."""
+    corpus's vocabulary (and its hyphened words), every word must be one the corpus uses at least
+    `RARE` times."""
 
-    def __init__(self, vocabulary: dict[str, int] | None = None, recent: int = 500):
+    def __init__(
+        self,
+        vocabulary: dict[str, int] | None = None,
+        recent: int = 500,
+        hyphened: dict[str, int] | None = None,
+    ):
         self.recent: dict[str, None] = {}  # insertion-ordered set of recent lines
         self.limit = recent
-        self.vocabulary = vocabulary
+        self.vocabulary, self.hyphened = vocabulary, hyphened
 
     def accept(self, line: str, poem: list[str], prompt: list[str]) -> str | None:
         cleaned = clean_corpus_line(line)
@@ -126,7 +144,9 @@ class LineFilter:
             return None
         key = normalised(cleaned)
         found = key.split()
-        if self.vocabulary is not None and not knows_every_word(cleaned, self.vocabulary):
+        if self.vocabulary is not None and not knows_every_word(
+            cleaned, self.vocabulary, self.hyphened
+        ):
             return None
         if found[-1] in NO_END or begins_at_its_end(cleaned):  # lines that lead on to nothing
             return None

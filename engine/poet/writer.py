@@ -114,7 +114,7 @@ class Poet:
         self.rng = np.random.default_rng(config.seed)
         torch.manual_seed(config.seed)
         self.vocabulary, self.common = corpus.vocabulary(), corpus.common_words()
-        self.filter = LineFilter(self.vocabulary)
+        self.filter = LineFilter(self.vocabulary, hyphened=corpus.compounds())
         self.sampler = LineSampler(model, tokenizer, config)
         prepare_rhymes()
         self.per_line = config.candidates or candidates_for(self.device, live=True)
