@@ -113,6 +113,7 @@ def test_no_line_ends_on_a_word_that_leads_on():
     verse = LineFilter(None)
     assert verse.accept("And all the world was silent as the", [], []) is None
     assert verse.accept("And all the world was silent as before", [], []) is not None
+    assert verse.accept("Who had killed him, and what their death would", [], []) is None
     assert verse.accept("With ease we go our way without delay. And thus", [], []) is None
     assert verse.accept("To live and yet to die;--and cause", [], []) is None
     assert verse.accept("I said; and that seemed so fine,--one word thus", [], []) is not None
