@@ -111,9 +111,10 @@ def load_adapter(model, setting: str):
 def _damaged(folder: Path, error: Exception, name: str = "poet.adapter") -> AdapterError:
     """safetensors, json and shape errors all mean a damaged file."""
     reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error)
+    bare = ', or set poet.adapter = "" for the bare model' if name == "poet.adapter" else ""
     return AdapterError(
         f"{name}: the adapter at {folder} cannot be loaded ({reason}); train it again "
-        'with `dreams teach-poet --lora`, or set poet.adapter = "" for the bare model'
+        f"with `dreams teach-poet --lora`{bare}"
     )
 
 
