@@ -1,7 +1,7 @@
 """The language model's job for the poet: several candidate next lines for each poem at once,
-batched, each with its likelihood (the mean log-probability of its tokens, as the model saw them
-under the repetition penalty, which spares the newline and punctuation), and written toward a
-rhyme where asked.
+batched, each with its likelihood (the mean log-probability of its words' tokens and its end, as
+the model saw them under the repetition penalty, which spares the newline and the poem's
+punctuation), and written toward a rhyme where asked.
 """
 
 import inspect
@@ -43,20 +43,29 @@ class _Penalty:
     """The repetition penalty (as transformers applies it: the score of every token already in
     the context divided by it, or multiplied where negative), but never on a line's end: every
     line of the context ends in one, and penalising it pushed lines to run on past the metre. Nor
-    on punctuation, which every poem of the context is full of: penalised, the poet's lines
-    came out bare (42% ended on a mark, the corpus's 75%; 0.13 marks inside a line, the
-    corpus's 0.49), which told them from the corpus's at a glance."""
+    on a mark of punctuation the poem holds, which every poem is full of: penalised, the poet's
+    lines came out bare (42% ended on a mark, the corpus's 75%; 0.13 marks inside a line, the
+    corpus's 0.49). A mark the line being written holds already is penalised: spared there too,
+    the lines strewed commas, each poem's lines more than the last ("That, as, it pleased me").
+    """
 
-    def __init__(self, penalty: float, exempt: list[int]):
+    def __init__(self, penalty: float, exempt: list[int], marks: torch.Tensor, prompt: int):
         self.penalty, self.exempt = penalty, exempt
+        self.marks, self.prompt = marks, prompt  # which tokens are marks; where the line begins
 
     def __call__(self, input_ids, scores):
         kept = scores[:, self.exempt].clone()
-        seen = scores.gather(1, input_ids)
-        seen = torch.where(seen < 0, seen * self.penalty, seen / self.penalty)
-        scores = scores.scatter(1, input_ids, seen)
+        scores = self._penalise(scores, input_ids)
         scores[:, self.exempt] = kept
+        line = input_ids[:, self.prompt :]
+        if line.shape[1]:
+            scores = self._penalise(scores, line, only=self.marks[line])
         return scores
+
+    def _penalise(self, scores, tokens, only=None):
+        seen = scores.gather(1, tokens)
+        penalised = torch.where(seen < 0, seen * self.penalty, seen / self.penalty)
+        return scores.scatter(1, tokens, penalised if only is None else penalised.where(only, seen))
 
 
 class LineSampler:
@@ -65,14 +74,16 @@ class LineSampler:
         self.device = next(model.parameters()).device
         self.pieces = [tokenizer.decode([i]) for i in range(len(tokenizer))]  # each token's text
         self.newline_ids = [i for i, piece in enumerate(self.pieces) if "\n" in piece]
-        self.unpenalised = self.newline_ids + [
-            i for i, piece in enumerate(self.pieces) if PUNCTUATION.fullmatch(piece)
-        ]
+        marks = [i for i, piece in enumerate(self.pieces) if PUNCTUATION.fullmatch(piece)]
+        self.unpenalised = self.newline_ids + marks
         self._ends = torch.zeros(len(tokenizer), dtype=torch.bool)
         self._ends[self.newline_ids] = True
         if tokenizer.eos_token_id is not None:
             self._ends[tokenizer.eos_token_id] = True
         self._ends = self._ends.to(self.device)
+        self._marks = torch.zeros(len(tokenizer), dtype=torch.bool)
+        self._marks[marks] = True
+        self._marks = self._marks.to(self.device)
 
     @torch.no_grad()
     def sample(
@@ -99,7 +110,7 @@ class LineSampler:
         cache.batch_repeat_interleave(per_context)
         ids, mask = ids.repeat_interleave(per_context, 0), mask.repeat_interleave(per_context, 0)
         likelihoods, prompt, ends = _Likelihoods(), ids.shape[1], self._ends
-        penalty = _Penalty(self.settings.repetition_penalty, self.unpenalised)
+        penalty = _Penalty(self.settings.repetition_penalty, self.unpenalised, self._marks, prompt)
         processors = [penalty, likelihoods]  # the likelihood is the model's, before any guide
         # enough finished lines to choose among; a rhyme is rarer, and a few will do
         targets = targets or [None] * len(contexts)
@@ -146,7 +157,12 @@ class LineSampler:
         text = self.tokenizer.decode(tokens[: stop + 1], skip_special_tokens=True)
         if "\n" not in text:
             return None
-        return Candidate(text.split("\n")[0].strip(), float(logps[: stop + 1].mean()))
+        # A comma is a likely token after most words: counted, it raised the mean of a line that
+        # strewed them ("As soon, however, after, there rose up an air,"), and the likeliest
+        # lines held twice the corpus's marks. The words and the line's end are scored.
+        scored = ~self._marks[tokens[: stop + 1]]
+        likelihood = logps[: stop + 1][scored].mean()
+        return Candidate(text.split("\n")[0].strip(), float(likelihood))
 
 
 def _cache_name(model) -> str:
