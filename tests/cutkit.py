@@ -29,17 +29,21 @@ def video_frames(path: Path) -> list[np.ndarray]:
         return [frame.to_ndarray(format="gray") for frame in container.decode(video=0)]
 
 
-def frames_that_play(path: Path) -> int:
-    """Frames a player shows before the first that does not decode (a file cut short by a
-    pulled plug or a full disk may end in half a packet)."""
-    played = 0
+def times_that_play(path: Path) -> list[float]:
+    """The times of the frames a player shows before the first that does not decode (a file
+    cut short by a pulled plug or a full disk may end in half a packet)."""
+    times = []
     with av.open(str(path)) as container:
         try:
-            for _ in container.decode(video=0):
-                played += 1
+            for frame in container.decode(video=0):
+                times.append(float(frame.time))
         except av.FFmpegError:
             pass
-    return played
+    return times
+
+
+def frames_that_play(path: Path) -> int:
+    return len(times_that_play(path))
 
 
 def video_times(path: Path) -> list[float]:

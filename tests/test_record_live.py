@@ -16,7 +16,7 @@ from engine.config import load_config
 from installation.show.live_recording import new_recording_path
 from installation.threads import Listen
 from tests.conftest import ROOT, run_dreams
-from tests.cutkit import sound, streams, subtitles, video_times
+from tests.cutkit import sound, streams, subtitles, times_that_play, video_times
 from tests.showkit import open_test_show, press, run_with, tiny_poet, when
 from tests.test_osc import send, sender
 
@@ -147,4 +147,4 @@ def test_a_killed_live_recording_plays_to_within_a_second_of_its_end(tmp_path):
     path = tmp_path / "live.mp4"
     subprocess.run([sys.executable, "-c", BEHIND, str(path)], cwd=ROOT, timeout=60,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
-    assert video_times(path)[-1] > 3.0 - 1.0
+    assert times_that_play(path)[-1] > 3.0 - 1.0  # a player stops at the half packet a kill leaves
