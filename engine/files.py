@@ -4,6 +4,7 @@ only where they are regular files of a size that can be theirs (read_regular); a
 user's data lives on each system (default_state_folder)."""
 
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -56,6 +57,18 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:  # a full disk: no half-written file is left behind
         partial.unlink(missing_ok=True)
         raise
+
+
+def replace_folder(partial: Path, out: Path) -> None:
+    """Give a finished folder its final name, over an older one of the same name if there is
+    one (a renamed folder cannot take a full folder's name on any system: the old one is moved
+    aside first and removed last)."""
+    aside = out.with_name(f".{out.name}.{os.getpid()}.old")
+    shutil.rmtree(aside, ignore_errors=True)
+    if out.exists():
+        out.rename(aside)
+    partial.rename(out)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def append_whole(file, data: bytes, sync: bool = False) -> None:

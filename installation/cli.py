@@ -119,6 +119,10 @@ def _add_poems(commands) -> None:
         "--from", dest="going_on_from", metavar="ADAPTER", default="",
         help='with --lora: teach this adapter further (a folder, or "bundled")',
     )  # fmt: skip
+    teach.add_argument(
+        "--keep-every", type=values.number(0, 24 * 60), default=10, metavar="MINUTES",
+        help="save the lesson so far to --out this often (default: 10), ready for --from",
+    )  # fmt: skip
 
 
 def _add_bench(commands) -> None:
@@ -320,7 +324,7 @@ def teach_poet(args: argparse.Namespace) -> int:
         return 2
     course = Course(
         args.steps, args.batch, args.lora, args.learning_rate, shlex.join(["dreams", *args.argv]),
-        args.going_on_from,
+        args.going_on_from, args.keep_every,
     )  # fmt: skip
     config = _load(args)
     if args.going_on_from:

@@ -217,3 +217,35 @@ def test_ctrl_c_keeps_what_the_poet_learned_and_how_to_learn_it_again(
     made = json.loads((out / "provenance.json").read_text())
     assert made["steps"] >= 3 and f"--steps {made['steps']}" in made["command"]
     assert "100000" not in made["command"] and str(made["steps"]) in out_text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL on Windows")
+def test_a_lesson_killed_outright_has_kept_what_it_learned_for_from(
+    tmp_path, poet_cache, tiny_model_dir
+):
+    out, further = tmp_path / "adapter", tmp_path / "further"
+    settings = poet_settings(poet_cache, tiny_model_dir)
+    args = ["teach-poet", "--lora", "--out", str(out), "--steps", "100000", "--batch", "2"]
+    process = subprocess.Popen(
+        [*DREAMS, *args, "--keep-every", "0", *settings],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        said, deadline = "", time.monotonic() + 300
+        while "kept 3 steps" not in said:
+            assert process.poll() is None and time.monotonic() < deadline, said
+            said += process.stderr.read(1)
+        process.kill()  # a lost session or a pulled plug: no handler runs, nothing is saved now
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    made = json.loads((out / "provenance.json").read_text())
+    assert made["steps"] >= 3 and f"--steps {made['steps']}" in made["command"]
+    assert made["held_out_loss_after"] > 0
+    again = run_dreams(
+        "teach-poet", "--lora", "--from", str(out), "--out", str(further), "--steps", "2",
+        "--batch", "2", *settings,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads((further / "provenance.json").read_text())["steps"] == made["steps"] + 2

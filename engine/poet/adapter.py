@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from engine.errors import DreamsError
+from engine.files import replace_folder
 
 BUNDLED = "bundled"  # the poet.adapter value that names the shipped adapter
 BUNDLED_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "poet-adapter"
@@ -118,9 +119,9 @@ def _damaged(folder: Path, error: Exception, name: str = "poet.adapter") -> Adap
     )
 
 
-def save_adapter(model, out: Path, provenance: dict) -> None:
+def save_adapter(model, out: Path, provenance: dict, replace: bool = False) -> None:
     """Save the LoRA weights (half precision) and provenance, atomically: a folder that is half
-    written never has the final name."""
+    written never has the final name. With `replace`, over the adapter a lesson kept there."""
     from peft import get_peft_model_state_dict
     from safetensors.torch import save_file
 
@@ -138,9 +139,12 @@ def save_adapter(model, out: Path, provenance: dict) -> None:
         )
         os.chmod(partial / WEIGHTS, 0o644)  # safetensors writes it private; it is shared work
         (partial / PROVENANCE).write_text(json.dumps(provenance, indent=2) + "\n")
-        if out.exists():
-            out.rmdir()  # an empty folder made ready for it; a full one is never replaced
-        partial.rename(out)
+        if replace:
+            replace_folder(partial, out)
+        else:
+            if out.exists():
+                out.rmdir()  # an empty folder made ready for it; a full one is never replaced
+            partial.rename(out)
     except BaseException:  # a full disk: no half-written adapter is left behind
         shutil.rmtree(partial, ignore_errors=True)
         raise

@@ -2,14 +2,18 @@
 the original GPT-2 was trained on three million lines of poetry, and saves a folder that
 `poet.model` can name. Held-out passages (the corpus's last lines) measure what it learned."""
 
+import dataclasses
 import os
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from engine.files import replace_folder
 from engine.poet.corpus import Corpus
 from engine.poet.language_model import PoetError
 
@@ -62,11 +66,15 @@ def teach(
     progress=None,
     stop=None,
     taught_before: int = 0,
+    keep: Callable[[Lesson], None] | None = None,
+    keep_every: float = 600.0,
 ) -> Lesson:
     """Train the model's trainable weights (all of them, or a LoRA adapter's) for `steps` steps
     at a constant rate after a short warm-up, so that a run stopped at step N (`stop()` is
     asked between steps) is the same as a run asked for N steps. A model already taught
-    `taught_before` steps goes on with passages it has not been shown in that order."""
+    `taught_before` steps goes on with passages it has not been shown in that order.
+    Every `keep_every` seconds `keep(lesson so far)` is called, its held-out loss measured, so
+    that a lesson killed outright (a lost session, a pulled plug) loses minutes, not hours."""
     device = next(model.parameters()).device
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -78,6 +86,7 @@ def teach(
     warm_up = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 50))
     rng = np.random.default_rng([seed, taught_before] if taught_before else seed)
     model.train()
+    kept = time.monotonic()
     for step in range(1, steps + 1):
         if stop is not None and stop():
             lesson.interrupted = True
@@ -92,22 +101,27 @@ def teach(
         lesson.steps, lesson.tokens = step, lesson.tokens + int(inputs["attention_mask"].sum())
         if progress:
             progress(step, steps, loss.item())
+        if keep is not None and step < steps and time.monotonic() - kept >= keep_every:
+            so_far = held_out_loss(model, tokenizer, corpus, block=block)  # leaves it in eval
+            model.train()
+            keep(dataclasses.replace(lesson, loss_after=so_far, interrupted=True))
+            kept = time.monotonic()
     lesson.loss_after = held_out_loss(model, tokenizer, corpus, block=block)
     model.eval()
     return lesson
 
 
-def save_model(model, tokenizer, out: Path) -> None:
-    """Save as a transformers folder, atomically: write beside it, then rename."""
+def save_model(model, tokenizer, out: Path, replace: bool = False) -> None:
+    """Save as a transformers folder, atomically: write beside it, then rename (with `replace`,
+    over the copy a lesson kept there)."""
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
+    if not replace and out.exists() and any(out.iterdir()):
         raise PoetError(f"{out} exists and is not empty; choose a new folder for the poet")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)
-    tokenizer.padding_side = "left"
+    taught_with, tokenizer.padding_side = tokenizer.padding_side, "left"  # the poet writes so
     tokenizer.save_pretrained(partial)
-    if out.exists():
-        out.rmdir()
-    partial.rename(out)
+    tokenizer.padding_side = taught_with  # a lesson that keeps a copy goes on as it was
+    replace_folder(partial, out)

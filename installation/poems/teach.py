@@ -30,6 +30,7 @@ class Course:
     learning_rate: float | None
     command: str
     going_on_from: str = ""  # an adapter (a folder, or "bundled") to teach further
+    keep_every: float = 10.0  # minutes between the lesson so far saved to --out
 
     @property
     def rate(self) -> float:
@@ -58,6 +59,11 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
         bar.update(step - bar.n)
 
+    def keep(so_far: Lesson) -> None:  # a kill that cannot be caught loses minutes, not hours
+        _save(model, out, course, so_far, config, poet, earlier)
+        said = f"{out}: kept {so_far.steps} steps, held-out loss {so_far.loss_after:.3f}"
+        bar.write(said, file=sys.stderr)  # beside the bar (tqdm writes to stdout unless told)
+
     # Ctrl-C or a kill ends the lesson between two steps and keeps what was learned; more of
     # them wait until it is saved.
     stop = threading.Event()
@@ -65,7 +71,7 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         lesson = teach(
             model, poet.tokenizer, poet.corpus, course.steps, course.batch, course.rate,
             seed=config.poet.seed, progress=progress, stop=stop.is_set,
-            taught_before=earlier.get("steps", 0),
+            taught_before=earlier.get("steps", 0), keep=keep, keep_every=course.keep_every * 60,
         )  # fmt: skip
         bar.close()
         if lesson.steps == 0:
@@ -84,11 +90,13 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
 
 
 def _save(model, out: Path, course: Course, lesson: Lesson, config: Config, poet, earlier) -> str:
-    """Save what was learned; returns the settings that name it."""
+    """Save what was learned, over what the lesson kept before (the folder was new or empty when
+    it began); returns the settings that name it."""
     if course.lora:
-        save_adapter(model, out, provenance(course, lesson, config, poet, earlier))
+        save_adapter(model, out, provenance(course, lesson, config, poet, earlier), replace=True)
         return f"--set poet.adapter={out}"
-    save_model(model, poet.tokenizer, out)  # the adapter is in its weights: never added twice
+    # the adapter is in its weights: never added twice
+    save_model(model, poet.tokenizer, out, replace=True)
     return f'--set poet.model={out} --set poet.adapter=""'
 
 
