@@ -62,12 +62,17 @@ def write_atomically(path: Path, data: bytes) -> None:
 def replace_folder(partial: Path, out: Path) -> None:
     """Give a finished folder its final name, over an older one of the same name if there is
     one (a renamed folder cannot take a full folder's name on any system: the old one is moved
-    aside first and removed last)."""
+    aside first, put back if the new one cannot take its place, and removed last)."""
     aside = out.with_name(f".{out.name}.{os.getpid()}.old")
     shutil.rmtree(aside, ignore_errors=True)
     if out.exists():
         out.rename(aside)
-    partial.rename(out)
+    try:
+        partial.rename(out)
+    except BaseException:  # a file held open by a virus scanner on Windows, say
+        if aside.exists():
+            aside.rename(out)
+        raise
     shutil.rmtree(aside, ignore_errors=True)
 
 

@@ -125,3 +125,29 @@ def test_a_state_folder_that_is_a_file_is_said_to_be_one(tmp_path):
         with pytest.raises(SealedFileError, match=re.escape(said)):
             Keeper(load_config(None, [f"state.folder={folder}"]).state)
     assert notes.read_text() == "mine\n"
+
+
+def test_a_folder_that_cannot_take_its_place_leaves_the_one_there(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from engine.files import replace_folder
+
+    out, partial = tmp_path / "adapter", tmp_path / ".adapter.partial"
+    out.mkdir(), partial.mkdir()
+    (out / "kept").write_text("the lesson kept an hour ago")
+    (partial / "kept").write_text("the lesson now")
+    real_rename = Path.rename
+
+    def held_open(self, target):  # Windows: a scanner holds a file of the new folder
+        if self == partial:
+            raise PermissionError("access denied")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", held_open)
+    with pytest.raises(PermissionError):
+        replace_folder(partial, out)
+    assert (out / "kept").read_text() == "the lesson kept an hour ago"
+    monkeypatch.undo()
+    replace_folder(partial, out)
+    assert (out / "kept").read_text() == "the lesson now"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]

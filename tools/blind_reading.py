@@ -29,7 +29,9 @@ KINDS = ("corpus", "machine")
 
 def make_set(book: Path, folder: Path, lines: int, seed: int) -> None:
     chance = random.Random(seed)
-    written = [line for stanza in stanzas_of_book(book.read_text()) for line in stanza]
+    written = [
+        line for stanza in stanzas_of_book(book.read_text(encoding="utf-8")) for line in stanza
+    ]
     if len(written) < lines:
         sys.exit(f"blind_reading: {book} has {len(written)} lines; give a longer book or --lines")
     corpus = Corpus.load(cache_folder(load_config(None, []).poet))
@@ -39,14 +41,14 @@ def make_set(book: Path, folder: Path, lines: int, seed: int) -> None:
     chance.shuffle(items)
     folder.mkdir(parents=True, exist_ok=False)  # never over an earlier reading's answers
     numbered = (f"{n}. {line}" for n, (line, _) in enumerate(items, 1))
-    (folder / "lines.txt").write_text("\n".join(numbered) + "\n")
+    (folder / "lines.txt").write_text("\n".join(numbered) + "\n", encoding="utf-8")
     (folder / "answers.json").write_text(json.dumps([kind for _, kind in items]))
     print(f"{folder / 'lines.txt'}: {len(items)} lines for the reader")
 
 
 def score(folder: Path, verdict: Path) -> None:
-    answers = json.loads((folder / "answers.json").read_text())
-    said = json.loads(verdict.read_text())
+    answers = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+    said = json.loads(verdict.read_text(encoding="utf-8"))
     if len(said) != len(answers) or not set(said) <= set(KINDS):
         sys.exit(f"blind_reading: {verdict} must list {len(answers)} of {' or '.join(KINDS)}")
     right = sum(a == s for a, s in zip(answers, said, strict=True))

@@ -1,7 +1,7 @@
 """The language model's job for the poet: several candidate next lines for each poem at once,
 batched, each with its likelihood (the mean log-probability of its words' tokens and its end, as
 the model saw them under the repetition penalty, which spares the newline and the poem's
-punctuation), and written toward a rhyme where asked.
+punctuation but not a mark the line holds already), and written toward a rhyme where asked.
 """
 
 import inspect

@@ -93,8 +93,9 @@ def begins_at_its_end(line: str) -> bool:
 
 
 def compounds(line: str) -> list[str]:
-    """The hyphened words of a line, apostrophes made straight."""
-    return [w.replace("’", "'") for w in COMPOUND.findall(line)]
+    """The hyphened words of a line, apostrophes made straight and quotes taken off ("'far-off'"
+    is "far-off", as `words` takes them)."""
+    return [w.replace("’", "'").strip("'") for w in COMPOUND.findall(line)]
 
 
 def knows_every_word(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config import Config
+from engine.errors import DreamsError
 from engine.poet.adapter import attach_lora, read_provenance, resume_lora, save_adapter
 from engine.poet.teacher import Lesson, save_model, teach
 from engine.poet.writer import open_poet
@@ -60,8 +61,11 @@ def teach_poet(config: Config, out: Path, course: Course) -> int:
         bar.update(step - bar.n)
 
     def keep(so_far: Lesson) -> None:  # a kill that cannot be caught loses minutes, not hours
-        _save(model, out, course, so_far, config, poet, earlier)
-        said = f"{out}: kept {so_far.steps} steps, held-out loss {so_far.loss_after:.3f}"
+        try:
+            _save(model, out, course, so_far, config, poet, earlier)
+            said = f"{out}: kept {so_far.steps} steps, held-out loss {so_far.loss_after:.3f}"
+        except (OSError, DreamsError) as error:  # a full disk: the lesson goes on, saved at its end
+            said = f"{out}: could not keep {so_far.steps} steps ({error}); teaching on"
         bar.write(said, file=sys.stderr)  # beside the bar (tqdm writes to stdout unless told)
 
     # Ctrl-C or a kill ends the lesson between two steps and keeps what was learned; more of
