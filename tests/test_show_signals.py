@@ -111,8 +111,9 @@ def test_an_end_during_a_long_step_saves_every_network(long_step, shapes_film, t
         saved = int(re.search(r"state: network (\d+) saved", text).group(1))
         assert re.search(rf"ended after [\d.]+ s at network {saved}:", text), text
         assert "not saved" not in text and "Traceback" not in text
-        if "steps_per_frame" in long_step[0]:
-            assert waited < 3.0 and 40 < saved < 80
+        if "steps_per_frame" in long_step[0]:  # ended between two steps, before the frame's end
+            # (the save and the exit alone take 2 or 3 s, and took 3.4 beside a full test run)
+            assert waited < 6.0 and 40 < saved < 80
         elif waited > 6.0:  # the step outlived the 2 s (the save and the exit take 2 or 3 s)
             assert "saving... the trainer is finishing network" in text
     finally:
