@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -128,8 +129,6 @@ def test_a_state_folder_that_is_a_file_is_said_to_be_one(tmp_path):
 
 
 def test_a_folder_that_cannot_take_its_place_leaves_the_one_there(tmp_path, monkeypatch):
-    from pathlib import Path
-
     from engine.files import replace_folder
 
     out, partial = tmp_path / "adapter", tmp_path / ".adapter.partial"

@@ -126,6 +126,8 @@ def save_adapter(model, out: Path, provenance: dict, replace: bool = False) -> N
     from safetensors.torch import save_file
 
     out = Path(out)
+    if not replace and out.exists() and any(out.iterdir()):  # an empty folder made ready is used
+        raise AdapterError(f"{out} exists and is not empty; choose a new folder for the adapter")
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -139,12 +141,7 @@ def save_adapter(model, out: Path, provenance: dict, replace: bool = False) -> N
         )
         os.chmod(partial / WEIGHTS, 0o644)  # safetensors writes it private; it is shared work
         (partial / PROVENANCE).write_text(json.dumps(provenance, indent=2) + "\n")
-        if replace:
-            replace_folder(partial, out)
-        else:
-            if out.exists():
-                out.rmdir()  # an empty folder made ready for it; a full one is never replaced
-            partial.rename(out)
+        replace_folder(partial, out)
     except BaseException:  # a full disk: no half-written adapter is left behind
         shutil.rmtree(partial, ignore_errors=True)
         raise
